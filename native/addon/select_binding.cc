@@ -1,0 +1,145 @@
+// N-API glue for the selection kernels: info() and selectLayers(). Thin: it checks argument
+// kinds and lengths (so the kernels never see an inconsistent buffer), builds DgpLayer structs
+// over the caller's memory (zero copy, byte offsets honoured) and maps the status back.
+#include <string>
+#include <vector>
+
+#include "cpu_features.h"
+#include "dgp_cuda.h"
+#include "dual_select.h"
+#include "registry.h"
+#include "thread_pool.h"
+
+namespace dgp_addon {
+namespace {
+
+Napi::Value Info(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("threads", dgp::hardware_threads());
+  o.Set("simd", dgp::simd_level());
+  o.Set("cudaCompiled", dgp_cuda_compiled() != 0);
+  char reason[256] = {0};
+  const int devices = dgp_cuda_device_count(reason, sizeof reason);
+  o.Set("cudaDevices", devices);
+  o.Set("cudaReason", devices > 0 ? std::string() : std::string(reason));
+  char name[256] = {0};
+  if (devices > 0) dgp_cuda_device_name(name, sizeof name);
+  o.Set("cudaDevice", std::string(name));
+  return o;
+}
+
+// Optional per-layer output list: undefined/absent, or an Array of (TypedArray | null).
+template <class T>
+std::vector<T*> output_list(Napi::Env env, const Napi::Object& outputs, const char* key,
+                            size_t count, napi_typedarray_type type, const char* type_name) {
+  std::vector<T*> out(count, nullptr);
+  const Napi::Value v = outputs.Get(key);
+  if (v.IsUndefined() || v.IsNull()) return out;
+  if (!v.IsArray() || v.As<Napi::Array>().Length() != count)
+    throw_type(env, std::string("selectLayers: outputs.") + key + " must be an Array of " +
+                        std::to_string(count) + " entries, got " + describe(v));
+  const Napi::Array a = v.As<Napi::Array>();
+  for (size_t l = 0; l < count; ++l) {
+    const Napi::Value e = a.Get(uint32_t(l));
+    if (e.IsNull() || e.IsUndefined()) continue;
+    const std::string what =
+        std::string("selectLayers: outputs.") + key + "[" + std::to_string(l) + "]";
+    auto arr = typed_array_arg<Napi::TypedArrayOf<T>>(env, e, type, type_name, what);
+    out[l] = arr.Data();
+    // Lengths are checked by the caller against the layer's n / kept count.
+    (void)arr;
+  }
+  return out;
+}
+
+template <class T>
+size_t output_length(const Napi::Object& outputs, const char* key, size_t l) {
+  const Napi::Value v = outputs.Get(key);
+  if (!v.IsArray()) return 0;
+  const Napi::Value e = v.As<Napi::Array>().Get(uint32_t(l));
+  return e.IsTypedArray() ? e.As<Napi::TypedArray>().ElementLength() : 0;
+}
+
+// selectLayers(layers: Float32Array[], kTop: number[], kBottom: number[],
+//              outputs: {codes?, pruned?, keptIndices?, keptValues?}, threads: number,
+//              device: 'cpu' | 'cuda') -> null | {layer, index}
+Napi::Value SelectLayers(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 6) throw_type(env, "selectLayers: expected 6 arguments, got " + std::to_string(info.Length()));
+  if (!info[0].IsArray()) throw_type(env, "selectLayers: layers must be an Array of Float32Array, got " + describe(info[0]));
+  if (!info[1].IsArray()) throw_type(env, "selectLayers: kTop must be an Array of counts, got " + describe(info[1]));
+  if (!info[2].IsArray()) throw_type(env, "selectLayers: kBottom must be an Array of counts, got " + describe(info[2]));
+  if (!info[3].IsObject()) throw_type(env, "selectLayers: outputs must be an object, got " + describe(info[3]));
+  const Napi::Array layers = info[0].As<Napi::Array>();
+  const Napi::Array k_top = info[1].As<Napi::Array>();
+  const Napi::Array k_bottom = info[2].As<Napi::Array>();
+  const Napi::Object outputs = info[3].As<Napi::Object>();
+  const int threads = static_cast<int>(count_arg(env, info[4], "selectLayers: threads"));
+  if (!info[5].IsString()) throw_type(env, "selectLayers: device must be 'cpu' or 'cuda', got " + describe(info[5]));
+  const std::string device = info[5].As<Napi::String>().Utf8Value();
+  if (device != "cpu" && device != "cuda")
+    throw_range(env, "selectLayers: device must be 'cpu' or 'cuda', got '" + device + "'");
+
+  const size_t count = layers.Length();
+  if (k_top.Length() != count || k_bottom.Length() != count)
+    throw_range(env, "selectLayers: kTop and kBottom must have one entry per layer (" +
+                         std::to_string(count) + "), got " + std::to_string(k_top.Length()) +
+                         " and " + std::to_string(k_bottom.Length()));
+  auto codes = output_list<uint8_t>(env, outputs, "codes", count, napi_uint8_array, "Uint8Array");
+  auto pruned = output_list<float>(env, outputs, "pruned", count, napi_float32_array, "Float32Array");
+  auto kept_idx = output_list<uint32_t>(env, outputs, "keptIndices", count, napi_uint32_array, "Uint32Array");
+  auto kept_val = output_list<float>(env, outputs, "keptValues", count, napi_float32_array, "Float32Array");
+
+  std::vector<DgpLayer> jobs(count);
+  for (size_t l = 0; l < count; ++l) {
+    const std::string at = "[" + std::to_string(l) + "]";
+    auto values = typed_array_arg<Napi::Float32Array>(env, layers.Get(uint32_t(l)), napi_float32_array,
+                                                      "Float32Array", "selectLayers: layers" + at);
+    DgpLayer& L = jobs[l];
+    L.values = values.Data();
+    L.n = values.ElementLength();
+    L.k_top = count_arg(env, k_top.Get(uint32_t(l)), "selectLayers: kTop" + at);
+    L.k_bottom = count_arg(env, k_bottom.Get(uint32_t(l)), "selectLayers: kBottom" + at);
+    if (L.k_top > L.n || L.k_bottom > L.n || L.k_top + L.k_bottom > L.n)
+      throw_range(env, "selectLayers: kTop" + at + " + kBottom" + at + " = " +
+                           std::to_string(L.k_top + L.k_bottom) + " exceeds the layer size " +
+                           std::to_string(L.n));
+    const uint64_t kept = L.n - L.k_top - L.k_bottom;
+    auto need = [&](bool present, size_t have, uint64_t want, const char* key) {
+      if (present && have != want)
+        throw_range(env, std::string("selectLayers: outputs.") + key + at + " must hold " +
+                             std::to_string(want) + " elements, got " + std::to_string(have));
+    };
+    need(codes[l] != nullptr, output_length<uint8_t>(outputs, "codes", l), L.n, "codes");
+    need(pruned[l] != nullptr, output_length<float>(outputs, "pruned", l), L.n, "pruned");
+    need(kept_idx[l] != nullptr, output_length<uint32_t>(outputs, "keptIndices", l), kept, "keptIndices");
+    need(kept_val[l] != nullptr, output_length<float>(outputs, "keptValues", l), kept, "keptValues");
+    L.codes = codes[l];
+    L.pruned = pruned[l];
+    L.kept_indices = kept_idx[l];
+    L.kept_values = kept_val[l];
+  }
+
+  const DgpStatus s = device == "cuda" ? dgp_cuda_select_layers(jobs.data(), count)
+                                       : dgp::select_layers_cpu(jobs.data(), count, threads);
+  if (s.code == DGP_OK) return env.Null();
+  if (s.code == DGP_BAD_VALUE) {
+    Napi::Object bad = Napi::Object::New(env);
+    bad.Set("layer", double(s.layer));
+    bad.Set("index", double(s.index));
+    return bad;
+  }
+  if (s.code == DGP_BAD_ARGUMENT) throw_range(env, std::string("selectLayers: ") + s.message);
+  throw Napi::Error::New(env, std::string("selectLayers (") + device + "): " + s.message);
+}
+
+void Register(Napi::Env env, Napi::Object exports) {
+  exports.Set("info", Napi::Function::New(env, Info, "info"));
+  exports.Set("selectLayers", Napi::Function::New(env, SelectLayers, "selectLayers"));
+}
+
+AddonModule module_select(Register);
+
+}  // namespace
+}  // namespace dgp_addon

@@ -1,0 +1,462 @@
+// CPU dual radix select. Per layer:
+//   pass 0  one streaming read: 2048-bin histogram of the top 11 key bits, NaN/Inf check.
+//           Both thresholds (top: ascending position n-kTop, bottom: kBottom-1) pick their
+//           bucket from this one histogram.
+//   compact one streaming read: copy (key, index) of the elements in the two chosen buckets to
+//           small candidate lists (index order is kept), if they fit the scratch cap.
+//   refine  passes 1 and 2 (11 and 9 bits) over the candidate lists only, filtering in place;
+//           afterwards each list holds exactly the elements equal to its threshold key, in index
+//           order, so the tie rule of SPEC §1 is a lookup (radix_common.h: Thresholds).
+//   output  one streaming read: class codes / pruned values / sparse kept set.
+// When the candidates do not fit the cap (e.g. millions of equal values) the refine passes and
+// the tie lookup re-scan the layer instead: slower, same result, no allocation proportional to n.
+#include "dual_select.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <new>
+#include <vector>
+
+#include "thread_pool.h"
+
+namespace dgp {
+namespace {
+
+// Layers at least this large are split across threads; smaller ones run one per thread.
+constexpr uint64_t kSplitLayerMin = uint64_t(1) << 18;
+// Candidate scratch per threshold, in elements (8 bytes each).
+constexpr uint64_t kCandidateCap = uint64_t(1) << 20;
+
+inline const uint32_t* as_bits(const float* p) { return reinterpret_cast<const uint32_t*>(p); }
+
+struct Range {
+  uint64_t begin, end;
+};
+
+std::vector<Range> split(uint64_t n, int parts) {
+  std::vector<Range> r(parts);
+  for (int p = 0; p < parts; ++p) r[p] = {n * p / parts, n * (p + 1) / parts};
+  return r;
+}
+
+// ---- pass 0 ----------------------------------------------------------------------------------
+
+// Histogram of digit 0 over [begin, end) and an OR-accumulated non-finite flag. Four
+// interleaved sub-histograms keep runs of equal digits from serialising on one counter.
+bool histogram_pass0(const uint32_t* bits, uint64_t begin, uint64_t end, uint32_t* hist) {
+  static_assert(kMaxBins == 2048, "pass-0 digit is 11 bits");
+  std::vector<uint32_t> sub(4 * kMaxBins, 0);
+  uint32_t* h0 = sub.data();
+  uint32_t* h1 = h0 + kMaxBins;
+  uint32_t* h2 = h1 + kMaxBins;
+  uint32_t* h3 = h2 + kMaxBins;
+  // (bits & exponent) + one exponent step overflows into bit 31 exactly for NaN/Inf.
+  uint32_t flag = 0;
+  uint64_t i = begin;
+  for (; i + 4 <= end; i += 4) {
+    const uint32_t a = bits[i], b = bits[i + 1], c = bits[i + 2], d = bits[i + 3];
+    flag |= ((a & kExponentMask) + 0x00800000u) | ((b & kExponentMask) + 0x00800000u) |
+            ((c & kExponentMask) + 0x00800000u) | ((d & kExponentMask) + 0x00800000u);
+    ++h0[(a >> 20) & 0x7ff];
+    ++h1[(b >> 20) & 0x7ff];
+    ++h2[(c >> 20) & 0x7ff];
+    ++h3[(d >> 20) & 0x7ff];
+  }
+  for (; i < end; ++i) {
+    flag |= (bits[i] & kExponentMask) + 0x00800000u;
+    ++h0[(bits[i] >> 20) & 0x7ff];
+  }
+  for (int b = 0; b < kMaxBins; ++b) hist[b] = h0[b] + h1[b] + h2[b] + h3[b];
+  return (flag & 0x80000000u) != 0;
+}
+
+uint64_t first_non_finite(const uint32_t* bits, uint64_t n) {
+  for (uint64_t i = 0; i < n; ++i)
+    if (is_non_finite(bits[i])) return i;
+  return n;
+}
+
+// ---- one threshold's search state ------------------------------------------------------------
+
+struct Candidates {
+  std::vector<uint32_t> keys;
+  std::vector<uint32_t> index;
+};
+
+struct Side {
+  bool active = false;
+  uint64_t rank = 0;      // ascending position still wanted inside the current prefix
+  uint32_t prefix = 0;    // key bits fixed by the passes done so far
+  uint64_t equal = 0;     // after the last pass: how many elements equal the threshold key
+  bool compacted = false; // candidates hold exactly the elements with this prefix
+  Candidates cand;
+};
+
+// Histogram of digit `pass` over the elements whose key has `prefix` above that digit.
+void histogram_filtered(const uint32_t* bits, uint64_t begin, uint64_t end, int pass,
+                        uint32_t prefix, uint32_t* hist) {
+  std::memset(hist, 0, sizeof(uint32_t) * digit_bins(pass));
+  for (uint64_t i = begin; i < end; ++i) {
+    const uint32_t k = magnitude_key(bits[i]);
+    if (key_prefix(k, pass) == prefix) ++hist[key_digit(k, pass)];
+  }
+}
+
+// After bucket `bucket` was chosen at `pass`, keep only the candidates in it (stable).
+void filter_candidates(Candidates& c, int pass, uint32_t bucket) {
+  size_t m = 0;
+  for (size_t j = 0; j < c.keys.size(); ++j) {
+    const uint32_t k = c.keys[j];
+    c.keys[m] = k;
+    c.index[m] = c.index[j];
+    m += key_digit(k, pass) == bucket ? 1 : 0;
+  }
+  c.keys.resize(m);
+  c.index.resize(m);
+}
+
+// Index of the tie with ordinal `ordinal` (0-based, index order) among keys equal to `key`.
+uint64_t tie_index_by_scan(const uint32_t* bits, uint64_t n, uint32_t key, uint64_t ordinal) {
+  uint64_t seen = 0;
+  for (uint64_t i = 0; i < n; ++i) {
+    if (magnitude_key(bits[i]) == key) {
+      if (seen == ordinal) return i;
+      ++seen;
+    }
+  }
+  return n;  // unreachable when ordinal < count of equal keys
+}
+
+// ---- the threshold search --------------------------------------------------------------------
+
+class ThresholdSearch {
+ public:
+  ThresholdSearch(const uint32_t* bits, uint64_t n, uint64_t k_top, uint64_t k_bottom, int threads)
+      : bits_(bits), n_(n), threads_(threads) {
+    top_.active = k_top > 0;
+    top_.rank = n - k_top;
+    bottom_.active = k_bottom > 0;
+    bottom_.rank = k_bottom - 1;
+    parts_ = (threads > 1 && n >= kSplitLayerMin) ? threads : 1;
+    ranges_ = split(n, parts_);
+  }
+
+  // Returns false and sets *bad_index on NaN/Inf.
+  bool run(Thresholds* out, uint64_t* bad_index) {
+    *out = no_thresholds();
+    if (!pass0()) {
+      *bad_index = first_non_finite(bits_, n_);
+      return false;
+    }
+    if (!top_.active && !bottom_.active) return true;
+    compact();
+    for (int pass = 1; pass < kPasses; ++pass) refine(pass);
+    if (top_.active) {
+      out->top_key = top_.prefix;
+      const uint64_t count = top_tie_count(top_.equal, top_.rank);
+      out->top_index = count >= top_.equal ? n_ : tie_index(top_, count);
+    }
+    if (bottom_.active) {
+      out->bottom_key = bottom_.prefix;
+      out->bottom_index = tie_index(bottom_, bottom_first_tie_ordinal(bottom_.equal, bottom_.rank));
+    }
+    return true;
+  }
+
+ private:
+  bool pass0() {
+    chunk_hist_.assign(size_t(parts_) * kMaxBins, 0);
+    std::vector<char> bad(parts_, 0);
+    run_parts([&](int p) {
+      bad[p] = histogram_pass0(bits_, ranges_[p].begin, ranges_[p].end,
+                               &chunk_hist_[size_t(p) * kMaxBins]);
+    });
+    for (int p = 0; p < parts_; ++p)
+      if (bad[p]) return false;
+    std::vector<uint32_t> hist(kMaxBins, 0);
+    for (int p = 0; p < parts_; ++p)
+      for (int b = 0; b < kMaxBins; ++b) hist[b] += chunk_hist_[size_t(p) * kMaxBins + b];
+    choose(top_, hist.data(), 0);
+    choose(bottom_, hist.data(), 0);
+    return true;
+  }
+
+  void choose(Side& s, const uint32_t* hist, int pass) {
+    if (!s.active) return;
+    uint64_t below = 0;
+    const uint32_t bucket = select_bucket(hist, digit_bins(pass), &s.rank, &below);
+    s.prefix = (s.prefix << digit_bits(pass)) | bucket;
+    s.equal = hist[bucket];
+  }
+
+  // Copies both threshold buckets' elements into their candidate lists, if they fit.
+  void compact() {
+    Side* sides[2] = {&top_, &bottom_};
+    for (Side* s : sides) {
+      if (!s->active || s->equal > kCandidateCap) continue;
+      s->cand.keys.resize(s->equal);
+      s->cand.index.resize(s->equal);
+      s->compacted = true;
+    }
+    if (!top_.compacted && !bottom_.compacted) return;
+    run_parts([&](int p) {
+      uint64_t top_at = 0, bottom_at = 0;  // this part's first slot in each list
+      for (int q = 0; q < p; ++q) {
+        if (top_.compacted) top_at += chunk_hist_[size_t(q) * kMaxBins + top_.prefix];
+        if (bottom_.compacted) bottom_at += chunk_hist_[size_t(q) * kMaxBins + bottom_.prefix];
+      }
+      compact_range(ranges_[p], top_at, bottom_at);
+    });
+  }
+
+  void compact_range(Range r, uint64_t top_at, uint64_t bottom_at) {
+    const bool want_top = top_.compacted, want_bottom = bottom_.compacted;
+    const uint32_t top_bucket = top_.prefix, bottom_bucket = bottom_.prefix;
+    uint32_t* tk = want_top ? top_.cand.keys.data() : nullptr;
+    uint32_t* ti = want_top ? top_.cand.index.data() : nullptr;
+    uint32_t* bk = want_bottom ? bottom_.cand.keys.data() : nullptr;
+    uint32_t* bi = want_bottom ? bottom_.cand.index.data() : nullptr;
+    for (uint64_t i = r.begin; i < r.end; ++i) {
+      const uint32_t k = magnitude_key(bits_[i]);
+      const uint32_t d = k >> 20;
+      if (want_top && d == top_bucket) {
+        tk[top_at] = k;
+        ti[top_at] = uint32_t(i);
+        ++top_at;
+      }
+      if (want_bottom && d == bottom_bucket) {
+        bk[bottom_at] = k;
+        bi[bottom_at] = uint32_t(i);
+        ++bottom_at;
+      }
+    }
+  }
+
+  void refine(int pass) {
+    Side* sides[2] = {&top_, &bottom_};
+    for (Side* s : sides) {
+      if (!s->active) continue;
+      std::vector<uint32_t> hist(digit_bins(pass), 0);
+      if (s->compacted) {
+        for (uint32_t k : s->cand.keys) ++hist[key_digit(k, pass)];
+      } else {
+        scan_histogram(pass, s->prefix, hist.data());
+      }
+      choose(*s, hist.data(), pass);
+      if (s->compacted) filter_candidates(s->cand, pass, s->prefix & (digit_bins(pass) - 1));
+    }
+  }
+
+  void scan_histogram(int pass, uint32_t prefix, uint32_t* hist) {
+    const int bins = digit_bins(pass);
+    std::vector<uint32_t> part_hist(size_t(parts_) * bins, 0);
+    run_parts([&](int p) {
+      histogram_filtered(bits_, ranges_[p].begin, ranges_[p].end, pass, prefix,
+                         &part_hist[size_t(p) * bins]);
+    });
+    for (int p = 0; p < parts_; ++p)
+      for (int b = 0; b < bins; ++b) hist[b] += part_hist[size_t(p) * bins + b];
+  }
+
+  uint64_t tie_index(const Side& s, uint64_t ordinal) const {
+    if (s.compacted) return s.cand.index[ordinal];
+    return tie_index_by_scan(bits_, n_, s.prefix, ordinal);
+  }
+
+  template <class F>
+  void run_parts(F&& f) {
+    if (parts_ == 1) {
+      f(0);
+      return;
+    }
+    global_pool().parallel_for(size_t(parts_), threads_, [&](size_t p, int) { f(int(p)); });
+  }
+
+  const uint32_t* bits_;
+  uint64_t n_;
+  int threads_;
+  int parts_ = 1;
+  std::vector<Range> ranges_;
+  std::vector<uint32_t> chunk_hist_;
+  Side top_, bottom_;
+};
+
+// ---- output pass -----------------------------------------------------------------------------
+
+// Thresholds with indices clamped to 32 bits so the per-element test vectorises.
+struct Cut {
+  uint32_t top_key, bottom_key, top_index, bottom_index;
+  bool never_top, never_bottom;
+};
+
+Cut make_cut(const Thresholds& t, uint64_t n) {
+  Cut c;
+  c.never_top = t.top_key == 0xffffffffu;
+  c.never_bottom = t.bottom_index > n;
+  c.top_key = c.never_top ? 0x7fffffffu : t.top_key;
+  c.top_index = c.never_top ? 0u : uint32_t(std::min<uint64_t>(t.top_index, n));
+  c.bottom_key = t.bottom_key;
+  c.bottom_index = c.never_bottom ? 0xffffffffu : uint32_t(t.bottom_index);
+  return c;
+}
+
+inline uint32_t code_of(uint32_t k, uint32_t i, const Cut& c) {
+  const uint32_t top = (k > c.top_key) | ((k == c.top_key) & (i < c.top_index));
+  const uint32_t bottom = (k < c.bottom_key) | ((k == c.bottom_key) & (i >= c.bottom_index));
+  return 1u + top - bottom;
+}
+
+void write_codes(const uint32_t* bits, Range r, const Cut& c, uint8_t* codes) {
+  for (uint64_t i = r.begin; i < r.end; ++i)
+    codes[i] = uint8_t(code_of(bits[i] & kMagnitudeMask, uint32_t(i), c));
+}
+
+void write_pruned(const uint32_t* bits, Range r, const Cut& c, float* pruned) {
+  uint32_t* out = reinterpret_cast<uint32_t*>(pruned);
+  for (uint64_t i = r.begin; i < r.end; ++i) {
+    const uint32_t kept = code_of(bits[i] & kMagnitudeMask, uint32_t(i), c) == 1u;
+    out[i] = bits[i] & (0u - kept);  // value bits when kept, +0 otherwise
+  }
+}
+
+uint64_t count_kept(const uint32_t* bits, Range r, const Cut& c) {
+  uint64_t m = 0;
+  for (uint64_t i = r.begin; i < r.end; ++i)
+    m += code_of(bits[i] & kMagnitudeMask, uint32_t(i), c) == 1u;
+  return m;
+}
+
+void write_sparse(const uint32_t* bits, Range r, const Cut& c, uint64_t at, uint32_t* idx,
+                  float* vals) {
+  uint32_t* vbits = reinterpret_cast<uint32_t*>(vals);
+  for (uint64_t i = r.begin; i < r.end; ++i) {
+    const uint32_t b = bits[i];
+    if (code_of(b & kMagnitudeMask, uint32_t(i), c) == 1u) {
+      idx[at] = uint32_t(i);
+      vbits[at] = b;
+      ++at;
+    }
+  }
+}
+
+void write_outputs(const DgpLayer& L, const Thresholds& t, int parts, int threads) {
+  const uint32_t* bits = as_bits(L.values);
+  const Cut c = make_cut(t, L.n);
+  const std::vector<Range> ranges = split(L.n, parts);
+  const bool sparse = L.kept_indices != nullptr || L.kept_values != nullptr;
+  std::vector<uint64_t> offset(parts + 1, 0);
+  auto each = [&](const std::function<void(int)>& f) {
+    if (parts == 1) {
+      f(0);
+    } else {
+      global_pool().parallel_for(size_t(parts), threads, [&](size_t p, int) { f(int(p)); });
+    }
+  };
+  if (sparse && parts > 1) {
+    std::vector<uint64_t> kept(parts, 0);
+    each([&](int p) { kept[p] = count_kept(bits, ranges[p], c); });
+    for (int p = 0; p < parts; ++p) offset[p + 1] = offset[p] + kept[p];
+  }
+  // Scratch so a caller may ask for only one of indices / values.
+  const uint64_t kept_total = L.n - L.k_top - L.k_bottom;
+  std::unique_ptr<uint32_t[]> idx_scratch;
+  std::unique_ptr<float[]> val_scratch;
+  uint32_t* idx = L.kept_indices;
+  float* vals = L.kept_values;
+  if (sparse && idx == nullptr) idx = (idx_scratch.reset(new uint32_t[kept_total + 1]), idx_scratch.get());
+  if (sparse && vals == nullptr) vals = (val_scratch.reset(new float[kept_total + 1]), val_scratch.get());
+  each([&](int p) {
+    if (L.codes) write_codes(bits, ranges[p], c, L.codes);
+    if (L.pruned) write_pruned(bits, ranges[p], c, L.pruned);
+    if (sparse) write_sparse(bits, ranges[p], c, offset[p], idx, vals);
+  });
+}
+
+DgpStatus ok_status() {
+  DgpStatus s;
+  std::memset(&s, 0, sizeof s);
+  s.code = DGP_OK;
+  return s;
+}
+
+// Selects one layer with up to `threads` threads. Returns false on NaN/Inf.
+bool select_one(const DgpLayer& L, int threads, uint64_t* bad_index) {
+  Thresholds t;
+  if (!find_thresholds(L.values, L.n, L.k_top, L.k_bottom, threads, &t, bad_index)) return false;
+  const int parts = (threads > 1 && L.n >= kSplitLayerMin) ? threads : 1;
+  write_outputs(L, t, parts, threads);
+  return true;
+}
+
+}  // namespace
+
+bool find_thresholds(const float* values, uint64_t n, uint64_t k_top, uint64_t k_bottom,
+                     int threads, Thresholds* out, uint64_t* bad_index) {
+  ThresholdSearch search(as_bits(values), n, k_top, k_bottom, threads);
+  return search.run(out, bad_index);
+}
+
+bool check_layer(const DgpLayer& L, uint64_t position, DgpStatus* status) {
+  const char* problem = nullptr;
+  if (L.n > 0xffffffffull) problem = "has more than 2^32-1 elements";
+  else if (L.n > 0 && L.values == nullptr) problem = "has no values";
+  else if (L.k_top > L.n || L.k_bottom > L.n || L.k_top + L.k_bottom > L.n)
+    problem = "has kTop + kBottom greater than its size";
+  if (problem == nullptr) return true;
+  *status = ok_status();
+  status->code = DGP_BAD_ARGUMENT;
+  status->layer = position;
+  std::snprintf(status->message, sizeof status->message,
+                "layer %llu %s (n=%llu, kTop=%llu, kBottom=%llu)", (unsigned long long)position,
+                problem, (unsigned long long)L.n, (unsigned long long)L.k_top,
+                (unsigned long long)L.k_bottom);
+  return false;
+}
+
+DgpStatus select_layers_cpu(const DgpLayer* layers, size_t count, int threads) {
+  DgpStatus status = ok_status();
+  for (size_t l = 0; l < count; ++l)
+    if (!check_layer(layers[l], l, &status)) return status;
+  if (threads <= 0) threads = hardware_threads();
+  threads = std::min(threads, global_pool().size());
+
+  std::vector<uint64_t> bad(count, ~uint64_t(0));
+  std::vector<size_t> small;
+  try {
+    // Large layers: one at a time, each split across all threads.
+    for (size_t l = 0; l < count; ++l) {
+      if (threads > 1 && layers[l].n >= kSplitLayerMin) {
+        uint64_t at = 0;
+        if (!select_one(layers[l], threads, &at)) bad[l] = at;
+      } else {
+        small.push_back(l);
+      }
+    }
+    // Small layers: spread over the threads, one thread per layer.
+    global_pool().parallel_for(small.size(), threads, [&](size_t j, int) {
+      const size_t l = small[j];
+      uint64_t at = 0;
+      if (!select_one(layers[l], 1, &at)) bad[l] = at;
+    });
+  } catch (const std::bad_alloc&) {
+    status.code = DGP_NO_MEMORY;
+    std::snprintf(status.message, sizeof status.message, "out of memory for selection scratch");
+    return status;
+  }
+  for (size_t l = 0; l < count; ++l) {
+    if (bad[l] != ~uint64_t(0)) {
+      status.code = DGP_BAD_VALUE;
+      status.layer = l;
+      status.index = bad[l];
+      std::snprintf(status.message, sizeof status.message,
+                    "layer %llu holds a NaN or Infinity at index %llu", (unsigned long long)l,
+                    (unsigned long long)bad[l]);
+      return status;
+    }
+  }
+  return status;
+}
+
+}  // namespace dgp

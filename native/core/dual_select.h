@@ -1,0 +1,29 @@
+// CPU dual top/bottom-k selection (SPEC §1-4): radix select on the magnitude bits, batched over
+// all layers of a model, multithreaded. Plain C++; the N-API glue lives in native/addon.
+#ifndef DGP_DUAL_SELECT_H
+#define DGP_DUAL_SELECT_H
+
+#include <cstddef>
+#include <cstdint>
+
+#include "dgp_types.h"
+#include "radix_common.h"
+
+namespace dgp {
+
+// Selects every layer and fills its outputs. threads <= 0 means all hardware threads.
+// On NaN/Inf returns DGP_BAD_VALUE naming the lowest such layer and its first bad index; the
+// outputs of the call are then unspecified (callers discard them). Inputs are never written.
+DgpStatus select_layers_cpu(const DgpLayer* layers, size_t count, int threads);
+
+// Exact thresholds of one layer (exposed for tests and for the CUDA kernel's verification).
+// Returns false (and sets *bad_index) if the layer holds a NaN/Inf.
+bool find_thresholds(const float* values, uint64_t n, uint64_t k_top, uint64_t k_bottom,
+                     int threads, Thresholds* out, uint64_t* bad_index);
+
+// Validates counts and pointers of one layer; fills `status` and returns false when invalid.
+bool check_layer(const DgpLayer& layer, uint64_t position, DgpStatus* status);
+
+}  // namespace dgp
+
+#endif  // DGP_DUAL_SELECT_H
