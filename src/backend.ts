@@ -1,0 +1,173 @@
+/**
+ * Backend choice (SPEC §9): 'cuda' (C++/CUDA through the addon), 'native' (C++ through the
+ * addon) or 'ts' (pure TypeScript). Automatic by default: cuda when a device exists and the work
+ * is large enough, else native, else ts. Forced with DGP_BACKEND or setBackend().
+ */
+import { DgpError, describeValue } from './errors';
+import type { NativeBinding, NativeInfo } from './native/binding';
+import { loadNative } from './native/loader';
+
+export type BackendName = 'native' | 'cuda' | 'ts';
+const NAMES: readonly BackendName[] = ['native', 'cuda', 'ts'];
+
+/**
+ * Below this many elements in one call the GPU's launch and copy overhead costs more than the
+ * CPU kernel, so automatic choice stays on 'native'. Override with DGP_CUDA_MIN_ELEMENTS.
+ * The value comes from the crossover measured on an H100 host (docs/CUDA.md).
+ */
+export const CUDA_MIN_ELEMENTS_DEFAULT = 1 << 20;
+
+interface State {
+  binding: NativeBinding | null;
+  path: string | null;
+  loadErrors: string[];
+  info: NativeInfo | null;
+  forced: BackendName | null;
+  /** Set when DGP_BACKEND names a backend that is unavailable: every call then throws this. */
+  envError: string | null;
+  threads: number;
+}
+
+const loaded = loadNative();
+const state: State = {
+  binding: loaded.binding,
+  path: loaded.path,
+  loadErrors: loaded.errors,
+  info: null,
+  forced: null,
+  envError: null,
+  threads: 0,
+};
+if (state.binding) {
+  try {
+    state.info = state.binding.info();
+  } catch (e) {
+    state.loadErrors.push(`info() failed: ${(e as Error).message}`);
+    state.binding = null;
+  }
+}
+
+function unavailableReason(name: BackendName): string | null {
+  if (name === 'ts') return null;
+  if (!state.binding) return `the native addon did not load (${state.loadErrors.join('; ')})`;
+  if (name === 'cuda') {
+    if (!state.info?.cudaCompiled) return state.info?.cudaReason || 'the addon was built without CUDA';
+    if (!state.info.cudaDevices) return `no CUDA device: ${state.info.cudaReason}`;
+  }
+  return null;
+}
+
+function parseBackend(name: unknown, what: string): BackendName | 'auto' {
+  if (name === 'auto' || (NAMES as readonly unknown[]).includes(name)) return name as BackendName | 'auto';
+  throw new RangeError(`${what} must be one of 'native', 'cuda', 'ts' or 'auto', got ${describeValue(name)}`);
+}
+
+/** Forces a backend ('auto' returns to automatic choice). Throws DgpError saying why when unavailable. */
+export function setBackend(name: BackendName | 'auto'): void {
+  const choice = parseBackend(name, 'setBackend: name');
+  state.envError = null;
+  if (choice === 'auto') {
+    state.forced = null;
+    return;
+  }
+  const why = unavailableReason(choice);
+  if (why) throw new DgpError(`setBackend('${choice}'): backend unavailable: ${why}`);
+  state.forced = choice;
+}
+
+/** The forced backend, or the one automatic choice uses for large work. */
+export function getBackend(): BackendName {
+  if (state.forced) return state.forced;
+  if (!unavailableReason('cuda')) return 'cuda';
+  return state.binding ? 'native' : 'ts';
+}
+
+/** Threads for the native backend: 0 (default) means all hardware threads. */
+export function setThreads(threads: number): void {
+  if (!Number.isInteger(threads) || threads < 0 || threads > 1024)
+    throw new RangeError(`setThreads: threads must be an integer in [0, 1024], got ${describeValue(threads)}`);
+  state.threads = threads;
+}
+
+export function getThreads(): number {
+  return state.threads;
+}
+
+function cudaMinElements(): number {
+  const env = Number(process.env.DGP_CUDA_MIN_ELEMENTS);
+  return Number.isFinite(env) && env >= 0 ? env : CUDA_MIN_ELEMENTS_DEFAULT;
+}
+
+/** The backend one call of `elements` total elements runs on. */
+export function resolveBackend(elements: number): BackendName {
+  if (state.envError) throw new DgpError(state.envError);
+  const chosen = getBackend();
+  if (state.forced || chosen !== 'cuda') return chosen;
+  return elements >= cudaMinElements() ? 'cuda' : 'native';
+}
+
+/** The loaded addon, or null (internal). */
+export function nativeBinding(): NativeBinding | null {
+  return state.binding;
+}
+
+export interface BackendInfo {
+  /** What getBackend() returns now. */
+  backend: BackendName;
+  /** Whether the backend was forced (setBackend / DGP_BACKEND). */
+  forced: boolean;
+  available: Record<BackendName, boolean>;
+  /** Why each unavailable backend is unavailable. */
+  unavailable: Partial<Record<BackendName, string>>;
+  native: { path: string | null; loadErrors: string[]; threads: number; simd: string } | null;
+  cuda: { compiled: boolean; devices: number; device: string; reason: string; minElements: number } | null;
+  /** Threads the native backend uses per call (setThreads; 0 = all). */
+  threads: number;
+  /** Set when DGP_BACKEND named an unavailable backend; selection calls throw it. */
+  envError: string | null;
+}
+
+export function backendInfo(): BackendInfo {
+  const unavailable: Partial<Record<BackendName, string>> = {};
+  const available = {} as Record<BackendName, boolean>;
+  for (const n of NAMES) {
+    const why = unavailableReason(n);
+    available[n] = why === null;
+    if (why) unavailable[n] = why;
+  }
+  const info = state.info;
+  return {
+    backend: getBackend(),
+    forced: state.forced !== null,
+    available,
+    unavailable,
+    native: state.binding && info
+      ? { path: state.path, loadErrors: state.loadErrors, threads: info.threads, simd: info.simd }
+      : { path: null, loadErrors: state.loadErrors, threads: 0, simd: 'none' },
+    cuda: info
+      ? {
+          compiled: info.cudaCompiled,
+          devices: info.cudaDevices,
+          device: info.cudaDevice,
+          reason: info.cudaReason,
+          minElements: cudaMinElements(),
+        }
+      : null,
+    threads: state.threads,
+    envError: state.envError,
+  };
+}
+
+// DGP_BACKEND forces a backend at import. An unavailable choice must not make the import throw
+// (SPEC §9); instead every selection call throws the reason (a forced backend never falls back
+// silently), backendInfo() reports it, and setBackend() replaces it.
+{
+  const env = process.env.DGP_BACKEND;
+  if (env && env !== 'auto') {
+    try {
+      setBackend(parseBackend(env, 'DGP_BACKEND'));
+    } catch (e) {
+      state.envError = `DGP_BACKEND=${env}: ${(e as Error).message}`;
+    }
+  }
+}

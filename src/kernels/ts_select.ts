@@ -1,0 +1,228 @@
+/**
+ * The pure TypeScript backend: the same dual radix select as the C++ kernel
+ * (native/core/dual_select.cc), over a Uint32Array view of the float bits. No sort and no
+ * per-element objects: one histogram pass, one compaction pass into small candidate lists,
+ * two refine passes over those lists, one output pass.
+ *
+ * Keys are bits & 0x7fffffff (monotone in |g|). "Ascending order" is key ascending, ties by
+ * index descending; the top set is ascending positions [n-kTop, n), the bottom set [0, kBottom).
+ */
+
+/** Exact cut of one layer: top iff key > topKey or (key == topKey and i < topIndex);
+ *  bottom iff key < bottomKey or (key == bottomKey and i >= bottomIndex). */
+export interface Cut {
+  topKey: number;
+  topIndex: number;
+  bottomKey: number;
+  bottomIndex: number;
+}
+
+const CANDIDATE_CAP = 1 << 20;
+const DIGIT_BITS = [11, 11, 9];
+const DIGIT_SHIFT = [20, 9, 0];
+const hist0 = new Uint32Array(2048);
+
+function bitsOf(values: Float32Array): Uint32Array {
+  return new Uint32Array(values.buffer, values.byteOffset, values.length);
+}
+
+/** First index holding NaN/±Infinity, or -1. */
+export function firstNonFinite(values: Float32Array): number {
+  const bits = bitsOf(values);
+  for (let i = 0; i < bits.length; i++) if ((bits[i] & 0x7f800000) === 0x7f800000) return i;
+  return -1;
+}
+
+interface Side {
+  rank: number; // ascending position still wanted inside the current prefix
+  prefix: number; // key bits fixed so far
+  equal: number; // size of the chosen bucket
+  keys: Uint32Array | null; // candidates (exactly the elements with this prefix), or null: re-scan
+  index: Uint32Array | null;
+  count: number;
+}
+
+function selectBucket(hist: Uint32Array, bins: number, side: Side, pass: number): void {
+  let seen = 0;
+  for (let b = 0; b < bins; b++) {
+    const h = hist[b];
+    if (side.rank < seen + h) {
+      side.rank -= seen;
+      side.prefix = pass === 0 ? b : side.prefix * (1 << DIGIT_BITS[pass]) + b;
+      side.equal = h;
+      return;
+    }
+    seen += h;
+  }
+  throw new Error('tfjs-dgp internal error: histogram does not cover the wanted rank');
+}
+
+function compact(bits: Uint32Array, top: Side | null, bottom: Side | null): void {
+  const tb = top && top.keys ? top.prefix : -1;
+  const bb = bottom && bottom.keys ? bottom.prefix : -1;
+  if (tb < 0 && bb < 0) return;
+  const tk = top?.keys, ti = top?.index, bk = bottom?.keys, bi = bottom?.index;
+  let t = 0;
+  let b = 0;
+  const n = bits.length;
+  for (let i = 0; i < n; i++) {
+    const k = bits[i] & 0x7fffffff;
+    const d = k >>> 20;
+    if (d === tb) {
+      tk![t] = k;
+      ti![t++] = i;
+    }
+    if (d === bb) {
+      bk![b] = k;
+      bi![b++] = i;
+    }
+  }
+  if (top && top.keys) top.count = t;
+  if (bottom && bottom.keys) bottom.count = b;
+}
+
+function refine(bits: Uint32Array, side: Side, pass: number): void {
+  const bins = 1 << DIGIT_BITS[pass];
+  const shift = DIGIT_SHIFT[pass];
+  const mask = bins - 1;
+  const hist = new Uint32Array(bins);
+  if (side.keys) {
+    const keys = side.keys;
+    for (let j = 0; j < side.count; j++) hist[(keys[j] >>> shift) & mask]++;
+  } else {
+    const above = shift + DIGIT_BITS[pass];
+    const prefix = side.prefix;
+    for (let i = 0; i < bits.length; i++) {
+      const k = bits[i] & 0x7fffffff;
+      if (k >>> above === prefix) hist[(k >>> shift) & mask]++;
+    }
+  }
+  selectBucket(hist, bins, side, pass);
+  if (side.keys) {
+    // Keep only the chosen bucket, in index order.
+    const keys = side.keys, index = side.index!;
+    const bucket = side.prefix & mask;
+    let m = 0;
+    for (let j = 0; j < side.count; j++) {
+      const k = keys[j];
+      if (((k >>> shift) & mask) === bucket) {
+        keys[m] = k;
+        index[m++] = index[j];
+      }
+    }
+    side.count = m;
+  }
+}
+
+/** Index of the tie with the given ordinal (index order) among elements equal to the key. */
+function tieIndex(bits: Uint32Array, side: Side, ordinal: number): number {
+  if (side.index) return side.index[ordinal];
+  let seen = 0;
+  for (let i = 0; i < bits.length; i++) {
+    if ((bits[i] & 0x7fffffff) === side.prefix) {
+      if (seen === ordinal) return i;
+      seen++;
+    }
+  }
+  throw new Error('tfjs-dgp internal error: tie ordinal out of range');
+}
+
+function newSide(rank: number, bucketSize: number): Side {
+  const fits = bucketSize <= CANDIDATE_CAP;
+  return {
+    rank,
+    prefix: 0,
+    equal: 0,
+    keys: null,
+    index: null,
+    count: fits ? bucketSize : 0,
+  };
+}
+
+/**
+ * The exact cut of one layer, or the first index of a NaN/Inf as a negative-free marker
+ * `{ badIndex }`. Counts must already be valid (0 <= kTop + kBottom <= n).
+ */
+export function findCut(values: Float32Array, kTop: number, kBottom: number): Cut | { badIndex: number } {
+  const bits = bitsOf(values);
+  const n = bits.length;
+  hist0.fill(0);
+  let flag = 0;
+  for (let i = 0; i < n; i++) {
+    const u = bits[i];
+    flag |= (u & 0x7f800000) + 0x00800000; // bit 31 set exactly for NaN/Inf
+    hist0[(u >>> 20) & 0x7ff]++;
+  }
+  if (flag < 0 || flag >= 0x80000000) return { badIndex: firstNonFinite(values) };
+
+  const cut: Cut = { topKey: 0x7fffffff, topIndex: 0, bottomKey: 0, bottomIndex: 0xffffffff };
+  if (kTop === 0 && kBottom === 0) return cut;
+  const top = kTop > 0 ? newSide(n - kTop, 0) : null;
+  const bottom = kBottom > 0 ? newSide(kBottom - 1, 0) : null;
+  for (const s of [top, bottom]) {
+    if (!s) continue;
+    selectBucket(hist0, 2048, s, 0);
+    if (s.equal <= CANDIDATE_CAP) {
+      s.keys = new Uint32Array(s.equal);
+      s.index = new Uint32Array(s.equal);
+    }
+  }
+  compact(bits, top, bottom);
+  for (const s of [top, bottom]) {
+    if (!s) continue;
+    refine(bits, s, 1);
+    refine(bits, s, 2);
+  }
+  if (top) {
+    cut.topKey = top.prefix;
+    const inTop = top.equal - top.rank; // the first inTop ties (index order) are top
+    cut.topIndex = inTop >= top.equal ? n : tieIndex(bits, top, inTop);
+  }
+  if (bottom) {
+    cut.bottomKey = bottom.prefix;
+    cut.bottomIndex = tieIndex(bits, bottom, bottom.equal - 1 - bottom.rank);
+  }
+  return cut;
+}
+
+/** Class codes (0 bottom-removed, 1 kept, 2 top-removed) for a cut. */
+export function writeCodes(values: Float32Array, cut: Cut, codes: Uint8Array): void {
+  const bits = bitsOf(values);
+  const { topKey, topIndex, bottomKey, bottomIndex } = cut;
+  for (let i = 0; i < bits.length; i++) {
+    const k = bits[i] & 0x7fffffff;
+    let c = 1;
+    if (k > topKey || (k === topKey && i < topIndex)) c = 2;
+    else if (k < bottomKey || (k === bottomKey && i >= bottomIndex)) c = 0;
+    codes[i] = c;
+  }
+}
+
+/** Kept values in place, +0 elsewhere; and/or the sparse kept set. Either output may be null. */
+export function writeKept(
+  values: Float32Array,
+  cut: Cut,
+  pruned: Float32Array | null,
+  keptIndices: Uint32Array | null,
+  keptValues: Float32Array | null,
+): void {
+  const bits = bitsOf(values);
+  const prunedBits = pruned ? bitsOf(pruned) : null;
+  const keptBits = keptValues ? bitsOf(keptValues) : null;
+  const { topKey, topIndex, bottomKey, bottomIndex } = cut;
+  let m = 0;
+  for (let i = 0; i < bits.length; i++) {
+    const u = bits[i];
+    const k = u & 0x7fffffff;
+    const removed =
+      k > topKey || (k === topKey && i < topIndex) || k < bottomKey || (k === bottomKey && i >= bottomIndex);
+    if (removed) {
+      if (prunedBits) prunedBits[i] = 0;
+    } else {
+      if (prunedBits) prunedBits[i] = u;
+      if (keptIndices) keptIndices[m] = i;
+      if (keptBits) keptBits[m] = u;
+      m++;
+    }
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * The raw, backend-independent entry points: validate, pick a backend, run the kernel, report
+ * bad values with the layer's name. Everything above (tfjs ops, error feedback, ADGP) calls
+ * selectLayers().
+ */
+import { nativeBinding, resolveBackend, getThreads, BackendName } from './backend';
+import { checkCounts } from './counts';
+import { DgpError, describeValue } from './errors';
+import { findCut, writeCodes, writeKept } from './kernels/ts_select';
+
+/** One layer to select: a flat float32 view (any byte offset) and its counts. */
+export interface LayerInput {
+  /** Used in error messages; the layer's position is used when absent. */
+  name?: string;
+  values: Float32Array;
+  kTop: number;
+  kBottom: number;
+}
+
+/** Which outputs to produce. */
+export interface SelectWant {
+  codes?: boolean;
+  pruned?: boolean;
+  /** keptIndices + keptValues (the sparse kept set). */
+  sparse?: boolean;
+}
+
+export interface LayerSelection {
+  /** 0 bottom-removed, 1 kept, 2 top-removed. */
+  codes?: Uint8Array;
+  /** Kept values in place, +0 elsewhere. */
+  pruned?: Float32Array;
+  /** Ascending indices of the kept set. */
+  keptIndices?: Uint32Array;
+  /** Values at keptIndices, bit-for-bit the input. */
+  keptValues?: Float32Array;
+}
+
+export function layerLabel(layer: { name?: string }, position: number): string {
+  return layer.name !== undefined ? `layer '${layer.name}'` : `layer ${position}`;
+}
+
+function badValueError(caller: string, layers: LayerInput[], position: number, index: number): RangeError {
+  const v = layers[position].values[index];
+  return new RangeError(
+    `${caller}: ${layerLabel(layers[position], position)} holds ${describeValue(v)} at index ${index}; ` +
+      'gradients must be finite',
+  );
+}
+
+/** Validates inputs and counts; returns the total element count. */
+function checkLayers(layers: unknown, caller: string): number {
+  if (!Array.isArray(layers)) throw new TypeError(`${caller}: layers must be an Array, got ${describeValue(layers)}`);
+  let total = 0;
+  layers.forEach((layer: LayerInput, i) => {
+    if (layer === null || typeof layer !== 'object')
+      throw new TypeError(`${caller}: layers[${i}] must be {values, kTop, kBottom}, got ${describeValue(layer)}`);
+    if (!(layer.values instanceof Float32Array))
+      throw new TypeError(`${caller}: ${layerLabel(layer, i)} values must be a Float32Array, got ${describeValue(layer.values)}`);
+    if (layer.values.length > 0xffffffff)
+      throw new RangeError(`${caller}: ${layerLabel(layer, i)} has ${layer.values.length} elements; at most 2^32-1 are supported`);
+    checkCounts(layer.values.length, layer.kTop, layer.kBottom, `${caller}: ${layerLabel(layer, i)}`);
+    total += layer.values.length;
+  });
+  return total;
+}
+
+function allocate(layer: LayerInput, want: SelectWant): LayerSelection {
+  const n = layer.values.length;
+  const kept = n - layer.kTop - layer.kBottom;
+  const out: LayerSelection = {};
+  if (want.codes) out.codes = new Uint8Array(n);
+  if (want.pruned) out.pruned = new Float32Array(n);
+  if (want.sparse) {
+    out.keptIndices = new Uint32Array(kept);
+    out.keptValues = new Float32Array(kept);
+  }
+  return out;
+}
+
+function runTs(layers: LayerInput[], outs: LayerSelection[], caller: string): void {
+  // Find every cut first so a bad value anywhere leaves no output behind.
+  const cuts = layers.map((layer, i) => {
+    const cut = findCut(layer.values, layer.kTop, layer.kBottom);
+    if ('badIndex' in cut) throw badValueError(caller, layers, i, cut.badIndex);
+    return cut;
+  });
+  layers.forEach((layer, i) => {
+    const o = outs[i];
+    if (o.codes) writeCodes(layer.values, cuts[i], o.codes);
+    if (o.pruned || o.keptIndices) writeKept(layer.values, cuts[i], o.pruned ?? null, o.keptIndices ?? null, o.keptValues ?? null);
+  });
+}
+
+function runNative(layers: LayerInput[], outs: LayerSelection[], caller: string, device: 'cpu' | 'cuda'): void {
+  const binding = nativeBinding();
+  if (!binding) throw new DgpError(`${caller}: the native addon is not loaded`);
+  const bad = binding.selectLayers(
+    layers.map((l) => l.values),
+    layers.map((l) => l.kTop),
+    layers.map((l) => l.kBottom),
+    {
+      codes: outs.map((o) => o.codes ?? null),
+      pruned: outs.map((o) => o.pruned ?? null),
+      keptIndices: outs.map((o) => o.keptIndices ?? null),
+      keptValues: outs.map((o) => o.keptValues ?? null),
+    },
+    getThreads(),
+    device,
+  );
+  if (bad) throw badValueError(caller, layers, bad.layer, bad.index);
+}
+
+/**
+ * Dual top/bottom-k selection of many layers in one call (one native call for the whole model).
+ * Throws RangeError for a NaN/Inf (naming the layer and index) before returning anything.
+ */
+export function selectLayers(layers: LayerInput[], want: SelectWant, caller = 'selectLayers', backend?: BackendName): LayerSelection[] {
+  const total = checkLayers(layers, caller);
+  const outs = layers.map((l) => allocate(l, want));
+  const chosen = backend ?? resolveBackend(total);
+  if (chosen === 'ts') runTs(layers, outs, caller);
+  else runNative(layers, outs, caller, chosen === 'cuda' ? 'cuda' : 'cpu');
+  return outs;
+}
+
+/** SPEC §10: class codes of one layer (0 bottom-removed, 1 kept, 2 top-removed). */
+export function dualTopBottomK(values: Float32Array, kTop: number, kBottom: number): Uint8Array {
+  if (!(values instanceof Float32Array))
+    throw new TypeError(`dualTopBottomK: values must be a Float32Array, got ${describeValue(values)}`);
+  return selectLayers([{ values, kTop, kBottom }], { codes: true }, 'dualTopBottomK')[0].codes!;
+}
