@@ -1,0 +1,140 @@
+// CPU kernel vs the reference sort, and unit tests of the shared host/device helpers
+// (radix_common.h) that the CUDA kernel uses too.
+#include <cmath>
+#include <limits>
+
+#include "dual_select.h"
+#include "radix_common.h"
+#include "test_util.h"
+
+using namespace dgp_test;
+
+namespace {
+
+std::vector<uint8_t> cpu_codes(const std::vector<float>& g, uint64_t k_top, uint64_t k_bottom, int threads) {
+  std::vector<uint8_t> codes(g.size(), 9);
+  DgpLayer L{};
+  L.values = g.data();
+  L.n = g.size();
+  L.k_top = k_top;
+  L.k_bottom = k_bottom;
+  L.codes = codes.data();
+  const DgpStatus s = dgp::select_layers_cpu(&L, 1, threads);
+  DGP_CHECK_MSG(s.code == DGP_OK, "status %d: %s", s.code, s.message);
+  return codes;
+}
+
+}  // namespace
+
+DGP_TEST(radix_digits_cover_31_bits_once) {
+  DGP_CHECK(dgp::digit_bits(0) + dgp::digit_bits(1) + dgp::digit_bits(2) == 31);
+  const uint32_t key = 0x5a5a5a5au & dgp::kMagnitudeMask;
+  uint32_t rebuilt = 0;
+  for (int p = 0; p < dgp::kPasses; ++p) rebuilt = (rebuilt << dgp::digit_bits(p)) | dgp::key_digit(key, p);
+  DGP_CHECK(rebuilt == key);
+  DGP_CHECK(dgp::key_prefix(key, 0) == 0);
+  DGP_CHECK(dgp::key_prefix(key, 2) == (key >> 9));
+}
+
+DGP_TEST(magnitude_key_orders_like_abs) {
+  const float xs[] = {0.f, -0.f, 1e-45f, -2e-45f, 1e-38f, 0.5f, -0.75f, 1.f, 3e38f};
+  for (float a : xs)
+    for (float b : xs) {
+      const bool by_key = dgp::magnitude_key(bits_of(a)) < dgp::magnitude_key(bits_of(b));
+      DGP_CHECK_MSG(by_key == (std::fabs(a) < std::fabs(b)), "a=%g b=%g", a, b);
+    }
+  DGP_CHECK(dgp::is_non_finite(bits_of(std::numeric_limits<float>::infinity())));
+  DGP_CHECK(dgp::is_non_finite(bits_of(-std::numeric_limits<float>::quiet_NaN())));
+  DGP_CHECK(!dgp::is_non_finite(bits_of(3.4028235e38f)));
+}
+
+DGP_TEST(select_bucket_finds_rank_and_remainder) {
+  uint32_t hist[8] = {3, 0, 2, 5, 0, 0, 1, 4};
+  uint64_t rank = 6, below = 0;
+  DGP_CHECK(dgp::select_bucket(hist, 8, &rank, &below) == 3);
+  DGP_CHECK(rank == 1 && below == 5);
+  rank = 0;
+  DGP_CHECK(dgp::select_bucket(hist, 8, &rank, &below) == 0 && rank == 0);
+  rank = 14;
+  DGP_CHECK(dgp::select_bucket(hist, 8, &rank, &below) == 7 && rank == 3);
+}
+
+DGP_TEST(tie_rule_counts) {
+  // 5 equal keys; ascending positions among them are index-descending.
+  DGP_CHECK(dgp::top_tie_count(5, 0) == 5);  // wanted position 0 of the tie: all 5 are top
+  DGP_CHECK(dgp::top_tie_count(5, 4) == 1);  // only the lowest index is top
+  DGP_CHECK(dgp::bottom_first_tie_ordinal(5, 0) == 4);  // only the highest index is bottom
+  DGP_CHECK(dgp::bottom_first_tie_ordinal(5, 4) == 0);  // all 5 are bottom
+  dgp::Thresholds t = dgp::no_thresholds();
+  DGP_CHECK(dgp::classify(0x7fffffffu, 0, t) == 1 && dgp::classify(0, 123, t) == 1);
+  t.top_key = 10;
+  t.top_index = 3;
+  t.bottom_key = 2;
+  t.bottom_index = 7;
+  DGP_CHECK(dgp::classify(11, 99, t) == 2 && dgp::classify(10, 2, t) == 2 && dgp::classify(10, 3, t) == 1);
+  DGP_CHECK(dgp::classify(1, 0, t) == 0 && dgp::classify(2, 7, t) == 0 && dgp::classify(2, 6, t) == 1);
+}
+
+DGP_TEST(cpu_matches_reference_on_all_distributions) {
+  const Dist dists[] = {Dist::LogNormal, Dist::Uniform, Dist::AllEqual, Dist::FewValues,
+                        Dist::SignedZeros, Dist::Subnormals, Dist::FullRange};
+  const size_t sizes[] = {0, 1, 2, 3, 31, 1000, 70000, 400000};
+  for (Dist d : dists)
+    for (size_t n : sizes) {
+      const auto g = make_input(d, n, n * 7 + int(d));
+      const uint64_t cases[][2] = {{0, 0}, {n, 0}, {0, n}, {n / 100, n * 8 / 10}, {n / 2, n - n / 2}, {n > 0, 0}};
+      for (auto& c : cases)
+        for (int threads : {1, 2}) {
+          const auto want = reference_codes(g, c[0], c[1]);
+          const auto got = cpu_codes(g, c[0], c[1], threads);
+          DGP_CHECK_MSG(got == want, "dist %d n %zu kTop %llu kBottom %llu threads %d", int(d), n,
+                        (unsigned long long)c[0], (unsigned long long)c[1], threads);
+        }
+    }
+}
+
+DGP_TEST(cpu_reports_first_bad_value_of_lowest_layer) {
+  std::vector<float> a(10, 1.f), b(100000, 0.5f), c(5, 2.f);
+  b[77777] = std::numeric_limits<float>::quiet_NaN();
+  b[88888] = std::numeric_limits<float>::infinity();
+  c[1] = -std::numeric_limits<float>::infinity();
+  DgpLayer L[3] = {};
+  L[0].values = a.data(); L[0].n = a.size();
+  L[1].values = b.data(); L[1].n = b.size();
+  L[2].values = c.data(); L[2].n = c.size();
+  const DgpStatus s = dgp::select_layers_cpu(L, 3, 2);
+  DGP_CHECK(s.code == DGP_BAD_VALUE && s.layer == 1 && s.index == 77777);
+}
+
+DGP_TEST(cpu_rejects_inconsistent_counts) {
+  std::vector<float> a(10, 1.f);
+  DgpLayer L{};
+  L.values = a.data();
+  L.n = 10;
+  L.k_top = 6;
+  L.k_bottom = 5;
+  const DgpStatus s = dgp::select_layers_cpu(&L, 1, 1);
+  DGP_CHECK(s.code == DGP_BAD_ARGUMENT && s.layer == 0);
+}
+
+DGP_TEST(cpu_sparse_and_pruned_outputs_agree_with_codes) {
+  const auto g = make_input(Dist::LogNormal, 300000, 5);
+  const uint64_t kt = 3000, kb = 240000, kept = g.size() - kt - kb;
+  std::vector<uint8_t> codes(g.size());
+  std::vector<float> pruned(g.size(), 7.f), vals(kept);
+  std::vector<uint32_t> idx(kept);
+  DgpLayer L{};
+  L.values = g.data(); L.n = g.size(); L.k_top = kt; L.k_bottom = kb;
+  L.codes = codes.data(); L.pruned = pruned.data(); L.kept_indices = idx.data(); L.kept_values = vals.data();
+  DGP_CHECK(dgp::select_layers_cpu(&L, 1, 2).code == DGP_OK);
+  size_t m = 0;
+  for (size_t i = 0; i < g.size(); ++i) {
+    if (codes[i] == 1) {
+      DGP_CHECK(idx[m] == i && bits_of(vals[m]) == bits_of(g[i]) && bits_of(pruned[i]) == bits_of(g[i]));
+      ++m;
+    } else {
+      DGP_CHECK(bits_of(pruned[i]) == 0u);
+    }
+  }
+  DGP_CHECK(m == kept);
+}
