@@ -21,6 +21,18 @@
 
 #include "thread_pool.h"
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
+
+// Hot loops are compiled for AVX-512, AVX2 and baseline x86-64 and picked at load time, so one
+// binary is fast everywhere without -march=native.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define DGP_MULTIVERSION __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
+#else
+#define DGP_MULTIVERSION
+#endif
+
 namespace dgp {
 namespace {
 
@@ -45,6 +57,7 @@ std::vector<Range> split(uint64_t n, int parts) {
 
 // Histogram of digit 0 over [begin, end) and an OR-accumulated non-finite flag. Four
 // interleaved sub-histograms keep runs of equal digits from serialising on one counter.
+DGP_MULTIVERSION
 bool histogram_pass0(const uint32_t* bits, uint64_t begin, uint64_t end, uint32_t* hist) {
   static_assert(kMaxBins == 2048, "pass-0 digit is 11 bits");
   std::vector<uint32_t> sub(4 * kMaxBins, 0);
@@ -129,6 +142,64 @@ uint64_t tie_index_by_scan(const uint32_t* bits, uint64_t n, uint32_t key, uint6
   return n;  // unreachable when ordinal < count of equal keys
 }
 
+// Appends (key, index) of element i to the lists whose bucket its digit 0 matches. Branch-free:
+// each list has one slot of slack for the unconditional store; a side that is not compacted
+// writes into a one-slot sink with mask 0.
+struct CompactSink {
+  uint32_t* keys;
+  uint32_t* index;
+  uint64_t at;
+  uint64_t mask;
+  uint32_t bucket;
+  inline void offer(uint32_t k, uint32_t i) {
+    keys[at & mask] = k;
+    index[at & mask] = i;
+    at += (k >> 20) == bucket;
+  }
+};
+
+inline void compact_scalar(const uint32_t* bits, uint64_t i, uint64_t end, CompactSink& top,
+                           CompactSink& bottom) {
+  for (; i < end; ++i) {
+    const uint32_t k = bits[i] & kMagnitudeMask;
+    top.offer(k, uint32_t(i));
+    bottom.offer(k, uint32_t(i));
+  }
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+// AVX2: test 16 digits at a time; most blocks hold no candidate and are skipped.
+__attribute__((target("avx2"))) void compact_avx2(const uint32_t* bits, uint64_t begin,
+                                                   uint64_t end, CompactSink& top,
+                                                   CompactSink& bottom) {
+  const __m256i tb = _mm256_set1_epi32(int(top.bucket));
+  const __m256i bb = _mm256_set1_epi32(int(bottom.bucket));
+  const __m256i low11 = _mm256_set1_epi32(0x7ff);
+  uint64_t i = begin;
+  for (; i + 16 <= end; i += 16) {
+    const __m256i a = _mm256_srli_epi32(_mm256_loadu_si256((const __m256i*)(bits + i)), 20);
+    const __m256i b = _mm256_srli_epi32(_mm256_loadu_si256((const __m256i*)(bits + i + 8)), 20);
+    const __m256i da = _mm256_and_si256(a, low11), db = _mm256_and_si256(b, low11);
+    const __m256i hit = _mm256_or_si256(
+        _mm256_or_si256(_mm256_cmpeq_epi32(da, tb), _mm256_cmpeq_epi32(da, bb)),
+        _mm256_or_si256(_mm256_cmpeq_epi32(db, tb), _mm256_cmpeq_epi32(db, bb)));
+    if (_mm256_testz_si256(hit, hit)) continue;
+    compact_scalar(bits, i, i + 16, top, bottom);
+  }
+  compact_scalar(bits, i, end, top, bottom);
+}
+#endif
+
+// Copies (key, index) of the elements whose digit 0 equals a wanted bucket, in index order.
+void compact_block_loop(const uint32_t* bits, uint64_t begin, uint64_t end, CompactSink& top,
+                        CompactSink& bottom) {
+#if defined(__x86_64__) && defined(__GNUC__)
+  static const bool avx2 = __builtin_cpu_supports("avx2");
+  if (avx2) return compact_avx2(bits, begin, end, top, bottom);
+#endif
+  compact_scalar(bits, begin, end, top, bottom);
+}
+
 // ---- the threshold search --------------------------------------------------------------------
 
 class ThresholdSearch {
@@ -196,8 +267,9 @@ class ThresholdSearch {
     Side* sides[2] = {&top_, &bottom_};
     for (Side* s : sides) {
       if (!s->active || s->equal > kCandidateCap) continue;
-      s->cand.keys.resize(s->equal);
-      s->cand.index.resize(s->equal);
+      // One slot of slack for compact_block_loop's unconditional store.
+      s->cand.keys.resize(s->equal + 1);
+      s->cand.index.resize(s->equal + 1);
       s->compacted = true;
     }
     if (!top_.compacted && !bottom_.compacted) return;
@@ -209,29 +281,22 @@ class ThresholdSearch {
       }
       compact_range(ranges_[p], top_at, bottom_at);
     });
+    for (Side* s : sides) {
+      if (!s->compacted) continue;
+      s->cand.keys.resize(s->equal);
+      s->cand.index.resize(s->equal);
+    }
   }
 
   void compact_range(Range r, uint64_t top_at, uint64_t bottom_at) {
-    const bool want_top = top_.compacted, want_bottom = bottom_.compacted;
-    const uint32_t top_bucket = top_.prefix, bottom_bucket = bottom_.prefix;
-    uint32_t* tk = want_top ? top_.cand.keys.data() : nullptr;
-    uint32_t* ti = want_top ? top_.cand.index.data() : nullptr;
-    uint32_t* bk = want_bottom ? bottom_.cand.keys.data() : nullptr;
-    uint32_t* bi = want_bottom ? bottom_.cand.index.data() : nullptr;
-    for (uint64_t i = r.begin; i < r.end; ++i) {
-      const uint32_t k = magnitude_key(bits_[i]);
-      const uint32_t d = k >> 20;
-      if (want_top && d == top_bucket) {
-        tk[top_at] = k;
-        ti[top_at] = uint32_t(i);
-        ++top_at;
-      }
-      if (want_bottom && d == bottom_bucket) {
-        bk[bottom_at] = k;
-        bi[bottom_at] = uint32_t(i);
-        ++bottom_at;
-      }
-    }
+    uint32_t sink_k = 0, sink_i = 0;
+    auto make = [&](Side& s, uint64_t at) {
+      // A side that is not compacted never matches (bucket 0xffffffff) and writes to the sink.
+      if (!s.compacted) return CompactSink{&sink_k, &sink_i, 0, 0, 0xffffffffu};
+      return CompactSink{s.cand.keys.data(), s.cand.index.data(), at, ~uint64_t(0), s.prefix};
+    };
+    CompactSink top = make(top_, top_at), bottom = make(bottom_, bottom_at);
+    compact_block_loop(bits_, r.begin, r.end, top, bottom);
   }
 
   void refine(int pass) {
@@ -308,11 +373,13 @@ inline uint32_t code_of(uint32_t k, uint32_t i, const Cut& c) {
   return 1u + top - bottom;
 }
 
+DGP_MULTIVERSION
 void write_codes(const uint32_t* bits, Range r, const Cut& c, uint8_t* codes) {
   for (uint64_t i = r.begin; i < r.end; ++i)
     codes[i] = uint8_t(code_of(bits[i] & kMagnitudeMask, uint32_t(i), c));
 }
 
+DGP_MULTIVERSION
 void write_pruned(const uint32_t* bits, Range r, const Cut& c, float* pruned) {
   uint32_t* out = reinterpret_cast<uint32_t*>(pruned);
   for (uint64_t i = r.begin; i < r.end; ++i) {
@@ -321,6 +388,7 @@ void write_pruned(const uint32_t* bits, Range r, const Cut& c, float* pruned) {
   }
 }
 
+DGP_MULTIVERSION
 uint64_t count_kept(const uint32_t* bits, Range r, const Cut& c) {
   uint64_t m = 0;
   for (uint64_t i = r.begin; i < r.end; ++i)
