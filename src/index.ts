@@ -7,3 +7,4 @@ export { countsFromRatios, Counts, DgpConfig } from './counts';
 export { getBackend, setBackend, backendInfo, setThreads, getThreads, BackendName, BackendInfo } from './backend';
 export { dualTopBottomK, selectLayers, LayerInput, LayerSelection, SelectWant } from './select';
 export { dgpMask, dgpPrune, dgpPruneGradients, PrunedGradients, SparseLayer, TensorInput } from './tfjs/ops';
+export * from './fl';

@@ -1,0 +1,180 @@
+/**
+ * Per-client error feedback (SPEC §5) over a whole gradient map, and the ADGP client step
+ * (SPEC §8) that shares its memory. One call per round: p = g + e (float32), rank p (§1), send the
+ * kept set (or the broadcast positions), keep in memory what the mode says. All layers are
+ * validated and selected before any memory changes, so a bad value leaves the state untouched.
+ */
+import { checkConfig, countsFor, DgpConfig } from '../counts';
+import { DgpError, describeValue } from '../errors';
+import { selectLayers } from '../select';
+import { GradientInput, readGradients } from './gradients';
+import { flKernels } from './kernels';
+import { checkRound } from './layout';
+import type { AlignedPositions, AlignedValues, DenseLayer, Update } from './types';
+
+/**
+ * What memory keeps after a round (SPEC §5): 'bottom' (default) the bottom-removed values,
+ * 'all' the bottom- and top-removed values, 'none' nothing.
+ */
+export type FeedbackMode = 'bottom' | 'all' | 'none';
+const MODE_CODE: Record<FeedbackMode, number> = { bottom: 0, all: 1, none: 2 };
+
+export interface ErrorFeedbackOptions {
+  mode?: FeedbackMode;
+}
+
+interface LayerState {
+  name: string;
+  shape: number[];
+  kTop: number;
+  kBottom: number;
+  memory: Float32Array;
+  /** Scratch for p = g + e, reused every round. */
+  p: Float32Array;
+}
+
+export class ErrorFeedback {
+  readonly mode: FeedbackMode;
+  private readonly config: DgpConfig;
+  private state: Map<string, LayerState> | null = new Map();
+  private rounds = 0;
+
+  constructor(config: DgpConfig, options: ErrorFeedbackOptions = {}) {
+    this.config = checkConfig(config, 'ErrorFeedback');
+    if (options === null || typeof options !== 'object')
+      throw new TypeError(`ErrorFeedback: options must be an object, got ${describeValue(options)}`);
+    const mode = options.mode ?? 'bottom';
+    if (!(mode in MODE_CODE))
+      throw new RangeError(`ErrorFeedback: options.mode must be 'bottom', 'all' or 'none', got ${describeValue(mode)}`);
+    this.mode = mode;
+  }
+
+  /** Rounds completed so far (the default round number of the next step). */
+  get completedRounds(): number {
+    return this.rounds;
+  }
+
+  /**
+   * One DGP round: returns the update to send (encodeUpdate it). The first call fixes the layer
+   * names and shapes; later calls must pass the same ones.
+   */
+  step(grads: GradientInput, round: number = this.rounds): Update {
+    const caller = 'ErrorFeedback.step';
+    checkRound(round, caller);
+    const { states, layers } = this.prepare(grads, caller);
+    const want = this.mode === 'none' ? { sparse: true } : { sparse: true, codes: true };
+    const outs = selectLayers(states.map((s) => ({ name: s.name, values: s.p, kTop: s.kTop, kBottom: s.kBottom })), want, caller);
+    const k = flKernels(layers.total);
+    states.forEach((s, i) => {
+      if (outs[i].codes) k.memoryUpdate(s.p, outs[i].codes!, MODE_CODE[this.mode], s.memory);
+      else s.memory.fill(0);
+    });
+    this.commit(states);
+    return {
+      round,
+      layers: states.map((s, i) => ({ name: s.name, shape: s.shape.slice(), indices: outs[i].keptIndices!, values: outs[i].keptValues! })),
+    };
+  }
+
+  /**
+   * One ADGP round (SPEC §8): ranks p, withholds the own top set (sent as +0), and returns the
+   * values of p at the broadcast positions only. Memory then keeps, by mode, what was not sent.
+   * `positions` must come from decodePositions() (its `id` ties the upload to the broadcast).
+   */
+  stepAligned(grads: GradientInput, positions: AlignedPositions, round: number = this.rounds): AlignedValues {
+    const caller = 'ErrorFeedback.stepAligned';
+    checkRound(round, caller);
+    const id = positions?.id;
+    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > 0xffffffff)
+      throw new TypeError(`${caller}: positions.id must be the u32 id set by decodePositions(), got ${describeValue(id)}`);
+    const { states, layers } = this.prepare(grads, caller);
+    const k = flKernels(layers.total);
+    const pos = alignPositions(positions, states, caller, k);
+    const outs = selectLayers(states.map((s) => ({ name: s.name, values: s.p, kTop: s.kTop, kBottom: s.kBottom })), { codes: true }, caller);
+    const values = states.map((s, i) => {
+      const v = new Float32Array(pos[i].length);
+      k.alignedGather(s.p, outs[i].codes!, pos[i], v); // positions were validated: cannot fail
+      return v;
+    });
+    states.forEach((s, i) => k.memoryUpdate(s.p, outs[i].codes!, MODE_CODE[this.mode], s.memory));
+    this.commit(states);
+    return { round, positionsId: id, layers: states.map((s, i) => ({ name: s.name, values: values[i] })) };
+  }
+
+  /** A copy of every layer's memory e, in layer order. */
+  memory(): DenseLayer[] {
+    return this.live('memory').map((s) => ({ name: s.name, shape: s.shape.slice(), values: s.memory.slice() }));
+  }
+
+  /** Zeroes the memory (keeps the layer set). */
+  reset(): void {
+    for (const s of this.live('reset')) s.memory.fill(0);
+  }
+
+  /** Drops every array this object holds; later calls throw. */
+  dispose(): void {
+    this.state = null;
+  }
+
+  private live(caller: string): LayerState[] {
+    if (!this.state) throw new DgpError(`ErrorFeedback.${caller}: this ErrorFeedback has been disposed`);
+    return [...this.state.values()];
+  }
+
+  /** Ends a successful round; the first one also fixes the layer set. */
+  private commit(states: LayerState[]): void {
+    if (this.state!.size === 0) for (const s of states) this.state!.set(s.name, s);
+    this.rounds++;
+  }
+
+  /**
+   * Validates the gradients against the layer set and computes p = g + e into the scratch. On
+   * the first round the layer states are new and enter the map only in commit().
+   */
+  private prepare(grads: GradientInput, caller: string): { states: LayerState[]; layers: { total: number } } {
+    this.live(caller.split('.')[1]);
+    const input = readGradients(grads, caller);
+    const state = this.state!;
+    const first = state.size === 0;
+    if (!first) {
+      if (input.length !== state.size || input.some((l) => !state.has(l.name)))
+        throw new RangeError(
+          `${caller}: grads must have the layers [${[...state.keys()].join(', ')}] of the first round, got [${input.map((l) => l.name).join(', ')}]`,
+        );
+      for (const l of input) {
+        const s = state.get(l.name)!;
+        if (l.shape.length !== s.shape.length || l.shape.some((d, i) => d !== s.shape[i]))
+          throw new RangeError(`${caller}: layer '${l.name}' has shape [${l.shape}], the first round had [${s.shape}]`);
+      }
+    }
+    const counts = input.map((l) => countsFor(l.values.length, this.config, `${caller}: layer '${l.name}'`));
+    const total = input.reduce((s, l) => s + l.values.length, 0);
+    const k = flKernels(total);
+    const states = input.map((l, i) => {
+      const s: LayerState = first
+        ? { name: l.name, shape: l.shape.slice(), ...counts[i], memory: new Float32Array(l.values.length), p: new Float32Array(l.values.length) }
+        : state.get(l.name)!;
+      k.add(l.values, s.memory, s.p);
+      return s;
+    });
+    return { states, layers: { total } };
+  }
+}
+
+/** Checks that positions match the layer set (names, shapes, ascending indices < n). */
+function alignPositions(positions: AlignedPositions, states: LayerState[], caller: string, k: ReturnType<typeof flKernels>): Uint32Array[] {
+  if (!Array.isArray(positions.layers)) throw new TypeError(`${caller}: positions.layers must be an Array, got ${describeValue(positions.layers)}`);
+  if (positions.layers.length !== states.length)
+    throw new RangeError(`${caller}: positions have ${positions.layers.length} layers, the gradient has ${states.length}`);
+  const byName = new Map(positions.layers.map((l) => [l.name, l]));
+  return states.map((s) => {
+    const l = byName.get(s.name);
+    if (!l) throw new RangeError(`${caller}: positions have no layer '${s.name}'`);
+    if (l.shape.length !== s.shape.length || l.shape.some((d, i) => d !== s.shape[i]))
+      throw new RangeError(`${caller}: positions layer '${s.name}' has shape [${l.shape}], the gradient has [${s.shape}]`);
+    if (!(l.indices instanceof Uint32Array)) throw new TypeError(`${caller}: positions layer '${s.name}' indices must be a Uint32Array`);
+    if (k.deltaSize(l.indices, s.p.length) < 0)
+      throw new RangeError(`${caller}: positions layer '${s.name}' indices must be strictly ascending and < ${s.p.length}`);
+    return l.indices;
+  });
+}

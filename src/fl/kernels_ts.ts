@@ -1,0 +1,252 @@
+/**
+ * The pure TypeScript twins of native/wire/wire_kernels.cc: same inputs, same outputs, bit for
+ * bit (float32 products and sums rounded one at a time, as the C++ does with FMA disabled).
+ * Return conventions match the N-API glue so callers treat both backends alike.
+ */
+
+/** Decode outcomes, equal to dgp_wire::Status. */
+export const enum WireStatus {
+  Truncated = -1,
+  VarintOverlong = -2,
+  VarintOverflow = -3,
+  NotAscending = -4,
+  OutOfRange = -5,
+  CountMismatch = -6,
+  BitmapPadding = -7,
+  BadCoding = -8,
+}
+
+export const CODING_BITMAP = 0;
+export const CODING_DELTA = 1;
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+// Slice-by-8 tables, as in the C++ kernel: CRC_T[k*256 + b].
+const CRC_T = (() => {
+  const t = new Uint32Array(8 * 256);
+  for (let b = 0; b < 256; b++) {
+    let c = b;
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0xedb88320 : c >>> 1;
+    t[b] = c >>> 0;
+  }
+  for (let b = 0; b < 256; b++)
+    for (let k = 1; k < 8; k++) t[k * 256 + b] = (t[(k - 1) * 256 + b] >>> 8) ^ t[t[(k - 1) * 256 + b] & 0xff];
+  return t;
+})();
+
+/** CRC-32 (IEEE, reflected 0xEDB88320, init/final xor 0xFFFFFFFF) of bytes[start, end). */
+export function crc32(bytes: Uint8Array, start: number, end: number): number {
+  let c = 0xffffffff;
+  let i = start;
+  const t = CRC_T;
+  for (; i + 8 <= end; i += 8) {
+    const a = (bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24)) ^ c;
+    c =
+      t[1792 + (a & 0xff)] ^ t[1536 + ((a >>> 8) & 0xff)] ^ t[1280 + ((a >>> 16) & 0xff)] ^ t[1024 + (a >>> 24)] ^
+      t[768 + bytes[i + 4]] ^ t[512 + bytes[i + 5]] ^ t[256 + bytes[i + 6]] ^ t[bytes[i + 7]];
+  }
+  for (; i < end; i++) c = (c >>> 8) ^ t[(c ^ bytes[i]) & 0xff];
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+function varintLen(v: number): number {
+  return v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0x200000 ? 3 : v < 0x10000000 ? 4 : 5;
+}
+
+/** Bytes of the delta-varint coding, or -(j + 1) for the first index j not ascending or >= n. */
+export function deltaSize(indices: Uint32Array, n: number): number {
+  let size = 0;
+  let prev = 0;
+  for (let j = 0; j < indices.length; j++) {
+    const i = indices[j];
+    if (i >= n || (j > 0 && i <= prev)) return -(j + 1);
+    size += varintLen(j === 0 ? i : i - prev);
+    prev = i;
+  }
+  return size;
+}
+
+/** Writes the index block at out[offset]; returns its end, or -1 (bad index or no room). */
+export function writeIndices(out: Uint8Array, offset: number, indices: Uint32Array, n: number, coding: number): number {
+  if (coding === CODING_BITMAP) {
+    const bytes = Math.ceil(n / 8);
+    if (bytes > out.length - offset) return -1;
+    out.fill(0, offset, offset + bytes);
+    let prev = 0;
+    for (let j = 0; j < indices.length; j++) {
+      const i = indices[j];
+      if (i >= n || (j > 0 && i <= prev)) return -1;
+      out[offset + (i >>> 3)] |= 1 << (i & 7);
+      prev = i;
+    }
+    return offset + bytes;
+  }
+  if (coding !== CODING_DELTA) return -1;
+  const size = deltaSize(indices, n);
+  if (size < 0 || size > out.length - offset) return -1;
+  let o = offset;
+  let prev = 0;
+  for (let j = 0; j < indices.length; j++) {
+    let v = j === 0 ? indices[j] : indices[j] - prev;
+    prev = indices[j];
+    while (v >= 0x80) {
+      out[o++] = (v & 0x7f) | 0x80;
+      v >>>= 7;
+    }
+    out[o++] = v;
+  }
+  return o;
+}
+
+/** Outcome of readIndicesDetail: the end offset, or a status and where it happened. */
+export interface ReadResult {
+  status: number;
+  end: number;
+  /** Element position of the problem (byte count available for Truncated). */
+  at: number;
+}
+
+function readBitmap(bytes: Uint8Array, offset: number, end: number, n: number, out: Uint32Array): ReadResult {
+  const size = Math.ceil(n / 8);
+  if (size > end - offset) return { status: WireStatus.Truncated, end: offset, at: end - offset };
+  const count = out.length;
+  let written = 0;
+  for (let b = 0; b < size; b++) {
+    let byte = bytes[offset + b];
+    while (byte !== 0) {
+      if (written === count) return { status: WireStatus.CountMismatch, end: offset, at: count };
+      const low = byte & -byte;
+      const i = b * 8 + (31 - Math.clz32(low));
+      if (i >= n) return { status: WireStatus.BitmapPadding, end: offset, at: i };
+      out[written++] = i;
+      byte ^= low;
+    }
+  }
+  if (written !== count) return { status: WireStatus.CountMismatch, end: offset, at: written };
+  return { status: 0, end: offset + size, at: 0 };
+}
+
+function readDelta(bytes: Uint8Array, offset: number, end: number, n: number, out: Uint32Array): ReadResult {
+  let pos = offset;
+  let prev = 0;
+  for (let j = 0; j < out.length; j++) {
+    let v = 0;
+    let len = 0;
+    for (;;) {
+      if (pos + len >= end) return { status: WireStatus.Truncated, end: offset, at: end - offset };
+      const byte = bytes[pos + len];
+      if (len === 4 && byte > 0x0f) return { status: WireStatus.VarintOverflow, end: offset, at: j };
+      v += (byte & 0x7f) * 2 ** (7 * len);
+      len++;
+      if ((byte & 0x80) === 0) {
+        if (len > 1 && byte === 0) return { status: WireStatus.VarintOverlong, end: offset, at: j };
+        break;
+      }
+    }
+    pos += len;
+    if (j > 0 && v === 0) return { status: WireStatus.NotAscending, end: offset, at: j };
+    const index = (j === 0 ? 0 : prev) + v;
+    if (index >= n) return { status: WireStatus.OutOfRange, end: offset, at: j };
+    out[j] = index;
+    prev = index;
+  }
+  return { status: 0, end: pos, at: 0 };
+}
+
+/** Decodes out.length indices from bytes[offset, end) with the detail of any problem. */
+export function readIndicesDetail(
+  bytes: Uint8Array, offset: number, end: number, coding: number, n: number, out: Uint32Array,
+): ReadResult {
+  if (out.length > n) return { status: WireStatus.OutOfRange, end: offset, at: out.length };
+  if (coding === CODING_BITMAP) return readBitmap(bytes, offset, end, n, out);
+  if (coding === CODING_DELTA) return readDelta(bytes, offset, end, n, out);
+  return { status: WireStatus.BadCoding, end: offset, at: 0 };
+}
+
+/** The index block's end offset, or a negative WireStatus (as the native glue returns). */
+export function readIndices(bytes: Uint8Array, offset: number, end: number, coding: number, n: number, out: Uint32Array): number {
+  const r = readIndicesDetail(bytes, offset, end, coding, n, out);
+  return r.status === 0 ? r.end : r.status;
+}
+
+/** Position of the first NaN/Inf, or -1. */
+export function firstNonFinite(values: Float32Array): number {
+  const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
+  for (let i = 0; i < bits.length; i++) if ((bits[i] & 0x7f800000) === 0x7f800000) return i;
+  return -1;
+}
+
+/** Copies out.length little-endian float32 from bytes[offset]; -1 or the first NaN/Inf. */
+export function readValues(bytes: Uint8Array, offset: number, out: Float32Array): number {
+  if (LITTLE_ENDIAN) {
+    new Uint8Array(out.buffer, out.byteOffset, out.length * 4).set(bytes.subarray(offset, offset + out.length * 4));
+  } else {
+    const view = new DataView(bytes.buffer, bytes.byteOffset + offset, out.length * 4);
+    for (let j = 0; j < out.length; j++) out[j] = view.getFloat32(j * 4, true);
+  }
+  return firstNonFinite(out);
+}
+
+/** Writes values as little-endian float32 at out[offset]; returns the end offset. */
+export function writeValues(out: Uint8Array, offset: number, values: Float32Array): number {
+  if (LITTLE_ENDIAN) {
+    out.set(new Uint8Array(values.buffer, values.byteOffset, values.length * 4), offset);
+  } else {
+    const view = new DataView(out.buffer, out.byteOffset + offset, values.length * 4);
+    for (let j = 0; j < values.length; j++) view.setFloat32(j * 4, values[j], true);
+  }
+  return offset + values.length * 4;
+}
+
+/** dst[i[j]] = v[j], or dst[i[j]] = dst[i[j]] + fround(w·v[j]); -1 or the first j out of range. */
+export function scatter(dst: Float32Array, indices: Uint32Array, values: Float32Array, weight: number, add: boolean): number {
+  const n = dst.length;
+  const w = Math.fround(weight);
+  for (let j = 0; j < indices.length; j++) {
+    const i = indices[j];
+    if (i >= n) return j;
+    // A Float32Array store rounds the double sum once; double rounding is exact for + and ×.
+    dst[i] = add ? dst[i] + Math.fround(w * values[j]) : values[j];
+  }
+  return -1;
+}
+
+/** acc[j] = acc[j] + fround(w·v[j]). */
+export function axpy(acc: Float32Array, values: Float32Array, weight: number): void {
+  const w = Math.fround(weight);
+  for (let j = 0; j < acc.length; j++) acc[j] = acc[j] + Math.fround(w * values[j]);
+}
+
+/** out = a + b in float32. */
+export function add(a: Float32Array, b: Float32Array, out: Float32Array): void {
+  for (let i = 0; i < out.length; i++) out[i] = a[i] + b[i];
+}
+
+/** e = p where kept in memory by the mode (0 bottom, 1 all, 2 none), else +0. */
+export function memoryUpdate(p: Float32Array, codes: Uint8Array, mode: number, e: Float32Array): void {
+  if (mode === 2) {
+    e.fill(0);
+    return;
+  }
+  const keepTop = mode === 1 ? 2 : 0xff;
+  for (let i = 0; i < p.length; i++) {
+    const c = codes[i];
+    e[i] = c === 0 || c === keepTop ? p[i] : 0;
+  }
+}
+
+/** ADGP gather (see wire_kernels.h): -1, or the first j with positions[j] >= n. */
+export function alignedGather(p: Float32Array, codes: Uint8Array, positions: Uint32Array, values: Float32Array): number {
+  const n = p.length;
+  for (let i = 0; i < n; i++) codes[i] = codes[i] === 2 ? 2 : 0;
+  for (let j = 0; j < positions.length; j++) {
+    const i = positions[j];
+    if (i >= n) return j;
+    if (codes[i] === 2) values[j] = 0;
+    else {
+      codes[i] = 1;
+      values[j] = p[i];
+    }
+  }
+  return -1;
+}

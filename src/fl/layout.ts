@@ -1,0 +1,169 @@
+/**
+ * Constants and small shared pieces of the wire format (docs/FORMAT.md is the normative text):
+ * the header, varints for metadata, shapes and names. The heavy blocks (indices, values, CRC)
+ * go through the kernels in kernels.ts.
+ */
+import { describeValue } from '../errors';
+import { DgpFormatError } from './errors';
+
+export const MAGIC = [0x44, 0x47, 0x50, 0x57]; // "DGPW"
+export const FORMAT_VERSION = 1;
+export const KIND_UPDATE = 1;
+export const KIND_POSITIONS = 2;
+export const KIND_ALIGNED = 3;
+export const KIND_NAMES: Record<number, string> = { 1: 'update', 2: 'positions', 3: 'aligned values' };
+/** magic 4, version 1, kind 1, reserved 2, total length 4, round 4, layer count 4. */
+export const HEADER_BYTES = 20;
+export const CRC_BYTES = 4;
+export const MAX_NAME_BYTES = 1024;
+export const MAX_RANK = 16;
+export const MAX_U32 = 0xffffffff;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+export function varintLength(v: number): number {
+  return v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0x200000 ? 3 : v < 0x10000000 ? 4 : 5;
+}
+
+export function putVarint(out: Uint8Array, o: number, v: number): number {
+  while (v >= 0x80) {
+    out[o++] = (v & 0x7f) | 0x80;
+    v = Math.floor(v / 128);
+  }
+  out[o++] = v;
+  return o;
+}
+
+export function putU32(out: Uint8Array, o: number, v: number): number {
+  out[o] = v & 0xff;
+  out[o + 1] = (v >>> 8) & 0xff;
+  out[o + 2] = (v >>> 16) & 0xff;
+  out[o + 3] = (v >>> 24) & 0xff;
+  return o + 4;
+}
+
+export function getU32(b: Uint8Array, o: number): number {
+  return (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0;
+}
+
+export function hex32(v: number): string {
+  return '0x' + v.toString(16).padStart(8, '0');
+}
+
+/** Validated encoder-side name: its UTF-8 bytes. */
+export function nameBytes(name: unknown, what: string): Uint8Array {
+  if (typeof name !== 'string') throw new TypeError(`${what}: name must be a string, got ${describeValue(name)}`);
+  const b = encoder.encode(name);
+  if (b.length > MAX_NAME_BYTES)
+    throw new RangeError(`${what}: name '${name.slice(0, 40)}…' is ${b.length} UTF-8 bytes; at most ${MAX_NAME_BYTES} are allowed`);
+  return b;
+}
+
+/** Validated encoder-side shape: returns its element count. */
+export function shapeSize(shape: unknown, what: string): number {
+  if (!Array.isArray(shape)) throw new TypeError(`${what}: shape must be an Array of integers, got ${describeValue(shape)}`);
+  if (shape.length > MAX_RANK) throw new RangeError(`${what}: shape has rank ${shape.length}; at most ${MAX_RANK} is allowed`);
+  let n = 1;
+  shape.forEach((d, i) => {
+    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0 || d > MAX_U32)
+      throw new RangeError(`${what}: shape[${i}] must be an integer in [0, 2^32-1], got ${describeValue(d)}`);
+    n *= d;
+  });
+  if (n > MAX_U32) throw new RangeError(`${what}: shape [${shape.join(', ')}] has ${n} elements; at most 2^32-1 are allowed`);
+  return n;
+}
+
+export function checkRound(round: unknown, what: string): number {
+  if (typeof round !== 'number' || !Number.isInteger(round) || round < 0 || round > MAX_U32)
+    throw new RangeError(`${what}: round must be an integer in [0, 2^32-1], got ${describeValue(round)}`);
+  return round;
+}
+
+export function writeHeader(out: Uint8Array, kind: number, round: number, layerCount: number): number {
+  out.set(MAGIC, 0);
+  out[4] = FORMAT_VERSION;
+  out[5] = kind;
+  out[6] = 0;
+  out[7] = 0;
+  putU32(out, 8, out.length);
+  putU32(out, 12, round);
+  return putU32(out, 16, layerCount);
+}
+
+/**
+ * A bounds-checked cursor over an untrusted message body. Every read checks the remaining length
+ * first and throws DgpFormatError naming what was being read, the layer and the byte offset.
+ */
+export class Reader {
+  pos: number;
+  /** Set by the decoder to prefix errors with the layer being read. */
+  context = '';
+
+  constructor(readonly bytes: Uint8Array, start: number, readonly end: number, readonly caller: string) {
+    this.pos = start;
+  }
+
+  remaining(): number {
+    return this.end - this.pos;
+  }
+
+  fail(what: string, at = this.pos): never {
+    throw new DgpFormatError(`${this.caller}: ${this.context}${what} (at byte ${at})`);
+  }
+
+  need(bytes: number, what: string): void {
+    if (bytes > this.remaining())
+      this.fail(`truncated ${what}: needs ${bytes} bytes, ${this.remaining()} remain before the CRC`);
+  }
+
+  u8(what: string): number {
+    this.need(1, what);
+    return this.bytes[this.pos++];
+  }
+
+  /** LEB128 u32: at most 5 bytes, no redundant trailing zero byte, value <= 2^32-1. */
+  varint(what: string): number {
+    const start = this.pos;
+    let v = 0;
+    for (let len = 0; ; len++) {
+      if (this.pos >= this.end) this.fail(`truncated ${what} varint`, start);
+      const byte = this.bytes[this.pos++];
+      if (len === 4 && byte > 0x0f) this.fail(`${what} varint overflows 32 bits`, start);
+      v += (byte & 0x7f) * 2 ** (7 * len);
+      if ((byte & 0x80) === 0) {
+        if (len > 0 && byte === 0) this.fail(`${what} varint is overlong (redundant zero byte)`, start);
+        return v;
+      }
+    }
+  }
+
+  name(): string {
+    const len = this.varint('name length');
+    if (len > MAX_NAME_BYTES) this.fail(`name length ${len} exceeds ${MAX_NAME_BYTES} bytes`);
+    this.need(len, 'name');
+    const start = this.pos;
+    this.pos += len;
+    try {
+      return decoder.decode(this.bytes.subarray(start, start + len));
+    } catch {
+      return this.fail('name is not valid UTF-8', start);
+    }
+  }
+
+  /** rank u8 then rank varint dims; the element count must stay <= 2^32-1. */
+  shape(): { shape: number[]; n: number } {
+    const start = this.pos;
+    const rank = this.u8('rank');
+    if (rank > MAX_RANK) this.fail(`rank ${rank} exceeds ${MAX_RANK}`, start);
+    const shape: number[] = [];
+    let n = 1;
+    for (let i = 0; i < rank; i++) {
+      const d = this.varint(`shape[${i}]`);
+      shape.push(d);
+      n *= d; // exact below 2^53; a larger product still compares > 2^32-1 (no Infinity: 16 dims < 2^512)
+    }
+    if (n > MAX_U32) this.fail(`shape [${shape.join(', ')}] has ${n} elements; at most 2^32-1 are allowed`, start);
+    return { shape, n };
+  }
+}

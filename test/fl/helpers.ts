@@ -1,0 +1,80 @@
+/** Shared test helpers: deterministic random gradients and running a body on each backend. */
+import { setBackend } from '../../src/backend';
+import { nativeFlAvailable } from '../../src/fl/kernels';
+
+/** Backends whose FL kernels exist here ('native' only when the addon carries them). */
+export const BACKENDS: Array<'ts' | 'native'> = nativeFlAvailable() ? ['ts', 'native'] : ['ts'];
+
+export function onBackend<T>(name: 'ts' | 'native', body: () => T): T {
+  setBackend(name);
+  try {
+    return body();
+  } finally {
+    setBackend('auto');
+  }
+}
+
+/** mulberry32: small, seedable, fast. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Log-normal magnitudes with random signs, like real gradients; some exact ties and zeros. */
+export function gradient(n: number, seed: number, scale = 1): Float32Array {
+  const r = rng(seed);
+  const g = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const u = r();
+    if (u < 0.02) g[i] = 0;
+    else if (u < 0.04) g[i] = 0.001 * scale;
+    else {
+      const z = Math.sqrt(-2 * Math.log(r() + 1e-12)) * Math.cos(2 * Math.PI * r());
+      g[i] = (r() < 0.5 ? -1 : 1) * scale * Math.exp(z - 3);
+    }
+  }
+  return g;
+}
+
+/** Same bits (so +0/-0 and every float compare exactly). */
+export function sameBits(a: Float32Array, b: Float32Array): boolean {
+  if (a.length !== b.length) return false;
+  const x = new Uint32Array(a.buffer, a.byteOffset, a.length);
+  const y = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+/** Ascending random subset of [0, n) with about density·n entries. */
+export function subset(n: number, density: number, seed: number): Uint32Array {
+  const r = rng(seed);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) if (r() < density) out.push(i);
+  return Uint32Array.from(out);
+}
+
+/**
+ * Expects fn to throw an error of the named class. By name, not instanceof: errors thrown by the
+ * addon come from Node's realm, not jest's sandbox.
+ */
+export function expectThrowName(fn: () => unknown, name: string, message?: RegExp): void {
+  let caught: unknown = null;
+  try {
+    fn();
+  } catch (e) {
+    caught = e;
+  }
+  expect(caught).not.toBeNull();
+  expect((caught as Error).name).toBe(name);
+  if (message) expect((caught as Error).message).toMatch(message);
+}
