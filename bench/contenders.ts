@@ -1,0 +1,296 @@
+/**
+ * The contenders: every one does the same job on the same Workload (class codes, or a kept mask,
+ * for every layer) except the read-only pass, which is the memory-bandwidth floor.
+ *
+ * - ours: selectLayers() through the public API on the native backend (1 thread, all threads) and
+ *   on the TypeScript backend; plus the raw addon call with preallocated outputs (kernel only).
+ * - nth_element: std::nth_element on a packed (|g| bits, index) scratch copy (native/bench/).
+ * - tfjs-backend-cpu / tfjs-backend-wasm with public ops. Best formulation ("1topk"):
+ *     idx = topk(abs(x), n - kBottom).indices      // top set ∪ kept set, rank order, ties lower index first
+ *     mask = scatterND(idx[kTop:], 1, [n]) as bool // the kept set
+ *   The formulation of the issue ("2topk"): topk(abs(x), kTop) and topk(neg(abs(x)), kBottom),
+ *   then mask = no scatter hit. tfjs topk sorts its k results, so with bottomRatio 80-90% the
+ *   second form sorts 4-9x more elements than the first; it is timed on single layers up to 1e6.
+ *   Both read the mask back (dataSync) so the work is really done.
+ * - read-only: one vectorised pass that sums |g| (native/bench/baselines.cc).
+ */
+import * as path from 'path';
+
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+
+import { selectLayers, setThreads } from '../src/index';
+import { nativeBinding } from '../src/backend';
+import type { NativeBenchBinding } from '../src/native/binding';
+import type { Workload } from './workloads';
+
+export type Group = 'ours' | 'baseline' | 'limit';
+
+export interface Prepared {
+  /** One timed call: the whole workload. */
+  run(): void;
+  /** Per-layer class codes (0 bottom, 1 kept, 2 top) for the correctness check, if it makes any. */
+  codes?(): Uint8Array[];
+  dispose(): void;
+}
+
+export interface Contender {
+  id: string;
+  label: string;
+  group: Group;
+  /** Slow contenders get fewer samples. */
+  slow?: boolean;
+  /** Reason the contender cannot run at all in this process, or null. */
+  unavailable(): string | null;
+  /** Reason to skip this workload (documented limits), or null. */
+  skip?(w: Workload, quick: boolean): string | null;
+  prepare(w: Workload): Promise<Prepared>;
+}
+
+export function benchBinding(): NativeBenchBinding | null {
+  const b = nativeBinding();
+  const bench = b ? (b as unknown as { bench?: NativeBenchBinding }).bench : undefined;
+  return bench ?? null;
+}
+
+// ---- ours ------------------------------------------------------------------------------------
+
+function oursApi(id: string, label: string, backend: 'native' | 'ts', threads: number): Contender {
+  return {
+    id,
+    label,
+    group: 'ours',
+    unavailable: () => (backend === 'native' && !nativeBinding() ? 'native addon not loaded' : null),
+    async prepare(w) {
+      const layers = w.layers.map((l) => ({ name: l.name, values: l.values, kTop: l.kTop, kBottom: l.kBottom }));
+      let last: Uint8Array[] = [];
+      return {
+        run() {
+          setThreads(threads);
+          last = selectLayers(layers, { codes: true }, 'bench', backend).map((o) => o.codes!);
+        },
+        codes: () => last,
+        dispose() {
+          setThreads(0);
+          last = [];
+        },
+      };
+    },
+  };
+}
+
+function oursRaw(): Contender {
+  return {
+    id: 'native-1t-raw',
+    label: 'native, 1 thread, raw addon call, preallocated codes',
+    group: 'ours',
+    unavailable: () => (nativeBinding() ? null : 'native addon not loaded'),
+    async prepare(w) {
+      const b = nativeBinding()!;
+      const values = w.layers.map((l) => l.values);
+      const kTop = w.layers.map((l) => l.kTop);
+      const kBottom = w.layers.map((l) => l.kBottom);
+      const codes = w.layers.map((l) => new Uint8Array(l.values.length));
+      const outputs = { codes };
+      return {
+        run() {
+          if (b.selectLayers(values, kTop, kBottom, outputs, 1, 'cpu') !== null) throw new Error('bad value');
+        },
+        codes: () => codes,
+        dispose() {},
+      };
+    },
+  };
+}
+
+// ---- native baselines ------------------------------------------------------------------------
+
+function nthElement(): Contender {
+  return {
+    id: 'nth_element',
+    label: 'C++ std::nth_element x2 on (|g|,index) copy, 1 thread',
+    group: 'baseline',
+    unavailable: () => (benchBinding() ? null : 'addon has no bench baselines (built without native/bench)'),
+    async prepare(w) {
+      const bench = benchBinding()!;
+      const codes = w.layers.map((l) => new Uint8Array(l.values.length));
+      return {
+        run() {
+          for (let l = 0; l < w.layers.length; l++) {
+            const L = w.layers[l];
+            bench.nthElementCodes(L.values, L.kTop, L.kBottom, codes[l]);
+          }
+        },
+        codes: () => codes,
+        dispose() {},
+      };
+    },
+  };
+}
+
+let sink = 0;
+
+function readOnly(): Contender {
+  return {
+    id: 'read-only',
+    label: 'memory limit: vectorised sum of |g|, 1 thread',
+    group: 'limit',
+    unavailable: () => (benchBinding() ? null : 'addon has no bench baselines (built without native/bench)'),
+    async prepare(w) {
+      const bench = benchBinding()!;
+      return {
+        run() {
+          let s = 0;
+          for (const L of w.layers) s += bench.sumAbs(L.values);
+          sink += s;
+        },
+        dispose() {},
+      };
+    },
+  };
+}
+
+// ---- tfjs ------------------------------------------------------------------------------------
+
+let wasmReady: Promise<boolean> | null = null;
+let wasmError: string | null = null;
+
+export async function initTfjs(): Promise<void> {
+  tf.env().set('IS_NODE', true);
+  tf.env().set('PROD', true); // no per-op NaN checks / debug work
+  if (!wasmReady) {
+    const dist = path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + path.sep;
+    setWasmPaths(dist);
+    wasmReady = tf.setBackend('wasm').then(
+      (ok) => {
+        if (!ok) wasmError = 'tf.setBackend("wasm") returned false';
+        return ok;
+      },
+      (e: Error) => {
+        wasmError = e.message;
+        return false;
+      },
+    );
+  }
+  await wasmReady;
+  await tf.setBackend('cpu');
+}
+
+export function tfjsInfo(): Record<string, unknown> {
+  let simd: unknown = null;
+  let threads: unknown = null;
+  try {
+    simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
+    threads = tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT');
+  } catch {
+    // flags unknown
+  }
+  return { version: tf.version_core, wasmSimd: simd, wasmThreads: threads, wasmError };
+}
+
+type Form = '1topk' | '2topk';
+
+/** Kept mask of one layer with public tfjs ops; the caller disposes the result. */
+function keptMask(x: tf.Tensor1D, n: number, kTop: number, kBottom: number, form: Form): tf.Tensor {
+  return tf.tidy(() => {
+    const kept = n - kTop - kBottom;
+    if (kept === 0) return tf.zeros([n], 'bool');
+    const a = tf.abs(x);
+    if (form === '1topk') {
+      const idx = tf.topk(a, n - kBottom).indices;
+      const keptIdx = tf.reshape(tf.slice(idx, kTop, kept), [kept, 1]);
+      return tf.cast(tf.scatterND(keptIdx, tf.ones([kept], 'int32'), [n]), 'bool');
+    }
+    let removed: tf.Tensor = tf.zeros([n], 'int32');
+    if (kTop > 0) {
+      const t = tf.reshape(tf.topk(a, kTop).indices, [kTop, 1]);
+      removed = tf.add(removed, tf.scatterND(t, tf.ones([kTop], 'int32'), [n]));
+    }
+    if (kBottom > 0) {
+      const b = tf.reshape(tf.topk(tf.neg(a), kBottom).indices, [kBottom, 1]);
+      removed = tf.add(removed, tf.scatterND(b, tf.ones([kBottom], 'int32'), [n]));
+    }
+    return tf.equal(removed, tf.scalar(0, 'int32'));
+  });
+}
+
+/** Class codes as tfjs would define them, for the correctness check (not timed). */
+function tfjsCodes(x: tf.Tensor1D, n: number, kTop: number, kBottom: number, form: Form): Uint8Array {
+  const codes = new Uint8Array(n); // 0 = bottom
+  tf.tidy(() => {
+    const a = tf.abs(x);
+    if (form === '1topk') {
+      const idx = tf.topk(a, n - kBottom).indices.dataSync();
+      for (let j = 0; j < idx.length; j++) codes[idx[j]] = j < kTop ? 2 : 1;
+    } else {
+      codes.fill(1);
+      if (kTop > 0) for (const i of tf.topk(a, kTop).indices.dataSync()) codes[i] = 2;
+      if (kBottom > 0) for (const i of tf.topk(tf.neg(a), kBottom).indices.dataSync()) codes[i] = codes[i] === 2 ? 3 : 0;
+    }
+  });
+  return codes;
+}
+
+function tfjsContender(backend: 'cpu' | 'wasm', form: Form): Contender {
+  const id = `tfjs-${backend}${form === '2topk' ? '-2topk' : ''}`;
+  const label =
+    form === '1topk'
+      ? `tfjs-backend-${backend}: topk(|g|, n-kBottom) + scatterND mask`
+      : `tfjs-backend-${backend}: topk(|g|,kTop) + topk(-|g|,kBottom) + mask`;
+  return {
+    id,
+    label,
+    group: 'baseline',
+    slow: true,
+    unavailable: () => (backend === 'wasm' && wasmError ? `wasm backend failed: ${wasmError}` : null),
+    skip(w, quick) {
+      if (form === '2topk') {
+        if (w.kind !== 'layer' || w.n > 1e6) return 'the 2-topk form is timed on single layers up to 1e6 only';
+        if (quick && (backend === 'cpu' || w.n > 1e5)) return 'the 2-topk form runs only on wasm and <= 1e5 in --quick';
+        return null;
+      }
+      if (backend === 'cpu' && quick && w.n > 1e6) return 'tfjs-backend-cpu runs only on <= 1e6 elements in --quick (about 4 s per call at 1e7)';
+      return null;
+    },
+    async prepare(w) {
+      await tf.setBackend(backend);
+      const xs = w.layers.map((l) => tf.tensor1d(l.values));
+      return {
+        run() {
+          for (let l = 0; l < w.layers.length; l++) {
+            const L = w.layers[l];
+            const m = keptMask(xs[l], L.values.length, L.kTop, L.kBottom, form);
+            m.dataSync();
+            m.dispose();
+          }
+        },
+        codes: () => w.layers.map((L, l) => tfjsCodes(xs[l], L.values.length, L.kTop, L.kBottom, form)),
+        dispose() {
+          xs.forEach((x) => x.dispose());
+        },
+      };
+    },
+  };
+}
+
+/** In timing order; the first is the reference ("ours") for ratios and the correctness check. */
+export function contenders(): Contender[] {
+  return [
+    oursApi('native-1t', 'native, 1 thread (selectLayers)', 'native', 1),
+    oursApi('native-all', 'native, all threads (selectLayers)', 'native', 0),
+    oursRaw(),
+    oursApi('ts', 'TypeScript backend (selectLayers)', 'ts', 0),
+    nthElement(),
+    readOnly(),
+    tfjsContender('wasm', '1topk'),
+    tfjsContender('wasm', '2topk'),
+    tfjsContender('cpu', '1topk'),
+    tfjsContender('cpu', '2topk'),
+  ];
+}
+
+export function keepSink(): number {
+  return sink;
+}

@@ -1,0 +1,384 @@
+/**
+ * `npm run bench [-- --quick] [-- --filter=<workload id part>] [-- --only=<contender,ids>]`
+ *
+ * Times every contender (bench/contenders.ts) on every workload (bench/workloads.ts) in one
+ * process with benchmark.js, checks once per workload that the contenders' outputs agree with
+ * ours, and prints a table (median ns/element, GB/s of input read, ratio to native 1 thread).
+ * Writes bench/results/<quick|full>.json and .md with the machine recorded. See
+ * docs/BENCHMARKS.md for the method.
+ */
+import { execSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+import Benchmark from 'benchmark';
+
+import { backendInfo } from '../src/index';
+import { benchBinding, contenders, initTfjs, keepSink, tfjsInfo, Contender } from './contenders';
+import { runFl, FlResult } from './fl_section';
+import { workloads, Workload } from './workloads';
+
+interface Args {
+  quick: boolean;
+  filter: string | null;
+  only: string[] | null;
+  out: string | null;
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { quick: false, filter: null, only: null, out: null };
+  for (const arg of argv) {
+    if (arg === '--quick') a.quick = true;
+    else if (arg.startsWith('--filter=')) a.filter = arg.slice(9);
+    else if (arg.startsWith('--only=')) a.only = arg.slice(7).split(',');
+    else if (arg.startsWith('--out=')) a.out = arg.slice(6);
+    else if (arg === '--help' || arg === '-h') {
+      console.log('npm run bench -- [--quick] [--filter=<workload id substring>] [--only=<contender ids>] [--out=<dir>]');
+      process.exit(0);
+    } else throw new Error(`bench: unknown argument '${arg}'`);
+  }
+  return a;
+}
+
+export interface Result {
+  workload: string;
+  contender: string;
+  /** Seconds per call (the whole workload). */
+  median: number | null;
+  mean?: number;
+  rme?: number;
+  samples?: number;
+  nsPerElement?: number;
+  gbPerSecond?: number;
+  /** median / median of native-1t on the same workload. */
+  ratioToOurs?: number;
+  skipped?: string;
+  error?: string;
+  /** Output check against native-1t: differing elements (null when the contender makes no codes). */
+  check?: CheckResult | null;
+}
+
+interface CheckResult {
+  differing: number;
+  /** Elements ours puts in T that the contender does not, and likewise for B. */
+  topDiff: number;
+  bottomDiff: number;
+  note?: string;
+}
+
+function compare(ref: Uint8Array[], got: Uint8Array[]): CheckResult {
+  let differing = 0;
+  let topDiff = 0;
+  let bottomDiff = 0;
+  for (let l = 0; l < ref.length; l++) {
+    const r = ref[l];
+    const g = got[l];
+    for (let i = 0; i < r.length; i++) {
+      if (r[i] !== g[i]) {
+        differing++;
+        if (r[i] === 2 || g[i] === 2) topDiff++;
+        if (r[i] === 0 || g[i] === 0) bottomDiff++;
+      }
+    }
+  }
+  return { differing, topDiff, bottomDiff };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+function timeIt(name: string, fn: () => void, slow: boolean, quick: boolean): Benchmark {
+  const opts: Benchmark.Options = quick
+    ? { minSamples: slow ? 2 : 5, maxTime: slow ? 0.1 : 0.15, initCount: 1 }
+    : { minSamples: slow ? 4 : 10, maxTime: slow ? 1 : 1.5, initCount: 1 };
+  const b = new Benchmark(name, fn, opts);
+  b.run({ async: false });
+  return b;
+}
+
+function machine(): Record<string, unknown> {
+  const cpus = os.cpus();
+  let commit = 'unknown';
+  try {
+    commit = execSync('git rev-parse --short HEAD', { cwd: path.join(__dirname, '..', '..'), stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
+  } catch {
+    // not a git checkout
+  }
+  const info = backendInfo();
+  return {
+    cpu: cpus[0]?.model ?? 'unknown',
+    logicalCores: cpus.length,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    nativeThreads: info.native?.threads ?? 0,
+    nativeSimd: info.native?.simd ?? 'none',
+    readOnlyIsa: benchBinding()?.sumAbsIsa() ?? 'n/a',
+    tfjs: tfjsInfo(),
+    commit,
+    loadAvgStart: os.loadavg().map((x) => +x.toFixed(2)),
+  };
+}
+
+function machineLine(m: Record<string, unknown>): string {
+  const t = m.tfjs as Record<string, unknown>;
+  return (
+    `${m.cpu}, ${m.logicalCores} logical cores, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}; ` +
+    `native: ${m.nativeThreads} threads, ${m.nativeSimd}; read-only pass: ${m.readOnlyIsa}; ` +
+    `tfjs ${t.version} (wasm simd ${t.wasmSimd}, threads ${t.wasmThreads}); commit ${m.commit}; ` +
+    `load avg ${(m.loadAvgStart as number[]).join(' ')} -> ${(m.loadAvgEnd as number[] | undefined)?.join(' ') ?? '?'}`
+  );
+}
+
+// ---- formatting --------------------------------------------------------------------------------
+
+const fmt = (x: number | undefined, digits = 2) =>
+  x === undefined || !Number.isFinite(x) ? '-' : x < 0.01 ? x.toExponential(1) : x.toFixed(x < 1 ? Math.max(digits, 2) : digits);
+const fmtMs = (s: number | null) => (s === null ? '-' : s * 1e3 < 1 ? (s * 1e3).toFixed(3) : (s * 1e3).toFixed(s * 1e3 < 100 ? 2 : 0));
+const fmtRatio = (r: number | undefined) => (r === undefined ? '-' : r >= 10 ? `${r.toFixed(0)}x` : `${r.toFixed(2)}x`);
+
+function checkText(c: CheckResult | null | undefined, isRef: boolean): string {
+  if (isRef) return 'reference';
+  if (c === undefined || c === null) return 'n/a';
+  if (c.differing === 0) return 'identical';
+  return `${c.differing} differ (top ${c.topDiff}, bottom ${c.bottomDiff})`;
+}
+
+function table(rows: string[][], markdown: boolean): string {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  const line = (r: string[]) =>
+    markdown
+      ? `| ${r.map((x, c) => (c === 0 ? x.padEnd(widths[c]) : x.padStart(widths[c]))).join(' | ')} |`
+      : r.map((x, c) => (c === 0 ? x.padEnd(widths[c]) : x.padStart(widths[c]))).join('  ');
+  const out = [line(rows[0])];
+  if (markdown) out.push(`|${widths.map((w, c) => (c === 0 ? '-'.repeat(w + 2) : '-'.repeat(w + 1) + ':')).join('|')}|`);
+  else out.push(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const r of rows.slice(1)) out.push(line(r));
+  return out.join('\n');
+}
+
+function workloadRows(w: Workload, results: Result[], cs: Contender[]): string[][] {
+  const rows = [['contender', 'median ms', 'ns/elem', 'GB/s', 'vs native-1t', 'samples', 'output check']];
+  for (const c of cs) {
+    const r = results.find((x) => x.workload === w.id && x.contender === c.id);
+    if (!r) continue;
+    if (r.skipped || r.error) {
+      rows.push([c.id, '-', '-', '-', '-', '-', r.skipped ? `skipped: ${r.skipped}` : `error: ${r.error}`]);
+      continue;
+    }
+    rows.push([c.id, fmtMs(r.median), fmt(r.nsPerElement), fmt(r.gbPerSecond, 1), fmtRatio(r.ratioToOurs), String(r.samples ?? '-'), checkText(r.check, c.id === 'native-1t')]);
+  }
+  return rows;
+}
+
+function summaryRows(ws: Workload[], results: Result[], cs: Contender[]): string[][] {
+  const shown = cs.filter((c) => results.some((r) => r.contender === c.id && r.median !== null));
+  const rows = [['workload (ns/element, median)', ...shown.map((c) => c.id)]];
+  for (const w of ws) {
+    rows.push([
+      w.id,
+      ...shown.map((c) => {
+        const r = results.find((x) => x.workload === w.id && x.contender === c.id);
+        return r && r.median !== null ? fmt(r.nsPerElement) : '-';
+      }),
+    ]);
+  }
+  return rows;
+}
+
+// ---- targets (issue 4) -------------------------------------------------------------------------
+
+interface Target {
+  name: string;
+  value: string;
+  met: boolean | null;
+  note?: string;
+}
+
+function targets(results: Result[], ws: Workload[]): Target[] {
+  const pick = (wid: string, cid: string) => results.find((r) => r.workload === wid && r.contender === cid && r.median !== null);
+  const main = 'lognormal-1e7-r1';
+  const out: Target[] = [];
+  const base = pick(main, 'native-1t');
+  if (!base) return [{ name: 'all targets', value: '-', met: null, note: `${main} / native-1t not measured in this run` }];
+  const t = base.median!;
+  const add = (name: string, value: number | undefined, ok: (v: number) => boolean, unit: string, note?: string) =>
+    out.push({ name, value: value === undefined ? '-' : `${value.toFixed(2)}${unit}`, met: value === undefined ? null : ok(value), note });
+  add('native 1 thread <= 1.5 ns/element on 1e7', base.nsPerElement, (v) => v <= 1.5, ' ns/elem');
+  const ro = pick(main, 'read-only');
+  add('native 1 thread within 8x of the read-only pass', ro ? t / ro.median! : undefined, (v) => v <= 8, 'x');
+  const wasm = pick(main, 'tfjs-wasm');
+  add('>= 10x faster than tfjs-backend-wasm', wasm ? wasm.median! / t : undefined, (v) => v >= 10, 'x');
+  // tfjs-backend-cpu: on 1e7 when measured, else on the largest single layer it ran on.
+  const cpu = pick(main, 'tfjs-cpu');
+  if (cpu) {
+    add('>= 100x faster than tfjs-backend-cpu', cpu.median! / t, (v) => v >= 100, 'x');
+  } else {
+    const fallback = ws
+      .filter((w) => w.kind === 'layer' && w.distribution === 'lognormal' && w.ratios.topRatio === 0.01)
+      .sort((a, b) => b.n - a.n)
+      .find((w) => pick(w.id, 'tfjs-cpu') && pick(w.id, 'native-1t'));
+    if (fallback) {
+      const v = pick(fallback.id, 'tfjs-cpu')!.median! / pick(fallback.id, 'native-1t')!.median!;
+      add('>= 100x faster than tfjs-backend-cpu', v, (x) => x >= 100, 'x', `measured on ${fallback.id}: tfjs-cpu is not run on 1e7 in this mode`);
+    } else {
+      out.push({ name: '>= 100x faster than tfjs-backend-cpu', value: '-', met: null, note: 'tfjs-cpu not measured' });
+    }
+  }
+  const nth = pick(main, 'nth_element');
+  add('>= 3x faster than std::nth_element', nth ? nth.median! / t : undefined, (v) => v >= 3, 'x');
+  const all = pick(main, 'native-all');
+  add('all threads >= 1.6x faster than 1 thread', all ? t / all.median! : undefined, (v) => v >= 1.6, 'x');
+  const ts = pick(main, 'ts');
+  add('TypeScript backend >= 2x faster than tfjs-backend-wasm', ts && wasm ? wasm.median! / ts.median! : undefined, (v) => v >= 2, 'x');
+  return out;
+}
+
+// ---- main --------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const started = Date.now();
+  (Benchmark as unknown as { support: { decompilation: boolean } }).support.decompilation = false;
+  await initTfjs();
+  const m = machine();
+  const mode = args.quick ? 'quick' : 'full';
+  console.log(`tfjs-dgp benchmark (${mode})`);
+  console.log(`machine: ${machineLine(m)}`);
+
+  const cs = contenders().filter((c) => !args.only || args.only.includes(c.id));
+  const ws = workloads(args.quick).filter((w) => !args.filter || w.id.includes(args.filter));
+  const results: Result[] = [];
+
+  for (const w of ws) {
+    console.log(`\n## ${w.label}  [${w.id}, n = ${w.n.toLocaleString('en-US')}${w.kind === 'model' ? `, ${w.layers.length} tensors` : ''}]`);
+    let ref: Uint8Array[] | null = null;
+    let refMedian: number | null = null;
+    const wStart = Date.now();
+    for (const c of cs) {
+      const base: Result = { workload: w.id, contender: c.id, median: null };
+      const why = c.unavailable() ?? c.skip?.(w, args.quick) ?? null;
+      if (why) {
+        results.push({ ...base, skipped: why });
+        continue;
+      }
+      let p;
+      try {
+        p = await c.prepare(w);
+        p.run(); // warm-up, and the output for the check
+        let check: CheckResult | null = null;
+        if (p.codes) {
+          const codes = p.codes();
+          if (c.id === 'native-1t') ref = codes.map((x) => x.slice());
+          else if (ref) check = compare(ref, codes);
+        }
+        const b = timeIt(`${w.id} ${c.id}`, () => p!.run(), !!c.slow, args.quick);
+        if (b.error) throw b.error;
+        const med = median(b.stats.sample);
+        if (c.id === 'native-1t') refMedian = med;
+        const r: Result = {
+          ...base,
+          median: med,
+          mean: b.stats.mean,
+          rme: b.stats.rme,
+          samples: b.stats.sample.length,
+          nsPerElement: (med * 1e9) / w.n,
+          gbPerSecond: (4 * w.n) / med / 1e9,
+          ratioToOurs: refMedian ? med / refMedian : undefined,
+          check,
+        };
+        results.push(r);
+        console.log(
+          `  ${c.id.padEnd(16)} ${fmt(r.nsPerElement).padStart(9)} ns/elem  ${fmt(r.gbPerSecond, 1).padStart(6)} GB/s  ${fmtRatio(r.ratioToOurs).padStart(7)}  (${r.samples} samples, ±${fmt(r.rme, 1)}%)  ${checkText(check, c.id === 'native-1t')}`,
+        );
+      } catch (e) {
+        results.push({ ...base, error: (e as Error).message });
+        console.log(`  ${c.id.padEnd(16)} error: ${(e as Error).message}`);
+      } finally {
+        p?.dispose();
+      }
+    }
+    console.log(`  (${((Date.now() - wStart) / 1e3).toFixed(1)} s)`);
+  }
+
+  let fl: FlResult;
+  try {
+    fl = await runFl(args.quick);
+  } catch (e) {
+    fl = { status: 'error', note: (e as Error).message, rows: [] };
+  }
+  m.loadAvgEnd = os.loadavg().map((x) => +x.toFixed(2));
+  const elapsed = (Date.now() - started) / 1e3;
+  const tg = targets(results, ws);
+
+  // ---- stdout --------------------------------------------------------------------------------
+  const lines: string[] = [];
+  lines.push(`\n# Results (${mode}, ${elapsed.toFixed(0)} s)`);
+  lines.push(`machine: ${machineLine(m)}`);
+  lines.push('\nns/element = median seconds per call / elements; GB/s = float32 input bytes read / median; vs native-1t = median / median of native-1t (>1: slower than ours).\n');
+  lines.push(table(summaryRows(ws, results, cs), false));
+  for (const w of ws) {
+    lines.push(`\n${w.label} [${w.id}]`);
+    lines.push(table(workloadRows(w, results, cs), false));
+  }
+  lines.push('\nTargets (lognormal 1e7, top 1% / bottom 80%):');
+  for (const t of tg) lines.push(`  [${t.met === null ? ' ?' : t.met ? 'met' : 'MISSED'}] ${t.name}: ${t.value}${t.note ? ` (${t.note})` : ''}`);
+  lines.push(`\nFL wire format: ${fl.status}${fl.note ? ` - ${fl.note}` : ''}`);
+  for (const r of fl.rows) lines.push(`  ${r.op.padEnd(28)} ${fmt(r.msMedian)} ms  ${fmt(r.mbPerSecond, 0)} MB/s  ${r.detail ?? ''}`);
+  console.log(lines.join('\n'));
+
+  // ---- files ---------------------------------------------------------------------------------
+  const outDir = args.out ?? path.join(__dirname, '..', '..', 'bench', 'results');
+  fs.mkdirSync(outDir, { recursive: true });
+  const command = `npm run bench${args.quick || args.filter || args.only ? ' --' : ''}${args.quick ? ' --quick' : ''}${args.filter ? ` --filter=${args.filter}` : ''}${args.only ? ` --only=${args.only.join(',')}` : ''}`;
+  const stem = args.filter || args.only ? `${mode}-partial` : mode;
+  const json = {
+    command,
+    date: new Date().toISOString(),
+    elapsedSeconds: elapsed,
+    machine: m,
+    contenders: cs.map((c) => ({ id: c.id, label: c.label, group: c.group })),
+    workloads: ws.map((w) => ({ id: w.id, label: w.label, n: w.n, tensors: w.layers.length, distribution: w.distribution, topRatio: w.ratios.topRatio, bottomRatio: w.ratios.bottomRatio })),
+    results,
+    targets: tg,
+    fl,
+    sink: keepSink(),
+  };
+  fs.writeFileSync(path.join(outDir, `${stem}.json`), JSON.stringify(json, null, 2) + '\n');
+  const md: string[] = [];
+  md.push(`# tfjs-dgp benchmark (${mode})\n`);
+  md.push(`Command: \`${command}\` — ${json.date}, ${elapsed.toFixed(0)} s\n`);
+  md.push(`Machine: ${machineLine(m)}\n`);
+  md.push('Median of benchmark.js samples; ns/element = median seconds per call / elements; GB/s = float32 input bytes / median; "vs native-1t" = median / median of native-1t on the same workload in the same run (>1 means slower than ours). Method: docs/BENCHMARKS.md.\n');
+  md.push('## Summary (ns/element)\n');
+  md.push(table(summaryRows(ws, results, cs), true));
+  md.push('\n## Contenders\n');
+  for (const c of cs) md.push(`- \`${c.id}\`: ${c.label}`);
+  md.push('\n## Targets (lognormal 1e7, top 1% / bottom 80%)\n');
+  md.push(table([['target', 'measured', 'met'], ...tg.map((t) => [t.name + (t.note ? ` (${t.note})` : ''), t.value, t.met === null ? '?' : t.met ? 'yes' : 'no'])], true));
+  md.push('\n## Per workload\n');
+  for (const w of ws) {
+    md.push(`### ${w.label}\n`);
+    md.push(`\`${w.id}\`, n = ${w.n.toLocaleString('en-US')}${w.kind === 'model' ? `, ${w.layers.length} tensors` : ''}\n`);
+    md.push(table(workloadRows(w, results, cs), true));
+    md.push('');
+  }
+  md.push('## FL wire format\n');
+  md.push(`${fl.status}${fl.note ? `: ${fl.note}` : ''}\n`);
+  if (fl.rows.length) md.push(table([['operation', 'median ms', 'MB/s', 'detail'], ...fl.rows.map((r) => [r.op, fmt(r.msMedian), fmt(r.mbPerSecond, 0), r.detail ?? ''])], true));
+  fs.writeFileSync(path.join(outDir, `${stem}.md`), md.join('\n') + '\n');
+  console.log(`\nwrote ${path.relative(process.cwd(), path.join(outDir, `${stem}.json`))} and .md`);
+  // The wasm backend may hold the event loop; results are written.
+  process.exit(0);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
