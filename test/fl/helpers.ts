@@ -26,7 +26,7 @@ export function rng(seed: number): () => number {
   };
 }
 
-/** Log-normal magnitudes with random signs, like real gradients; some exact ties and zeros. */
+/** Magnitudes spread over 3 decades (log-uniform), random signs, some exact ties and zeros. */
 export function gradient(n: number, seed: number, scale = 1): Float32Array {
   const r = rng(seed);
   const g = new Float32Array(n);
@@ -34,10 +34,7 @@ export function gradient(n: number, seed: number, scale = 1): Float32Array {
     const u = r();
     if (u < 0.02) g[i] = 0;
     else if (u < 0.04) g[i] = 0.001 * scale;
-    else {
-      const z = Math.sqrt(-2 * Math.log(r() + 1e-12)) * Math.cos(2 * Math.PI * r());
-      g[i] = (r() < 0.5 ? -1 : 1) * scale * Math.exp(z - 3);
-    }
+    else g[i] = (u < 0.52 ? -scale : scale) * Math.exp(7 * r() - 7);
   }
   return g;
 }
