@@ -262,27 +262,38 @@ class ThresholdSearch {
     s.equal = hist[bucket];
   }
 
-  // Copies both threshold buckets' elements into their candidate lists, if they fit.
+  // Copies both threshold buckets' elements into their candidate lists, if they fit. Each part
+  // writes its own region; regions are one slot apart because the branch-free append always
+  // stores into the next free slot, which must not be the next part's first candidate.
   void compact() {
     Side* sides[2] = {&top_, &bottom_};
     for (Side* s : sides) {
       if (!s->active || s->equal > kCandidateCap) continue;
-      // One slot of slack for compact_block_loop's unconditional store.
-      s->cand.keys.resize(s->equal + 1);
-      s->cand.index.resize(s->equal + 1);
+      s->cand.keys.resize(s->equal + parts_);
+      s->cand.index.resize(s->equal + parts_);
       s->compacted = true;
     }
     if (!top_.compacted && !bottom_.compacted) return;
+    auto region_start = [&](const Side& s, int p) {
+      uint64_t at = uint64_t(p);  // one slack slot per earlier part
+      for (int q = 0; q < p; ++q) at += chunk_hist_[size_t(q) * kMaxBins + s.prefix];
+      return at;
+    };
     run_parts([&](int p) {
-      uint64_t top_at = 0, bottom_at = 0;  // this part's first slot in each list
-      for (int q = 0; q < p; ++q) {
-        if (top_.compacted) top_at += chunk_hist_[size_t(q) * kMaxBins + top_.prefix];
-        if (bottom_.compacted) bottom_at += chunk_hist_[size_t(q) * kMaxBins + bottom_.prefix];
-      }
-      compact_range(ranges_[p], top_at, bottom_at);
+      compact_range(ranges_[p], top_.compacted ? region_start(top_, p) : 0,
+                    bottom_.compacted ? region_start(bottom_, p) : 0);
     });
     for (Side* s : sides) {
       if (!s->compacted) continue;
+      // Close the slack gaps: part p's region moves left by p slots.
+      uint64_t write = 0;
+      for (int p = 0; p < parts_; ++p) {
+        const uint64_t from = region_start(*s, p);
+        const uint64_t len = chunk_hist_[size_t(p) * kMaxBins + s->prefix];
+        std::memmove(&s->cand.keys[write], &s->cand.keys[from], len * sizeof(uint32_t));
+        std::memmove(&s->cand.index[write], &s->cand.index[from], len * sizeof(uint32_t));
+        write += len;
+      }
       s->cand.keys.resize(s->equal);
       s->cand.index.resize(s->equal);
     }
