@@ -1,5 +1,10 @@
 # Defines the static library dgp_cuda: the CUDA kernels when a CUDA compiler is usable (and
 # DGP_CUDA is AUTO or ON), else the stub. Included from the top-level CMakeLists.txt.
+#   DGP_CUDA=AUTO  use nvcc when CMake finds one, else build the stub (the default)
+#   DGP_CUDA=ON    fail the configure step without a CUDA compiler
+#   DGP_CUDA=OFF   always build the stub
+# The CUDA runtime is linked statically, so the addon loads on machines without the CUDA
+# toolkit or driver; dgp_cuda_device_count() then reports 0 with the reason.
 set(DGP_CUDA_ENABLED OFF)
 if(NOT DGP_CUDA STREQUAL "OFF")
   include(CheckLanguage)
@@ -14,9 +19,12 @@ endif()
 file(GLOB DGP_CUDA_SOURCES CONFIGURE_DEPENDS ${CMAKE_CURRENT_LIST_DIR}/*.cu)
 if(DGP_CUDA_ENABLED AND DGP_CUDA_SOURCES)
   enable_language(CUDA)
+  find_package(CUDAToolkit REQUIRED)
   if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES OR CMAKE_CUDA_ARCHITECTURES STREQUAL "52")
     set(CMAKE_CUDA_ARCHITECTURES 75 80 86 89 90)
   endif()
+  set(CMAKE_CUDA_STANDARD 17)
+  set(CMAKE_CUDA_STANDARD_REQUIRED ON)
   add_library(dgp_cuda STATIC ${DGP_CUDA_SOURCES})
   set_target_properties(dgp_cuda PROPERTIES
     CUDA_ARCHITECTURES "${CMAKE_CUDA_ARCHITECTURES}"
@@ -25,7 +33,20 @@ if(DGP_CUDA_ENABLED AND DGP_CUDA_SOURCES)
     POSITION_INDEPENDENT_CODE ON)
   target_include_directories(dgp_cuda PUBLIC ${CMAKE_CURRENT_LIST_DIR} ${CMAKE_SOURCE_DIR}/native/core)
   target_compile_options(dgp_cuda PRIVATE $<$<COMPILE_LANGUAGE:CUDA>:-O3 --expt-relaxed-constexpr>)
+  # Consumers are C++ targets (addon, tests): they need the static runtime on their link line.
+  target_link_libraries(dgp_cuda PUBLIC CUDA::cudart_static)
   message(STATUS "tfjs-dgp: CUDA backend ON (architectures ${CMAKE_CUDA_ARCHITECTURES})")
+
+  # GPU benchmark (kernel-only and end-to-end times, CPU comparison), with the native tests.
+  if(DGP_BUILD_TESTS)
+    add_executable(dgp_cuda_bench ${CMAKE_CURRENT_LIST_DIR}/bench/cuda_bench.cu)
+    set_target_properties(dgp_cuda_bench PROPERTIES
+      CUDA_ARCHITECTURES "${CMAKE_CUDA_ARCHITECTURES}"
+      CUDA_RUNTIME_LIBRARY Static)
+    target_include_directories(dgp_cuda_bench PRIVATE ${CMAKE_SOURCE_DIR}/native/tests)
+    target_compile_options(dgp_cuda_bench PRIVATE $<$<COMPILE_LANGUAGE:CUDA>:-O3>)
+    target_link_libraries(dgp_cuda_bench PRIVATE dgp_cuda dgp_core)
+  endif()
 else()
   add_library(dgp_cuda STATIC ${CMAKE_CURRENT_LIST_DIR}/cuda_stub.cc)
   target_include_directories(dgp_cuda PUBLIC ${CMAKE_CURRENT_LIST_DIR} ${CMAKE_SOURCE_DIR}/native/core)

@@ -1,0 +1,499 @@
+// Device kernels of the batched dual radix select (see docs/CUDA.md for the design).
+//
+// Every kernel walks a table, not a layer: the histogram passes take one Segment per block, the
+// select kernel one layer per block, the output pass one Tile per block. A model with hundreds
+// of small tensors is therefore seven launches, like a model with one large tensor.
+//
+//   init      per layer: selection state, zeroed histograms
+//   pass 0    per segment: 2048-bin histogram of key bits 30..20, NaN/Inf detection
+//   select 0  per layer: bucket of each threshold (one histogram serves both)
+//   pass 1    per segment: histogram of bits 19..9 of the elements in each side's bucket, and
+//             their keys appended to the side's candidate list (large layers)
+//   select 1
+//   pass 2    per segment: histogram of bits 8..0, read from the candidate lists (the layer
+//             itself when a list overflowed, e.g. for millions of equal values)
+//   select 2  exact threshold keys and where the cut falls among their ties
+//   output    per tile: classify, write codes / pruned, ordered compaction of the kept set by a
+//             single-pass decoupled look-back scan that also numbers the ties in index order
+#ifndef DGP_CUDA_KERNELS_CUH
+#define DGP_CUDA_KERNELS_CUH
+
+#include <cub/block/block_scan.cuh>
+
+#include "cuda_common.cuh"
+
+namespace dgp {
+namespace cuda {
+
+// Selection state of one layer, in device memory, carried from kernel to kernel.
+struct LayerState {
+  Side top;
+  Side bottom;
+  uint32_t shared;       // both sides share one prefix for the pass about to run: one histogram
+  uint32_t list_shared;  // both sides shared the pass-1 prefix: one candidate list (list 0)
+  uint32_t list_count[2];
+  unsigned long long bad_index;  // first NaN/Inf index, ~0 when none
+  Final fin;
+};
+
+struct DeviceTables {
+  const uint32_t* values;  // float bits
+  const LayerDesc* layers;
+  const Segment* segments;
+  const Tile* tiles;
+  LayerState* state;
+  uint32_t* hist;          // per layer: 2 slots x kMaxBins
+  uint32_t* lists;         // list 0 at [0, list_len), list 1 at [list_len, 2 list_len)
+  uint64_t list_len;
+  unsigned long long* tile_status;  // 3 words per tile
+  uint32_t* tile_counter;
+  uint8_t* codes;
+  uint32_t* pruned;        // float bits
+  uint32_t* kept_index;
+  uint32_t* kept_value;    // float bits
+};
+
+__device__ __forceinline__ uint32_t* layer_hist(const DeviceTables& t, uint32_t layer, int slot) {
+  return t.hist + ((size_t)layer * 2 + slot) * kMaxBins;
+}
+
+__global__ void __launch_bounds__(kThreads) init_kernel(DeviceTables t) {
+  const uint32_t layer = blockIdx.x;
+  const LayerDesc L = t.layers[layer];
+  if (threadIdx.x == 0) {
+    LayerState s;
+    s.top = init_top_side(L.n, L.k_top);
+    s.bottom = init_bottom_side(L.n, L.k_bottom);
+    s.shared = s.top.active && s.bottom.active;
+    s.list_shared = 0;
+    s.list_count[0] = s.list_count[1] = 0;
+    s.bad_index = ~0ull;
+    s.fin = finalize_sides(s.top, s.bottom);
+    t.state[layer] = s;
+  }
+  uint32_t* h = layer_hist(t, layer, 0);
+  for (uint32_t i = threadIdx.x; i < 2 * kMaxBins; i += kThreads) h[i] = 0;
+}
+
+// Appends `key` to a candidate list for every lane where `take` holds: one global atomic per
+// warp. Must be called by all 32 lanes. Positions past `cap` are counted but not written, so
+// the count tells the next pass that the list overflowed.
+__device__ __forceinline__ void warp_append(bool take, uint32_t key, uint32_t* list,
+                                            uint32_t* count, uint32_t cap) {
+  const unsigned mask = __ballot_sync(0xffffffffu, take);
+  if (mask == 0) return;
+  const int lane = threadIdx.x & 31;
+  const int leader = __ffs(mask) - 1;
+  uint32_t base = 0;
+  if (lane == leader) base = atomicAdd(count, (uint32_t)__popc(mask));
+  base = __shfl_sync(0xffffffffu, base, leader);
+  if (take) {
+    const uint32_t pos = base + __popc(mask & ((1u << lane) - 1u));
+    if (pos < cap) list[pos] = key;
+  }
+}
+
+// Shared-memory histograms of one block, flushed into the layer's global histograms at the end.
+// Small segments skip the shared copy (zeroing and flushing 2048 bins would cost more than
+// their few elements) and count straight into global memory.
+struct BlockHist {
+  uint32_t* shared_bins;  // 2 x kMaxBins
+  uint32_t* global0;
+  uint32_t* global1;
+  bool direct;
+
+  __device__ void zero(int bins) {
+    if (direct) return;
+    for (int i = threadIdx.x; i < bins; i += kThreads) {
+      shared_bins[i] = 0;
+      shared_bins[kMaxBins + i] = 0;
+    }
+  }
+  __device__ void add(int slot, uint32_t digit) {
+    if (direct) atomicAdd((slot ? global1 : global0) + digit, 1u);
+    else atomicAdd(shared_bins + slot * kMaxBins + digit, 1u);
+  }
+  __device__ void flush(int bins) {
+    if (direct) return;
+    for (int i = threadIdx.x; i < bins; i += kThreads) {
+      const uint32_t a = shared_bins[i], b = shared_bins[kMaxBins + i];
+      if (a) atomicAdd(global0 + i, a);
+      if (b) atomicAdd(global1 + i, b);
+    }
+  }
+};
+
+// Pass 0: every element of the segment, digit 0, into slot 0; first non-finite index.
+__global__ void __launch_bounds__(kThreads) pass0_kernel(DeviceTables t) {
+  __shared__ uint32_t bins[2 * kMaxBins];
+  __shared__ unsigned long long first_bad;
+  const Segment sg = t.segments[blockIdx.x];
+  const LayerDesc L = t.layers[sg.layer];
+  const uint32_t* v = t.values + L.offset + sg.start;
+  BlockHist h{bins, layer_hist(t, sg.layer, 0), layer_hist(t, sg.layer, 1),
+              sg.len <= kSmallSegment};
+  h.zero(kMaxBins);
+  if (threadIdx.x == 0) first_bad = ~0ull;
+  __syncthreads();
+
+  unsigned long long bad = ~0ull;
+  auto visit = [&](uint32_t bits, uint32_t i) {
+    if (is_non_finite(bits) && i < bad) bad = i;
+    h.add(0, key_digit(magnitude_key(bits), 0));
+  };
+  // Segment and layer starts are multiples of 16 elements, so uint4 loads are aligned.
+  const uint32_t n4 = sg.len / 4;
+  const uint4* v4 = reinterpret_cast<const uint4*>(v);
+  for (uint32_t i = threadIdx.x; i < n4; i += kThreads) {
+    const uint4 q = __ldg(v4 + i);
+    visit(q.x, 4 * i);
+    visit(q.y, 4 * i + 1);
+    visit(q.z, 4 * i + 2);
+    visit(q.w, 4 * i + 3);
+  }
+  for (uint32_t i = 4 * n4 + threadIdx.x; i < sg.len; i += kThreads) visit(__ldg(v + i), i);
+
+  if (bad != ~0ull) atomicMin(&first_bad, bad);
+  __syncthreads();
+  h.flush(kMaxBins);
+  if (threadIdx.x == 0 && first_bad != ~0ull)
+    atomicMin(&t.state[sg.layer].bad_index, (unsigned long long)sg.start + first_bad);
+}
+
+// Pass 1: full read of the segment; elements in a side's pass-0 bucket are counted by digit 1
+// and their keys appended to that side's candidate list. When both sides picked the same
+// bucket, slot 0 and list 0 serve both.
+__global__ void __launch_bounds__(kThreads) pass1_kernel(DeviceTables t) {
+  __shared__ uint32_t bins[2 * kMaxBins];
+  const Segment sg = t.segments[blockIdx.x];
+  const LayerDesc L = t.layers[sg.layer];
+  LayerState* st = t.state + sg.layer;
+  const Side top = st->top, bottom = st->bottom;
+  const bool use_top = top.active;
+  const bool use_bottom = bottom.active && !st->shared;
+  if (!use_top && !use_bottom) return;  // uniform over the block
+
+  const uint32_t* v = t.values + L.offset + sg.start;
+  BlockHist h{bins, layer_hist(t, sg.layer, 0), layer_hist(t, sg.layer, 1),
+              sg.len <= kSmallSegment};
+  h.zero(kMaxBins);
+  __syncthreads();
+
+  const bool lists = L.list_cap > 0;
+  uint32_t* list0 = t.lists + L.list_offset;
+  uint32_t* list1 = t.lists + t.list_len + L.list_offset;
+  // Returns nothing; all lanes of a warp call it together (warp_append needs them).
+  auto visit = [&](uint32_t bits, bool valid) {
+    const uint32_t key = magnitude_key(bits);
+    const bool in_top = valid && use_top && side_matches(top, key, 1);
+    const bool in_bottom = valid && use_bottom && !in_top && side_matches(bottom, key, 1);
+    if (in_top) h.add(0, key_digit(key, 1));
+    if (in_bottom) h.add(1, key_digit(key, 1));
+    if (lists) {
+      warp_append(in_top, key, list0, &st->list_count[0], L.list_cap);
+      warp_append(in_bottom, key, list1, &st->list_count[1], L.list_cap);
+    }
+  };
+  const uint32_t n4 = sg.len / 4;
+  const uint4* v4 = reinterpret_cast<const uint4*>(v);
+  // Whole warps iterate together (bounds checked per lane) so the ballots see every lane.
+  for (uint32_t base = 0; base < n4; base += kThreads) {
+    const uint32_t i = base + threadIdx.x;
+    const bool valid = i < n4;
+    const uint4 q = valid ? __ldg(v4 + i) : make_uint4(0, 0, 0, 0);
+    visit(q.x, valid);
+    visit(q.y, valid);
+    visit(q.z, valid);
+    visit(q.w, valid);
+  }
+  {
+    const uint32_t i = 4 * n4 + threadIdx.x;  // at most 3 tail elements
+    const bool valid = i < sg.len;
+    visit(valid ? __ldg(v + i) : 0u, valid);
+  }
+  __syncthreads();
+  h.flush(kMaxBins);
+}
+
+// Pass 2: digit 2 of the elements sharing each side's 22-bit prefix, read from the side's
+// candidate list when it did not overflow (block `index` takes slice `index` of `count`), else
+// from the segment itself.
+__global__ void __launch_bounds__(kThreads) pass2_kernel(DeviceTables t) {
+  __shared__ uint32_t bins[2 * kMaxBins];
+  const Segment sg = t.segments[blockIdx.x];
+  const LayerDesc L = t.layers[sg.layer];
+  const LayerState* st = t.state + sg.layer;
+  const Side top = st->top, bottom = st->bottom;
+  if (!top.active && !bottom.active) return;
+  const bool shared = st->shared;  // same 22-bit prefix: slot 0 counts for both
+  const bool list_shared = st->list_shared;
+  const bool list0_ok = L.list_cap > 0 && st->list_count[0] <= L.list_cap;
+  const bool list1_ok = L.list_cap > 0 && st->list_count[1] <= L.list_cap;
+  const bool bottom_list_ok = list_shared ? list0_ok : list1_ok;
+  const bool full_top = top.active && !list0_ok;
+  const bool full_bottom = bottom.active && !bottom_list_ok;
+
+  BlockHist h{bins, layer_hist(t, sg.layer, 0), layer_hist(t, sg.layer, 1),
+              sg.len <= kSmallSegment};
+  h.zero(digit_bins(2));
+  __syncthreads();
+
+  auto visit = [&](uint32_t key, bool for_top, bool for_bottom) {
+    if (for_top && side_matches(top, key, 2)) h.add(0, key_digit(key, 2));
+    else if (for_bottom && !shared && side_matches(bottom, key, 2)) h.add(1, key_digit(key, 2));
+  };
+
+  if (full_top || full_bottom) {
+    const uint32_t* v = t.values + L.offset + sg.start;
+    for (uint32_t i = threadIdx.x; i < sg.len; i += kThreads)
+      visit(magnitude_key(__ldg(v + i)), full_top, full_bottom);
+  }
+  // Candidate slices. With `shared`, both sides read list 0 (list_shared holds too).
+  const bool read0 = list0_ok && (top.active || (bottom.active && list_shared));
+  const bool read1 = list1_ok && bottom.active && !list_shared;
+  if (read0) {
+    const uint64_t c = st->list_count[0];
+    const uint32_t lo = (uint32_t)(c * sg.index / sg.count);
+    const uint32_t hi = (uint32_t)(c * (sg.index + 1) / sg.count);
+    const uint32_t* list = t.lists + L.list_offset;
+    for (uint32_t i = lo + threadIdx.x; i < hi; i += kThreads)
+      visit(list[i], top.active, bottom.active && list_shared);
+  }
+  if (read1) {
+    const uint64_t c = st->list_count[1];
+    const uint32_t lo = (uint32_t)(c * sg.index / sg.count);
+    const uint32_t hi = (uint32_t)(c * (sg.index + 1) / sg.count);
+    const uint32_t* list = t.lists + t.list_len + L.list_offset;
+    for (uint32_t i = lo + threadIdx.x; i < hi; i += kThreads) visit(list[i], false, true);
+  }
+  __syncthreads();
+  h.flush(digit_bins(2));
+}
+
+// Select after pass `pass`, one block per layer: for each active side, the bucket holding its
+// ascending position. Each thread owns a run of bins; a block scan of the run totals finds the
+// run holding the position and select_bucket (radix_common.h) finishes inside it. The block
+// then zeroes the histograms for the next pass and, after the last pass, fixes the thresholds.
+__global__ void __launch_bounds__(kThreads) select_kernel(DeviceTables t, int pass) {
+  using Scan = cub::BlockScan<unsigned long long, kThreads>;
+  __shared__ typename Scan::TempStorage scan_storage;
+  __shared__ uint32_t bins[kMaxBins];
+  __shared__ uint32_t found_bucket, found_rank, found_count;
+  const uint32_t layer = blockIdx.x;
+  LayerState* st = t.state + layer;
+  Side sides[2] = {st->top, st->bottom};
+  const bool shared = st->shared;
+  const int nbins = digit_bins(pass);
+  const int run = nbins / (int)kThreads;  // 8 bins per thread for 11-bit digits, 2 for 9-bit
+
+  for (int s = 0; s < 2; ++s) {
+    if (!sides[s].active) continue;  // uniform over the block
+    // Pass 0 counts every element into slot 0 for both sides.
+    const uint32_t* gh = layer_hist(t, layer, (pass == 0 || (s == 1 && shared)) ? 0 : s);
+    for (int i = threadIdx.x; i < nbins; i += kThreads) bins[i] = gh[i];
+    __syncthreads();
+    unsigned long long total = 0;
+    for (int i = 0; i < run; ++i) total += bins[threadIdx.x * run + i];
+    unsigned long long before = 0;
+    Scan(scan_storage).ExclusiveSum(total, before);
+    const uint64_t rank = sides[s].rank;
+    if (rank >= before && rank < before + total) {
+      uint64_t r = rank - before, below = 0;
+      const uint32_t b = threadIdx.x * run + select_bucket(bins + threadIdx.x * run, run, &r, &below);
+      found_bucket = b;
+      found_rank = (uint32_t)r;
+      found_count = bins[b];
+    }
+    __syncthreads();
+    side_advance(&sides[s], pass, found_bucket, found_rank, found_count);
+    __syncthreads();  // bins and found_* are reused by the next side
+  }
+  uint32_t* h = layer_hist(t, layer, 0);
+  for (uint32_t i = threadIdx.x; i < 2 * kMaxBins; i += kThreads) h[i] = 0;
+  if (threadIdx.x == 0) {
+    st->top = sides[0];
+    st->bottom = sides[1];
+    const uint32_t same = sides[0].active && sides[1].active && sides[0].prefix == sides[1].prefix;
+    st->shared = same;
+    if (pass == 0) st->list_shared = same;
+    if (pass == kPasses - 1) st->fin = finalize_sides(sides[0], sides[1]);
+  }
+}
+
+// Warp-wide look-back of one count (`word`) for tile `vid`, the `local`-th tile of its layer
+// (local > 0): sums the aggregates of the preceding tiles of the layer back to the nearest one
+// that has published its inclusive prefix. 32 predecessors are read at once. Every predecessor
+// got its virtual id earlier, is therefore running, and publishes its aggregate before it looks
+// back itself, so the spin ends.
+__device__ __forceinline__ uint64_t look_back(const unsigned long long* status, uint32_t vid,
+                                              uint32_t local, int word) {
+  const int lane = threadIdx.x & 31;
+  uint64_t total = 0;
+  int64_t nearest = (int64_t)local - 1;  // local index of the closest tile in this window
+  while (true) {
+    const int64_t p = nearest - lane;
+    uint64_t w;
+    if (p >= 0) {
+      const volatile unsigned long long* addr =
+          status + ((uint64_t)vid - (uint64_t)((int64_t)local - p)) * 3 + word;
+      do {
+        w = *addr;
+      } while (status_flag(w) == kStatusEmpty);
+    } else {
+      w = pack_status(kStatusPrefix, 0);  // before the layer's first tile: nothing
+    }
+    const unsigned prefixes = __ballot_sync(0xffffffffu, status_flag(w) == kStatusPrefix);
+    const int stop = prefixes ? __ffs(prefixes) - 1 : 31;
+    unsigned long long v = lane <= stop ? status_value(w) : 0ull;
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+    total += v;
+    if (prefixes) return total;
+    nearest -= 32;
+  }
+}
+
+struct AddCounts {
+  __device__ __forceinline__ Counts operator()(const Counts& a, const Counts& b) const {
+    return add_counts(a, b);
+  }
+};
+
+// Output pass, one 4096-element tile per block, 16 consecutive elements per thread. The scan of
+// the three Counts gives every element its tie ordinals (to apply the tie rule) and every thread
+// the number of kept elements before its run (to write the sparse kept set in index order).
+__global__ void __launch_bounds__(kThreads) output_kernel(DeviceTables t) {
+  using Scan = cub::BlockScan<Counts, kThreads>;
+  __shared__ typename Scan::TempStorage scan_storage;
+  __shared__ uint32_t vid_shared;
+  __shared__ uint32_t tile_prefix[3];
+  __shared__ unsigned long long top_index, bottom_index;
+
+  // Virtual tile ids in start order make the look-back deadlock-free (see look_back).
+  if (threadIdx.x == 0) vid_shared = atomicAdd(t.tile_counter, 1u);
+  __syncthreads();
+  const uint32_t vid = vid_shared;
+  const Tile tile = t.tiles[vid];
+  const LayerDesc L = t.layers[tile.layer];
+  const Final f = t.state[tile.layer].fin;
+  const uint32_t local = vid - L.first_tile;
+  const uint32_t valid = L.n - tile.start < kTile ? L.n - tile.start : kTile;
+  const uint32_t first = threadIdx.x * kItems;  // this thread's run inside the tile
+
+  uint32_t bits[kItems];
+  const uint32_t* v = t.values + L.offset + tile.start + first;
+  if (first + kItems <= valid) {
+    const uint4* v4 = reinterpret_cast<const uint4*>(v);
+#pragma unroll
+    for (int q = 0; q < (int)kItems / 4; ++q) {
+      const uint4 x = __ldg(v4 + q);
+      bits[4 * q] = x.x;
+      bits[4 * q + 1] = x.y;
+      bits[4 * q + 2] = x.z;
+      bits[4 * q + 3] = x.w;
+    }
+  } else {
+#pragma unroll
+    for (int j = 0; j < (int)kItems; ++j) bits[j] = first + j < valid ? __ldg(v + j) : 0u;
+  }
+
+  Counts mine = zero_counts();
+#pragma unroll
+  for (int j = 0; j < (int)kItems; ++j)
+    if (first + j < valid) mine = add_counts(mine, element_counts(magnitude_key(bits[j]), f));
+  Counts excl, tile_total;
+  Scan(scan_storage).ExclusiveScan(mine, excl, zero_counts(), AddCounts(), tile_total);
+
+  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+  if (warp < 3) {
+    unsigned long long* my_status = t.tile_status + (uint64_t)vid * 3 + warp;
+    const uint64_t agg = counts_component(tile_total, warp);
+    uint64_t prefix = 0;
+    if (local == 0) {
+      if (lane == 0) *(volatile unsigned long long*)my_status = pack_status(kStatusPrefix, agg);
+    } else {
+      if (lane == 0) *(volatile unsigned long long*)my_status = pack_status(kStatusAggregate, agg);
+      prefix = look_back(t.tile_status, vid, local, warp);
+      if (lane == 0)
+        *(volatile unsigned long long*)my_status = pack_status(kStatusPrefix, prefix + agg);
+    }
+    if (lane == 0) tile_prefix[warp] = (uint32_t)prefix;
+  }
+  __syncthreads();
+  Counts tile_before;
+  tile_before.strict = tile_prefix[0];
+  tile_before.top_ties = tile_prefix[1];
+  tile_before.bottom_ties = tile_prefix[2];
+  const Counts before = add_counts(tile_before, excl);  // over the layer, before my run
+
+  // Thresholds for this tile: where a cut's tie ordinal lies on a tie of this tile, the thread
+  // holding that tie supplies its index; otherwise tile_thresholds' index applies.
+  Thresholds th = tile_thresholds(f, tile_before, tile_total);
+  if (threadIdx.x == 0) {
+    top_index = th.top_index;
+    bottom_index = th.bottom_index;
+  }
+  __syncthreads();
+  {
+    uint32_t tt = before.top_ties, tb = before.bottom_ties;
+    for (int j = 0; j < (int)kItems; ++j) {
+      if (first + j >= valid) break;
+      const uint32_t key = magnitude_key(bits[j]);
+      if (key == f.top_key) {
+        if (tt == f.top_ties) top_index = tile.start + first + j;
+        ++tt;
+      }
+      if (key == f.bottom_key) {
+        if (tb == f.bottom_first) bottom_index = tile.start + first + j;
+        ++tb;
+      }
+    }
+  }
+  __syncthreads();
+  th.top_index = top_index;
+  th.bottom_index = bottom_index;
+
+  // Classify and write. Runs start at multiples of 16 elements of a layer whose buffers are
+  // padded to 16, so a run with any valid element may write all 16 codes / pruned values.
+  if (first < valid) {
+    const bool want_kept = (L.outputs & kOutKept) != 0;
+    const uint64_t kept_end = L.kept_offset + (L.n - L.k_top - L.k_bottom);
+    uint64_t kept_at = L.kept_offset + kept_before((uint64_t)tile.start + first, before, f);
+    uint32_t code_words[kItems / 4];
+    uint32_t out[kItems];
+#pragma unroll
+    for (int q = 0; q < (int)kItems / 4; ++q) code_words[q] = 0;
+#pragma unroll
+    for (int j = 0; j < (int)kItems; ++j) {
+      const uint64_t index = (uint64_t)tile.start + first + j;
+      const bool in = first + j < valid;
+      const uint8_t code = in ? classify(magnitude_key(bits[j]), index, th) : (uint8_t)1;
+      code_words[j / 4] |= (uint32_t)code << (8 * (j % 4));
+      const bool kept = in && code == 1;
+      out[j] = kept ? bits[j] : 0u;
+      if (kept && want_kept) {
+        // The bound only matters if the thresholds were inconsistent (they are not); it keeps
+        // every write inside the layer's kept range regardless.
+        if (kept_at < kept_end) {
+          t.kept_index[kept_at] = (uint32_t)index;
+          t.kept_value[kept_at] = bits[j];
+        }
+        ++kept_at;
+      }
+    }
+    const uint64_t at = L.offset + tile.start + first;
+    if (L.outputs & kOutCodes)
+      *reinterpret_cast<uint4*>(t.codes + at) =
+          make_uint4(code_words[0], code_words[1], code_words[2], code_words[3]);
+    if (L.outputs & kOutPruned) {
+      uint4* p4 = reinterpret_cast<uint4*>(t.pruned + at);
+#pragma unroll
+      for (int q = 0; q < (int)kItems / 4; ++q)
+        p4[q] = make_uint4(out[4 * q], out[4 * q + 1], out[4 * q + 2], out[4 * q + 3]);
+    }
+  }
+}
+
+}  // namespace cuda
+}  // namespace dgp
+
+#endif  // DGP_CUDA_KERNELS_CUH
