@@ -57,28 +57,55 @@ function selectBucket(hist: Uint32Array, bins: number, side: Side, pass: number)
   throw new Error('tfjs-dgp internal error: histogram does not cover the wanted rank');
 }
 
+const NO_LIST = new Uint32Array(1);
+
+/** Copies (key, index) of the elements in each side's digit-0 bucket, in index order. */
 function compact(bits: Uint32Array, top: Side | null, bottom: Side | null): void {
-  const tb = top && top.keys ? top.prefix : -1;
-  const bb = bottom && bottom.keys ? bottom.prefix : -1;
-  if (tb < 0 && bb < 0) return;
-  const tk = top?.keys, ti = top?.index, bk = bottom?.keys, bi = bottom?.index;
+  const wantTop = top !== null && top.keys !== null;
+  const wantBottom = bottom !== null && bottom.keys !== null;
+  if (!wantTop && !wantBottom) return;
+  // -1 matches no digit; the NO_LIST sinks keep this loop monomorphic.
+  const counts = compactLoop(
+    bits,
+    wantTop ? top!.prefix : -1,
+    wantTop ? top!.keys! : NO_LIST,
+    wantTop ? top!.index! : NO_LIST,
+    wantBottom ? bottom!.prefix : -1,
+    wantBottom ? bottom!.keys! : NO_LIST,
+    wantBottom ? bottom!.index! : NO_LIST,
+  );
+  if (wantTop) top!.count = counts[0];
+  if (wantBottom) bottom!.count = counts[1];
+}
+
+const compactCounts = [0, 0];
+
+function compactLoop(
+  bits: Uint32Array,
+  tb: number,
+  tk: Uint32Array,
+  ti: Uint32Array,
+  bb: number,
+  bk: Uint32Array,
+  bi: Uint32Array,
+): number[] {
   let t = 0;
   let b = 0;
   const n = bits.length;
   for (let i = 0; i < n; i++) {
-    const k = bits[i] & 0x7fffffff;
-    const d = k >>> 20;
+    const d = (bits[i] >>> 20) & 0x7ff;
     if (d === tb) {
-      tk![t] = k;
-      ti![t++] = i;
+      tk[t] = bits[i] & 0x7fffffff;
+      ti[t++] = i;
     }
     if (d === bb) {
-      bk![b] = k;
-      bi![b++] = i;
+      bk[b] = bits[i] & 0x7fffffff;
+      bi[b++] = i;
     }
   }
-  if (top && top.keys) top.count = t;
-  if (bottom && bottom.keys) bottom.count = b;
+  compactCounts[0] = t;
+  compactCounts[1] = b;
+  return compactCounts;
 }
 
 function refine(bits: Uint32Array, side: Side, pass: number): void {
@@ -185,20 +212,35 @@ export function findCut(values: Float32Array, kTop: number, kBottom: number): Cu
   return cut;
 }
 
+/** Class code of an element whose key equals a threshold key (the rare tie path). */
+function tieCode(k: number, i: number, cut: Cut): number {
+  if (k > cut.topKey || (k === cut.topKey && i < cut.topIndex)) return 2;
+  if (k < cut.bottomKey || (k === cut.bottomKey && i >= cut.bottomIndex)) return 0;
+  return 1;
+}
+
+// Keys and thresholds are below 2^31, so (a - b) >>> 31 is 1 exactly when a < b: branch-free
+// comparisons for the common case; only keys equal to a threshold take the tie path.
+
 /** Class codes (0 bottom-removed, 1 kept, 2 top-removed) for a cut. */
 export function writeCodes(values: Float32Array, cut: Cut, codes: Uint8Array): void {
   const bits = bitsOf(values);
-  const { topKey, topIndex, bottomKey, bottomIndex } = cut;
-  for (let i = 0; i < bits.length; i++) {
+  const topKey = cut.topKey;
+  const bottomKey = cut.bottomKey;
+  const n = bits.length;
+  for (let i = 0; i < n; i++) {
     const k = bits[i] & 0x7fffffff;
-    let c = 1;
-    if (k > topKey || (k === topKey && i < topIndex)) c = 2;
-    else if (k < bottomKey || (k === bottomKey && i >= bottomIndex)) c = 0;
+    let c = 1 + ((topKey - k) >>> 31) - ((k - bottomKey) >>> 31);
+    if (k === topKey || k === bottomKey) c = tieCode(k, i, cut);
     codes[i] = c;
   }
 }
 
-/** Kept values in place, +0 elsewhere; and/or the sparse kept set. Either output may be null. */
+/**
+ * Kept values in place (+0 elsewhere) and/or the sparse kept set; either output may be null.
+ * The sparse stores are unconditional (the slot is overwritten unless kept; a store one past the
+ * end of a typed array is ignored), which avoids a mispredicted branch per element.
+ */
 export function writeKept(
   values: Float32Array,
   cut: Cut,
@@ -207,22 +249,24 @@ export function writeKept(
   keptValues: Float32Array | null,
 ): void {
   const bits = bitsOf(values);
-  const prunedBits = pruned ? bitsOf(pruned) : null;
-  const keptBits = keptValues ? bitsOf(keptValues) : null;
-  const { topKey, topIndex, bottomKey, bottomIndex } = cut;
+  const n = bits.length;
+  const topKey = cut.topKey;
+  const bottomKey = cut.bottomKey;
+  const prunedBits = pruned ? bitsOf(pruned) : NO_LIST;
+  const pruneMask = pruned ? 0xffffffff : 0;
+  const idx = keptIndices ?? NO_LIST;
+  const keptBits = keptValues ? bitsOf(keptValues) : NO_LIST;
+  const sparseMask = keptIndices || keptValues ? 0xffffffff : 0;
   let m = 0;
-  for (let i = 0; i < bits.length; i++) {
+  for (let i = 0; i < n; i++) {
     const u = bits[i];
     const k = u & 0x7fffffff;
-    const removed =
-      k > topKey || (k === topKey && i < topIndex) || k < bottomKey || (k === bottomKey && i >= bottomIndex);
-    if (removed) {
-      if (prunedBits) prunedBits[i] = 0;
-    } else {
-      if (prunedBits) prunedBits[i] = u;
-      if (keptIndices) keptIndices[m] = i;
-      if (keptBits) keptBits[m] = u;
-      m++;
-    }
+    let kept = 1 - ((k - topKey - 1) >>> 31 ^ 1) - ((k - bottomKey) >>> 31);
+    if (k === topKey || k === bottomKey) kept = tieCode(k, i, cut) === 1 ? 1 : 0;
+    prunedBits[i & pruneMask] = u & -kept;
+    const at = m & sparseMask;
+    idx[at] = i;
+    keptBits[at] = u;
+    m += kept;
   }
 }
