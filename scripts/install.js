@@ -6,7 +6,9 @@
 //   node scripts/install.js --required  (or DGP_REQUIRE_NATIVE=1) CI / developers: failure is fatal
 //
 // First cmake-js (CMakeLists.txt, CUDA when nvcc is found; DGP_CUDA=AUTO|ON|OFF), then, if that
-// fails, node-gyp (binding.gyp, CPU only). DGP_SKIP_NATIVE=1 skips the build entirely.
+// fails, node-gyp (binding.gyp, CPU only). DGP_SKIP_NATIVE=1 skips the build entirely. A user
+// install finding a prebuilt binary (prebuilds/<platform>-<arch>/tfjs_dgp.node, written by
+// `npm run prebuild`) uses it and builds nothing, unless DGP_BUILD_FROM_SOURCE=1.
 'use strict';
 const { spawnSync } = require('child_process');
 const fs = require('fs');
@@ -46,6 +48,11 @@ function withNodeGyp() {
 function main() {
   if (process.env.DGP_SKIP_NATIVE === '1' && !required) {
     log('DGP_SKIP_NATIVE=1: not building the native addon; the TypeScript backend will be used.');
+    return 0;
+  }
+  const prebuilt = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`, 'tfjs_dgp.node');
+  if (!required && process.env.DGP_BUILD_FROM_SOURCE !== '1' && fs.existsSync(prebuilt)) {
+    log(`using the prebuilt addon ${path.relative(root, prebuilt)} (DGP_BUILD_FROM_SOURCE=1 builds instead)`);
     return 0;
   }
   const errors = [];
