@@ -8,7 +8,7 @@
 // First cmake-js (CMakeLists.txt, CUDA when nvcc is found; DGP_CUDA=AUTO|ON|OFF), then, if that
 // fails, node-gyp (binding.gyp, CPU only). DGP_SKIP_NATIVE=1 skips the build entirely. A user
 // install finding a prebuilt binary (prebuilds/<platform>-<arch>/tfjs_dgp.node, written by
-// `npm run prebuild`) uses it and builds nothing, unless DGP_BUILD_FROM_SOURCE=1.
+// `npm run pack:prebuild`) uses it and builds nothing, unless DGP_BUILD_FROM_SOURCE=1.
 'use strict';
 const { spawnSync } = require('child_process');
 const fs = require('fs');
