@@ -1,0 +1,139 @@
+/**
+ * The defenses compared, as per-client transforms of one round's gradient (named float32 layers)
+ * into what the wire carries: the values the server receives (dense, 0 where nothing was sent),
+ * the positions that were sent (what the attacker sees), and the bytes on the wire.
+ *
+ * - none: the dense gradient, 4 bytes per parameter.
+ * - noise: the dense gradient plus N(0, sigma^2) per coordinate (DP-style, no clipping).
+ * - dgp / prune: the package's ErrorFeedback (SPEC §5; selection §1, counts §2) with its error
+ *   feedback mode; plain gradient pruning is DGP with topRatio 0 (keep the largest). Bytes are
+ *   encodeUpdate(update).byteLength (SPEC §6).
+ * - adgp: the package's ADGP (SPEC §8): the broadcaster picks positions from the previous round's
+ *   aggregate (chooseAlignedPositions), the client sends values only (ErrorFeedback.stepAligned),
+ *   its own top set as +0. Bytes are encodeAligned(upload).byteLength (the broadcast of positions
+ *   is a download shared by all clients, not counted). Before the first aggregate exists, clients
+ *   send ordinary DGP updates.
+ */
+import {
+  ErrorFeedback, FeedbackMode, encodeUpdate, encodeAligned, encodePositions, decodePositions,
+  chooseAlignedPositions, AlignedPositions, DenseLayer,
+} from '../src';
+import { Params, LayerSpec } from './models';
+import { Rng } from './rng';
+
+export type EfMode = FeedbackMode;
+
+export interface Transmission {
+  /** what the server adds up: sent values in place, 0 elsewhere */
+  values: Params;
+  /** 1 where a value was sent (the attacker knows these positions); null = every position */
+  sent: Record<string, Uint8Array> | null;
+  bytes: number;
+}
+
+export interface ClientDefense { transmit(g: Params): Transmission }
+
+/** State shared by all clients of one run (the ADGP broadcaster). */
+export interface Shared { positions?: AlignedPositions; round: number }
+
+export interface DefenseSpec {
+  /** family: none | noise | prune | dgp | adgp */
+  defense: string;
+  settings: Record<string, number | string>;
+  /** short label for tables and plots */
+  label: string;
+  make(layers: LayerSpec[], rng: Rng, shared: Shared): ClientDefense;
+  /** called by the server with the round's aggregate (ADGP's broadcaster uses it) */
+  endRound?(shared: Shared, aggregate: Params, layers: LayerSpec[]): void;
+}
+
+const numel = (s: number[]) => s.reduce((a, b) => a * b, 1);
+const denseBytes = (layers: LayerSpec[]) => 4 * layers.reduce((a, l) => a + numel(l.shape), 0);
+const toLayers = (layers: LayerSpec[], g: Params): DenseLayer[] => layers.map((l) => ({ name: l.name, shape: l.shape, values: g[l.name] }));
+
+export function noDefense(): DefenseSpec {
+  return {
+    defense: 'none', settings: {}, label: 'none',
+    make: (layers) => ({ transmit: (g) => ({ values: g, sent: null, bytes: denseBytes(layers) }) }),
+  };
+}
+
+export function gaussianNoise(sigma: number): DefenseSpec {
+  return {
+    defense: 'noise', settings: { sigma }, label: `noise σ=${sigma}`,
+    make: (layers, rng) => ({
+      transmit: (g) => {
+        const values: Params = {};
+        for (const l of layers) {
+          const v = new Float32Array(g[l.name]);
+          for (let i = 0; i < v.length; i++) v[i] += sigma * rng.normal();
+          values[l.name] = v;
+        }
+        return { values, sent: null, bytes: denseBytes(layers) };
+      },
+    }),
+  };
+}
+
+function sparseTransmission(layers: LayerSpec[], ef: ErrorFeedback, g: Params): Transmission {
+  const update = ef.step(toLayers(layers, g));
+  const values: Params = {};
+  const sent: Record<string, Uint8Array> = {};
+  update.layers.forEach((u, li) => {
+    const n = numel(layers[li].shape);
+    const v = new Float32Array(n); const s = new Uint8Array(n);
+    u.indices.forEach((i, j) => { v[i] = u.values[j]; s[i] = 1; });
+    values[u.name] = v; sent[u.name] = s;
+  });
+  return { values, sent, bytes: encodeUpdate(update).byteLength };
+}
+
+/** DGP (topRatio > 0) or plain pruning (topRatio = 0), with the package's error feedback. */
+export function dgp(topRatio: number, bottomRatio: number, ef: EfMode = 'bottom'): DefenseSpec {
+  const plain = topRatio === 0;
+  const keep = +(1 - topRatio - bottomRatio).toFixed(6);
+  const efTag = ef === 'bottom' ? '' : ` ef=${ef}`;
+  return {
+    defense: plain ? 'prune' : 'dgp',
+    settings: { topRatio, bottomRatio, keepRatio: keep, ef },
+    label: plain ? `prune keep=${keep}${efTag}` : `DGP top=${topRatio} keep=${keep}${efTag}`,
+    make: (layers) => {
+      const fb = new ErrorFeedback({ topRatio, bottomRatio }, { mode: ef });
+      return { transmit: (g) => sparseTransmission(layers, fb, g) };
+    },
+  };
+}
+
+export function adgp(topRatio: number, bottomRatio: number, ef: EfMode = 'bottom'): DefenseSpec {
+  const keep = +(1 - topRatio - bottomRatio).toFixed(6);
+  return {
+    defense: 'adgp',
+    settings: { topRatio, bottomRatio, keepRatio: keep, ef },
+    label: `ADGP top=${topRatio} keep=${keep}${ef === 'bottom' ? '' : ` ef=${ef}`}`,
+    make: (layers, _rng, shared) => {
+      const fb = new ErrorFeedback({ topRatio, bottomRatio }, { mode: ef });
+      return {
+        transmit: (g) => {
+          if (!shared.positions) return sparseTransmission(layers, fb, g);
+          const up = fb.stepAligned(toLayers(layers, g), shared.positions);
+          const values: Params = {};
+          const sent: Record<string, Uint8Array> = {};
+          shared.positions.layers.forEach((p, li) => {
+            const n = numel(layers[li].shape);
+            const v = new Float32Array(n); const s = new Uint8Array(n);
+            const uv = up.layers[li].values;
+            // A +0 at a broadcast position is the client's withheld top set (or a true zero): the
+            // attacker treats it as unknown.
+            p.indices.forEach((i, j) => { v[i] = uv[j]; s[i] = uv[j] === 0 ? 0 : 1; });
+            values[p.name] = v; sent[p.name] = s;
+          });
+          return { values, sent, bytes: encodeAligned(up).byteLength };
+        },
+      };
+    },
+    endRound: (shared, aggregate, layers) => {
+      const pos = chooseAlignedPositions(toLayers(layers, aggregate), { topRatio, bottomRatio }, shared.round);
+      shared.positions = decodePositions(encodePositions(pos));
+    },
+  };
+}
