@@ -8,7 +8,8 @@
 //   pass 0    per segment: 2048-bin histogram of key bits 30..20, NaN/Inf detection
 //   select 0  per layer: bucket of each threshold (one histogram serves both)
 //   pass 1    per segment: histogram of bits 19..9 of the elements in each side's bucket, and
-//             their keys appended to the side's candidate list (large layers)
+//             their keys appended to the side's candidate list (large layers), buffered per
+//             block in shared memory
 //   select 1
 //   pass 2    per segment: histogram of bits 8..0, read from the candidate lists (the layer
 //             itself when a list overflowed, e.g. for millions of equal values)
@@ -75,11 +76,22 @@ __global__ void __launch_bounds__(kThreads) init_kernel(DeviceTables t) {
   for (uint32_t i = threadIdx.x; i < 2 * kMaxBins; i += kThreads) h[i] = 0;
 }
 
-// Appends `key` to a candidate list for every lane where `take` holds: one global atomic per
-// warp. Must be called by all 32 lanes. Positions past `cap` are counted but not written, so
-// the count tells the next pass that the list overflowed.
-__device__ __forceinline__ void warp_append(bool take, uint32_t key, uint32_t* list,
-                                            uint32_t* count, uint32_t cap) {
+// Candidate lists are filled through a per-block shared buffer: lanes reserve slots with one
+// shared atomic per warp, and the block reserves global space with one atomic per flush. (A
+// global atomic per warp on the layer's single list counter serialises in L2 and cost more
+// than the whole pass.)
+constexpr uint32_t kCandidateBuffer = 2048;              // per side, in keys
+constexpr uint32_t kPass1Step = kThreads * 4;            // elements per loop iteration
+
+struct CandidateBuffer {
+  uint32_t keys[2][kCandidateBuffer];
+  uint32_t count[2];
+  uint32_t base[2];
+};
+
+// Must be called by all 32 lanes of a warp.
+__device__ __forceinline__ void warp_append_shared(bool take, uint32_t key, uint32_t* keys,
+                                                   uint32_t* count) {
   const unsigned mask = __ballot_sync(0xffffffffu, take);
   if (mask == 0) return;
   const int lane = threadIdx.x & 31;
@@ -87,10 +99,28 @@ __device__ __forceinline__ void warp_append(bool take, uint32_t key, uint32_t* l
   uint32_t base = 0;
   if (lane == leader) base = atomicAdd(count, (uint32_t)__popc(mask));
   base = __shfl_sync(0xffffffffu, base, leader);
-  if (take) {
-    const uint32_t pos = base + __popc(mask & ((1u << lane) - 1u));
-    if (pos < cap) list[pos] = key;
+  if (take) keys[base + __popc(mask & ((1u << lane) - 1u))] = key;
+}
+
+// Moves the block's buffered candidates to the layer's lists. Called by the whole block at a
+// point where every thread sees the same counts (after a barrier). Positions past `cap` are
+// counted but not written, so the count tells the next pass that the list overflowed.
+__device__ __forceinline__ void flush_candidates(CandidateBuffer& c, uint32_t* list0,
+                                                 uint32_t* list1, uint32_t* global_count,
+                                                 uint32_t cap) {
+  if (threadIdx.x < 2 && c.count[threadIdx.x])
+    c.base[threadIdx.x] = atomicAdd(global_count + threadIdx.x, c.count[threadIdx.x]);
+  __syncthreads();
+  for (int s = 0; s < 2; ++s) {
+    uint32_t* list = s ? list1 : list0;
+    for (uint32_t i = threadIdx.x; i < c.count[s]; i += kThreads) {
+      const uint64_t pos = (uint64_t)c.base[s] + i;
+      if (pos < cap) list[pos] = c.keys[s][i];
+    }
   }
+  __syncthreads();
+  if (threadIdx.x < 2) c.count[threadIdx.x] = 0;
+  __syncthreads();
 }
 
 // Shared-memory histograms of one block, flushed into the layer's global histograms at the end.
@@ -182,7 +212,10 @@ __global__ void __launch_bounds__(kThreads) pass1_kernel(DeviceTables t) {
   const bool lists = L.list_cap > 0;
   uint32_t* list0 = t.lists + L.list_offset;
   uint32_t* list1 = t.lists + t.list_len + L.list_offset;
-  // Returns nothing; all lanes of a warp call it together (warp_append needs them).
+  __shared__ CandidateBuffer cand;
+  if (threadIdx.x < 2) cand.count[threadIdx.x] = 0;
+  __syncthreads();
+  // All lanes of a warp call it together (warp_append_shared needs them).
   auto visit = [&](uint32_t bits, bool valid) {
     const uint32_t key = magnitude_key(bits);
     const bool in_top = valid && use_top && side_matches(top, key, 1);
@@ -190,13 +223,14 @@ __global__ void __launch_bounds__(kThreads) pass1_kernel(DeviceTables t) {
     if (in_top) h.add(0, key_digit(key, 1));
     if (in_bottom) h.add(1, key_digit(key, 1));
     if (lists) {
-      warp_append(in_top, key, list0, &st->list_count[0], L.list_cap);
-      warp_append(in_bottom, key, list1, &st->list_count[1], L.list_cap);
+      warp_append_shared(in_top, key, cand.keys[0], &cand.count[0]);
+      warp_append_shared(in_bottom, key, cand.keys[1], &cand.count[1]);
     }
   };
   const uint32_t n4 = sg.len / 4;
   const uint4* v4 = reinterpret_cast<const uint4*>(v);
-  // Whole warps iterate together (bounds checked per lane) so the ballots see every lane.
+  // Whole blocks iterate together (bounds checked per lane): the ballots need whole warps and
+  // the flushes need the whole block. One iteration adds at most kPass1Step keys per side.
   for (uint32_t base = 0; base < n4; base += kThreads) {
     const uint32_t i = base + threadIdx.x;
     const bool valid = i < n4;
@@ -205,6 +239,13 @@ __global__ void __launch_bounds__(kThreads) pass1_kernel(DeviceTables t) {
     visit(q.y, valid);
     visit(q.z, valid);
     visit(q.w, valid);
+    if (lists) {
+      __syncthreads();
+      const bool full = cand.count[0] > kCandidateBuffer - kPass1Step ||
+                        cand.count[1] > kCandidateBuffer - kPass1Step;
+      __syncthreads();  // every thread has read the counts before any warp appends again
+      if (full) flush_candidates(cand, list0, list1, t.state[sg.layer].list_count, L.list_cap);
+    }
   }
   {
     const uint32_t i = 4 * n4 + threadIdx.x;  // at most 3 tail elements
@@ -212,6 +253,7 @@ __global__ void __launch_bounds__(kThreads) pass1_kernel(DeviceTables t) {
     visit(valid ? __ldg(v + i) : 0u, valid);
   }
   __syncthreads();
+  if (lists) flush_candidates(cand, list0, list1, t.state[sg.layer].list_count, L.list_cap);
   h.flush(kMaxBins);
 }
 
@@ -361,7 +403,9 @@ struct AddCounts {
 // Output pass, one 4096-element tile per block, 16 consecutive elements per thread. The scan of
 // the three Counts gives every element its tie ordinals (to apply the tie rule) and every thread
 // the number of kept elements before its run (to write the sparse kept set in index order).
-__global__ void __launch_bounds__(kThreads) output_kernel(DeviceTables t) {
+// Four blocks per SM (64 registers): the tile's phases (load, scan, look-back, write) are
+// latency-bound, so throughput comes from several tiles in flight per SM.
+__global__ void __launch_bounds__(kThreads, 4) output_kernel(DeviceTables t) {
   using Scan = cub::BlockScan<Counts, kThreads>;
   __shared__ typename Scan::TempStorage scan_storage;
   __shared__ uint32_t vid_shared;
@@ -459,7 +503,6 @@ __global__ void __launch_bounds__(kThreads) output_kernel(DeviceTables t) {
     const uint64_t kept_end = L.kept_offset + (L.n - L.k_top - L.k_bottom);
     uint64_t kept_at = L.kept_offset + kept_before((uint64_t)tile.start + first, before, f);
     uint32_t code_words[kItems / 4];
-    uint32_t out[kItems];
 #pragma unroll
     for (int q = 0; q < (int)kItems / 4; ++q) code_words[q] = 0;
 #pragma unroll
@@ -469,7 +512,6 @@ __global__ void __launch_bounds__(kThreads) output_kernel(DeviceTables t) {
       const uint8_t code = in ? classify(magnitude_key(bits[j]), index, th) : (uint8_t)1;
       code_words[j / 4] |= (uint32_t)code << (8 * (j % 4));
       const bool kept = in && code == 1;
-      out[j] = kept ? bits[j] : 0u;
       if (kept && want_kept) {
         // The bound only matters if the thresholds were inconsistent (they are not); it keeps
         // every write inside the layer's kept range regardless.
@@ -479,6 +521,7 @@ __global__ void __launch_bounds__(kThreads) output_kernel(DeviceTables t) {
         }
         ++kept_at;
       }
+      bits[j] = kept ? bits[j] : 0u;  // now the pruned value (registers are reused)
     }
     const uint64_t at = L.offset + tile.start + first;
     if (L.outputs & kOutCodes)
@@ -488,7 +531,7 @@ __global__ void __launch_bounds__(kThreads) output_kernel(DeviceTables t) {
       uint4* p4 = reinterpret_cast<uint4*>(t.pruned + at);
 #pragma unroll
       for (int q = 0; q < (int)kItems / 4; ++q)
-        p4[q] = make_uint4(out[4 * q], out[4 * q + 1], out[4 * q + 2], out[4 * q + 3]);
+        p4[q] = make_uint4(bits[4 * q], bits[4 * q + 1], bits[4 * q + 2], bits[4 * q + 3]);
     }
   }
 }
