@@ -129,7 +129,7 @@ DGP_HD Final finalize_sides(const Side& top, const Side& bottom) {
 }
 
 // ---- Output-pass scan ------------------------------------------------------------------------
-// The output pass scans three additive counts in index order. From them each element learns its
+// The count pass, the tile scan and the output pass scan three additive counts in index order. From them each element learns its
 // tie ordinals, and each run of elements learns how many kept elements precede it, which is
 // where its kept entries go in the ascending sparse form.
 struct Counts {
@@ -201,18 +201,6 @@ DGP_HD Thresholds tile_thresholds(const Final& f, const Counts& tile_before,
   t.bottom_index = bp > 0 ? ~(uint64_t)0 : 0u;
   return t;
 }
-
-// ---- Decoupled look-back status words ---------------------------------------------------------
-// One 64-bit word per (tile, count): 2 flag bits and a 62-bit value, written in one store so a
-// reader never sees a flag without its value.
-constexpr uint64_t kStatusEmpty = 0, kStatusAggregate = 1, kStatusPrefix = 2;
-constexpr uint64_t kStatusValueMask = (~(uint64_t)0) >> 2;
-
-DGP_HD uint64_t pack_status(uint64_t flag, uint64_t value) {
-  return (flag << 62) | (value & kStatusValueMask);
-}
-DGP_HD uint64_t status_flag(uint64_t word) { return word >> 62; }
-DGP_HD uint64_t status_value(uint64_t word) { return word & kStatusValueMask; }
 
 DGP_HD uint64_t round_up(uint64_t x, uint64_t m) { return (x + m - 1) / m * m; }
 

@@ -184,9 +184,9 @@ class Engine {
     DGP_CUDA_TRY(cudaEventElapsedTime(&ms, timer_[0], timer_[1]), "cudaEventElapsedTime");
     out->d2d_copy_ms = ms / reps;
     out->input_bytes = double(plan_.elements) * 4;
-    if (!run_kernels(st, timer_ + 1)) return false;  // marks timer_[1..9]
-    DGP_CUDA_TRY(cudaEventSynchronize(timer_[9]), "cudaEventSynchronize");
-    for (int i = 0; i < 8; ++i) {
+    if (!run_kernels(st, timer_ + 1)) return false;  // marks timer_[1..11]
+    DGP_CUDA_TRY(cudaEventSynchronize(timer_[11]), "cudaEventSynchronize");
+    for (int i = 0; i < kStages; ++i) {
       DGP_CUDA_TRY(cudaEventElapsedTime(&ms, timer_[1 + i], timer_[2 + i]), "cudaEventElapsedTime");
       out->stage_ms[i] = ms;
     }
@@ -261,8 +261,7 @@ class Engine {
     if (!ensure(&tables_, tables_bytes, "layer tables", st)) return false;
     if (!ensure(&state_, nl * sizeof(LayerState), "layer state", st)) return false;
     if (!ensure(&hist_, nl * 2 * kMaxBins * 4, "histograms", st)) return false;
-    status_bytes_ = nt * 3 * 8 + 8;  // look-back words, then the tile counter
-    if (!ensure(&status_, status_bytes_, "scan status", st)) return false;
+    if (!ensure(&tile_counts_, nt * 2 * sizeof(Counts), "tile counts", st)) return false;
     if (!ensure_host(&host_tables_, tables_bytes, "layer tables", st)) return false;
     if (!ensure_host(&host_state_, nl * sizeof(LayerState), "layer state", st)) return false;
 
@@ -282,8 +281,8 @@ class Engine {
     t_.hist = static_cast<uint32_t*>(hist_.ptr);
     t_.lists = static_cast<uint32_t*>(lists_.ptr);
     t_.list_len = p.list;
-    t_.tile_status = static_cast<unsigned long long*>(status_.ptr);
-    t_.tile_counter = reinterpret_cast<uint32_t*>(static_cast<char*>(status_.ptr) + nt * 3 * 8);
+    t_.tile_counts = static_cast<Counts*>(tile_counts_.ptr);
+    t_.tile_prefix = t_.tile_counts + nt;
     t_.codes = static_cast<uint8_t*>(codes_.ptr);
     t_.pruned = static_cast<uint32_t*>(pruned_.ptr);
     t_.kept_index = static_cast<uint32_t*>(kept_index_.ptr);
@@ -334,8 +333,8 @@ class Engine {
     copies_.run(copy_tasks_);
   }
 
-  // The kernel sequence on the stream. `marks` (benchmark only): 9 events recorded before the
-  // first step and after each of the 8 steps.
+  // The kernel sequence on the stream. `marks` (benchmark only): 11 events recorded before the
+  // first step and after each of the 10 steps.
   bool run_kernels(DgpStatus* st, cudaEvent_t* marks = nullptr) {
     const unsigned nl = (unsigned)plan_.layers.size();
     const unsigned ns = (unsigned)plan_.segments.size();
@@ -359,7 +358,10 @@ class Engine {
     mark();
     select_kernel<<<nl, kThreads, 0, stream_>>>(t_, 2);
     mark();
-    DGP_CUDA_TRY(cudaMemsetAsync(status_.ptr, 0, status_bytes_, stream_), "cudaMemsetAsync(scan status)");
+    count_kernel<<<nt, kThreads, 0, stream_>>>(t_);
+    mark();
+    tile_scan_kernel<<<nl, kThreads, 0, stream_>>>(t_);
+    mark();
     output_kernel<<<nt, kThreads, 0, stream_>>>(t_);
     mark();
     DGP_CUDA_TRY(cudaGetLastError(), "kernel launch");
@@ -439,11 +441,10 @@ class Engine {
   cudaEvent_t staged_[2] = {nullptr, nullptr};
   void* staging_[2] = {nullptr, nullptr};
   bool timer_ready_ = false;
-  cudaEvent_t timer_[10] = {};
+  cudaEvent_t timer_[12] = {};
   DeviceBuffer values_, codes_, pruned_, kept_index_, kept_value_, lists_, tables_, state_, hist_,
-      status_;
+      tile_counts_;
   HostBuffer host_tables_, host_state_;
-  size_t status_bytes_ = 0;
   CopyPool copies_;
   std::vector<CopyTask> copy_tasks_;
   Plan plan_;

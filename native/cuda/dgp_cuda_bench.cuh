@@ -15,13 +15,15 @@ struct DeviceTiming {
   double kernel_ms;     // mean time of one call's kernels (init .. output), CUDA events
   double d2d_copy_ms;   // mean time of a device-to-device cudaMemcpy of the input bytes
   double input_bytes;   // 4 * total elements
-  // One more run with events between the steps: init, pass 0, select 0, pass 1, select 1,
-  // pass 2, select 2, output (with its status reset). Event gaps include launch overheads.
-  double stage_ms[8];
+  // One more run with events between the steps (see kStageNames). Event gaps include launch
+  // overheads.
+  double stage_ms[10];
 };
 
-constexpr const char* kStageNames[8] = {"init",     "pass 0",   "select 0", "pass 1",
-                                        "select 1", "pass 2",   "select 2", "output"};
+constexpr int kStages = 10;
+constexpr const char* kStageNames[kStages] = {"init",     "pass 0", "select 0",  "pass 1",
+                                              "select 1", "pass 2", "select 2",  "count",
+                                              "tile scan", "output"};
 
 // Uploads the layers once, then times `reps` runs of the kernels (after one warm-up run) and
 // `reps` device-to-device copies of the same input bytes. Nothing is copied back; the layers'

@@ -1,8 +1,8 @@
 // Device kernels of the batched dual radix select (see docs/CUDA.md for the design).
 //
 // Every kernel walks a table, not a layer: the histogram passes take one Segment per block, the
-// select kernel one layer per block, the output pass one Tile per block. A model with hundreds
-// of small tensors is therefore seven launches, like a model with one large tensor.
+// select kernel one layer per block, the count and output passes one Tile per block. A model
+// with hundreds of small tensors is therefore ten launches, like a model with one large tensor.
 //
 //   init      per layer: selection state, zeroed histograms
 //   pass 0    per segment: 2048-bin histogram of key bits 30..20, NaN/Inf detection
@@ -14,11 +14,14 @@
 //   pass 2    per segment: histogram of bits 8..0, read from the candidate lists (the layer
 //             itself when a list overflowed, e.g. for millions of equal values)
 //   select 2  exact threshold keys and where the cut falls among their ties
-//   output    per tile: classify, write codes / pruned, ordered compaction of the kept set by a
-//             single-pass decoupled look-back scan that also numbers the ties in index order
+//   count     per tile: counts of strictly removed elements and of ties at each threshold key
+//   tile scan per layer: exclusive scan of those counts over the layer's tiles
+//   output    per tile: number the ties in index order (tie rule), classify, write codes /
+//             pruned, ordered compaction of the kept set
 #ifndef DGP_CUDA_KERNELS_CUH
 #define DGP_CUDA_KERNELS_CUH
 
+#include <cub/block/block_reduce.cuh>
 #include <cub/block/block_scan.cuh>
 
 #include "cuda_common.cuh"
@@ -46,8 +49,8 @@ struct DeviceTables {
   uint32_t* hist;          // per layer: 2 slots x kMaxBins
   uint32_t* lists;         // list 0 at [0, list_len), list 1 at [list_len, 2 list_len)
   uint64_t list_len;
-  unsigned long long* tile_status;  // 3 words per tile
-  uint32_t* tile_counter;
+  Counts* tile_counts;     // per tile: its Counts (count pass)
+  Counts* tile_prefix;     // per tile: Counts of the layer's elements before it (tile scan)
   uint8_t* codes;
   uint32_t* pruned;        // float bits
   uint32_t* kept_index;
@@ -362,38 +365,6 @@ __global__ void __launch_bounds__(kThreads) select_kernel(DeviceTables t, int pa
   }
 }
 
-// Warp-wide look-back of one count (`word`) for tile `vid`, the `local`-th tile of its layer
-// (local > 0): sums the aggregates of the preceding tiles of the layer back to the nearest one
-// that has published its inclusive prefix. 32 predecessors are read at once. Every predecessor
-// got its virtual id earlier, is therefore running, and publishes its aggregate before it looks
-// back itself, so the spin ends.
-__device__ __forceinline__ uint64_t look_back(const unsigned long long* status, uint32_t vid,
-                                              uint32_t local, int word) {
-  const int lane = threadIdx.x & 31;
-  uint64_t total = 0;
-  int64_t nearest = (int64_t)local - 1;  // local index of the closest tile in this window
-  while (true) {
-    const int64_t p = nearest - lane;
-    uint64_t w;
-    if (p >= 0) {
-      const volatile unsigned long long* addr =
-          status + ((uint64_t)vid - (uint64_t)((int64_t)local - p)) * 3 + word;
-      do {
-        w = *addr;
-      } while (status_flag(w) == kStatusEmpty);
-    } else {
-      w = pack_status(kStatusPrefix, 0);  // before the layer's first tile: nothing
-    }
-    const unsigned prefixes = __ballot_sync(0xffffffffu, status_flag(w) == kStatusPrefix);
-    const int stop = prefixes ? __ffs(prefixes) - 1 : 31;
-    unsigned long long v = lane <= stop ? status_value(w) : 0ull;
-    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
-    total += v;
-    if (prefixes) return total;
-    nearest -= 32;
-  }
-}
-
 struct AddCounts {
   __device__ __forceinline__ Counts operator()(const Counts& a, const Counts& b) const {
     return add_counts(a, b);
@@ -403,27 +374,10 @@ struct AddCounts {
 // Output pass, one 4096-element tile per block, 16 consecutive elements per thread. The scan of
 // the three Counts gives every element its tie ordinals (to apply the tie rule) and every thread
 // the number of kept elements before its run (to write the sparse kept set in index order).
-// Four blocks per SM (64 registers): the tile's phases (load, scan, look-back, write) are
-// latency-bound, so throughput comes from several tiles in flight per SM.
-__global__ void __launch_bounds__(kThreads, 4) output_kernel(DeviceTables t) {
-  using Scan = cub::BlockScan<Counts, kThreads>;
-  __shared__ typename Scan::TempStorage scan_storage;
-  __shared__ uint32_t vid_shared;
-  __shared__ uint32_t tile_prefix[3];
-  __shared__ unsigned long long top_index, bottom_index;
-
-  // Virtual tile ids in start order make the look-back deadlock-free (see look_back).
-  if (threadIdx.x == 0) vid_shared = atomicAdd(t.tile_counter, 1u);
-  __syncthreads();
-  const uint32_t vid = vid_shared;
-  const Tile tile = t.tiles[vid];
-  const LayerDesc L = t.layers[tile.layer];
-  const Final f = t.state[tile.layer].fin;
-  const uint32_t local = vid - L.first_tile;
-  const uint32_t valid = L.n - tile.start < kTile ? L.n - tile.start : kTile;
-  const uint32_t first = threadIdx.x * kItems;  // this thread's run inside the tile
-
-  uint32_t bits[kItems];
+// Loads this thread's run of kItems elements of a tile (zeros past the layer's end).
+__device__ __forceinline__ void load_run(const DeviceTables& t, const LayerDesc& L,
+                                         const Tile& tile, uint32_t first, uint32_t valid,
+                                         uint32_t (&bits)[kItems]) {
   const uint32_t* v = t.values + L.offset + tile.start + first;
   if (first + kItems <= valid) {
     const uint4* v4 = reinterpret_cast<const uint4*>(v);
@@ -439,34 +393,73 @@ __global__ void __launch_bounds__(kThreads, 4) output_kernel(DeviceTables t) {
 #pragma unroll
     for (int j = 0; j < (int)kItems; ++j) bits[j] = first + j < valid ? __ldg(v + j) : 0u;
   }
+}
 
-  Counts mine = zero_counts();
+__device__ __forceinline__ Counts run_counts(const uint32_t (&bits)[kItems], uint32_t first,
+                                             uint32_t valid, const Final& f) {
+  Counts c = zero_counts();
 #pragma unroll
   for (int j = 0; j < (int)kItems; ++j)
-    if (first + j < valid) mine = add_counts(mine, element_counts(magnitude_key(bits[j]), f));
-  Counts excl, tile_total;
-  Scan(scan_storage).ExclusiveScan(mine, excl, zero_counts(), AddCounts(), tile_total);
+    if (first + j < valid) c = add_counts(c, element_counts(magnitude_key(bits[j]), f));
+  return c;
+}
 
-  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
-  if (warp < 3) {
-    unsigned long long* my_status = t.tile_status + (uint64_t)vid * 3 + warp;
-    const uint64_t agg = counts_component(tile_total, warp);
-    uint64_t prefix = 0;
-    if (local == 0) {
-      if (lane == 0) *(volatile unsigned long long*)my_status = pack_status(kStatusPrefix, agg);
-    } else {
-      if (lane == 0) *(volatile unsigned long long*)my_status = pack_status(kStatusAggregate, agg);
-      prefix = look_back(t.tile_status, vid, local, warp);
-      if (lane == 0)
-        *(volatile unsigned long long*)my_status = pack_status(kStatusPrefix, prefix + agg);
-    }
-    if (lane == 0) tile_prefix[warp] = (uint32_t)prefix;
+__device__ __forceinline__ uint32_t tile_valid(const LayerDesc& L, const Tile& tile) {
+  return L.n - tile.start < kTile ? L.n - tile.start : kTile;
+}
+
+// Count pass, one tile per block: the tile's three Counts.
+__global__ void __launch_bounds__(kThreads) count_kernel(DeviceTables t) {
+  using Reduce = cub::BlockReduce<Counts, kThreads>;
+  __shared__ typename Reduce::TempStorage reduce_storage;
+  const Tile tile = t.tiles[blockIdx.x];
+  const LayerDesc L = t.layers[tile.layer];
+  const Final f = t.state[tile.layer].fin;
+  const uint32_t valid = tile_valid(L, tile), first = threadIdx.x * kItems;
+  uint32_t bits[kItems];
+  load_run(t, L, tile, first, valid, bits);
+  const Counts total = Reduce(reduce_storage).Reduce(run_counts(bits, first, valid, f), AddCounts());
+  if (threadIdx.x == 0) t.tile_counts[blockIdx.x] = total;
+}
+
+// Per layer: exclusive scan of its tiles' Counts, in index order.
+__global__ void __launch_bounds__(kThreads) tile_scan_kernel(DeviceTables t) {
+  using Scan = cub::BlockScan<Counts, kThreads>;
+  __shared__ typename Scan::TempStorage scan_storage;
+  const LayerDesc L = t.layers[blockIdx.x];
+  const uint32_t tiles = (uint32_t)((L.n + (uint64_t)kTile - 1) / kTile);
+  Counts carry = zero_counts();
+  for (uint32_t base = 0; base < tiles; base += kThreads) {
+    const uint32_t i = base + threadIdx.x;
+    const Counts mine = i < tiles ? t.tile_counts[L.first_tile + i] : zero_counts();
+    Counts excl, total;
+    Scan(scan_storage).ExclusiveScan(mine, excl, zero_counts(), AddCounts(), total);
+    if (i < tiles) t.tile_prefix[L.first_tile + i] = add_counts(carry, excl);
+    carry = add_counts(carry, total);
+    __syncthreads();  // scan_storage is reused
   }
-  __syncthreads();
-  Counts tile_before;
-  tile_before.strict = tile_prefix[0];
-  tile_before.top_ties = tile_prefix[1];
-  tile_before.bottom_ties = tile_prefix[2];
+}
+
+// Output pass, one 4096-element tile per block, 16 consecutive elements per thread. The tile's
+// Counts prefix (count pass + tile scan) plus a block scan give every element its tie ordinals
+// (to apply the tie rule) and every thread the number of kept elements before its run (to write
+// the sparse kept set in index order). Four blocks per SM (64 registers) keep several tiles in
+// flight per SM.
+__global__ void __launch_bounds__(kThreads, 4) output_kernel(DeviceTables t) {
+  using Scan = cub::BlockScan<Counts, kThreads>;
+  __shared__ typename Scan::TempStorage scan_storage;
+  __shared__ unsigned long long top_index, bottom_index;
+
+  const Tile tile = t.tiles[blockIdx.x];
+  const LayerDesc L = t.layers[tile.layer];
+  const Final f = t.state[tile.layer].fin;
+  const uint32_t valid = tile_valid(L, tile), first = threadIdx.x * kItems;
+  uint32_t bits[kItems];
+  load_run(t, L, tile, first, valid, bits);
+  Counts excl, tile_total;
+  Scan(scan_storage).ExclusiveScan(run_counts(bits, first, valid, f), excl, zero_counts(),
+                                   AddCounts(), tile_total);
+  const Counts tile_before = t.tile_prefix[blockIdx.x];
   const Counts before = add_counts(tile_before, excl);  // over the layer, before my run
 
   // Thresholds for this tile: where a cut's tie ordinal lies on a tie of this tile, the thread

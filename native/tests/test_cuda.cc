@@ -52,7 +52,7 @@ std::vector<std::pair<uint64_t, uint64_t>> k_cases(uint64_t n) {
 // ---- CPU emulation of the kernel sequence, from the shared helpers ------------------------------
 // Mirrors dgp_cuda_kernels.cuh: three histogram passes per side with select_bucket and
 // side_advance, finalize_sides, then tiles (of `tile` elements, small here to stress the tile
-// boundaries) with the tie ordinals and kept offsets of the look-back scan.
+// boundaries) with the tie ordinals and kept offsets of the tile scan.
 std::vector<uint8_t> emulate(const std::vector<float>& g, uint64_t k_top, uint64_t k_bottom,
                              uint32_t tile) {
   using namespace dgp;
@@ -208,19 +208,6 @@ std::vector<uint8_t> codes_from_order(const std::vector<uint32_t>& order, uint64
 }  // namespace
 
 // ==== CPU-side tests of the shared helpers and the host plan ====================================
-
-DGP_TEST(cuda_helpers_status_words) {
-  using namespace dgp::cuda;
-  const uint64_t values[] = {0, 1, 4096, 0xffffffffull, kStatusValueMask};
-  for (uint64_t flag : {kStatusAggregate, kStatusPrefix}) {
-    for (uint64_t v : values) {
-      const uint64_t w = pack_status(flag, v);
-      DGP_CHECK(status_flag(w) == flag);
-      DGP_CHECK(status_value(w) == v);
-    }
-  }
-  DGP_CHECK(status_flag(0) == kStatusEmpty);  // a zeroed status word reads as "not yet"
-}
 
 DGP_TEST(cuda_helpers_sides_and_final) {
   using namespace dgp::cuda;

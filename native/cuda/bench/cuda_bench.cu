@@ -131,7 +131,7 @@ int reps_for(size_t n) { return n >= 50000000 ? 5 : n >= 5000000 ? 10 : n >= 100
 
 struct Row {
   double kernel_ms, d2d_ms, e2e_codes_ms, e2e_all_ms, cpu_ms;
-  double stage_ms[8];
+  double stage_ms[dgp::cuda::kStages];
 };
 
 Row measure(std::vector<Buffers>& b, size_t total) {
@@ -142,7 +142,7 @@ Row measure(std::vector<Buffers>& b, size_t total) {
   check(dgp::cuda::time_device_resident(all.data(), all.size(), reps, &t), "device-resident run");
   r.kernel_ms = t.kernel_ms;
   r.d2d_ms = t.d2d_copy_ms;
-  for (int i = 0; i < 8; ++i) r.stage_ms[i] = t.stage_ms[i];
+  for (int i = 0; i < dgp::cuda::kStages; ++i) r.stage_ms[i] = t.stage_ms[i];
   r.e2e_codes_ms = median_ms(reps, [&] { check(dgp_cuda_select_layers(codes.data(), codes.size()), "cuda"); });
   r.e2e_all_ms = median_ms(reps, [&] { check(dgp_cuda_select_layers(all.data(), all.size()), "cuda"); });
   r.cpu_ms = median_ms(reps, [&] { check(dgp::select_layers_cpu(all.data(), all.size(), g_cpu_threads), "cpu"); });
@@ -167,7 +167,8 @@ void print_summary(const char* title, const Row& r, size_t n) {
   std::printf("  end-to-end, all outputs       %9.3f ms  %7.3f ns/elem  %7.1f GB/s\n", r.e2e_all_ms,
               ns_per(r.e2e_all_ms, n), gbps(r.e2e_all_ms, n));
   std::printf("  kernel steps (one run, ms):");
-  for (int i = 0; i < 8; ++i) std::printf(" %s %.3f%s", dgp::cuda::kStageNames[i], r.stage_ms[i], i < 7 ? "," : "\n");
+  for (int i = 0; i < dgp::cuda::kStages; ++i)
+    std::printf(" %s %.3f%s", dgp::cuda::kStageNames[i], r.stage_ms[i], i + 1 < dgp::cuda::kStages ? "," : "\n");
   std::printf("  CPU kernel, all outputs       %9.3f ms  %7.3f ns/elem  %7.1f GB/s  (%u threads)\n",
               r.cpu_ms, ns_per(r.cpu_ms, n), gbps(r.cpu_ms, n), cpu_threads());
 }
