@@ -13,9 +13,10 @@ const NAMES: readonly BackendName[] = ['native', 'cuda', 'ts'];
 /**
  * Below this many elements in one call the GPU's launch and copy overhead costs more than the
  * CPU kernel, so automatic choice stays on 'native'. Override with DGP_CUDA_MIN_ELEMENTS.
- * The value comes from the crossover measured on an H100 host (docs/CUDA.md).
+ * 2^16: the smallest one-layer size at which the H100 end to end (copies included) beat the
+ * 16-thread CPU kernel of its host (docs/CUDA.md).
  */
-export const CUDA_MIN_ELEMENTS_DEFAULT = 1 << 20;
+export const CUDA_MIN_ELEMENTS_DEFAULT = 1 << 16;
 
 interface State {
   binding: NativeBinding | null;
