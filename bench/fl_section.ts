@@ -32,7 +32,7 @@ const median = (xs: number[]) => {
 };
 
 function time(fn: () => void, quick: boolean): number {
-  const b = new Benchmark('fl', fn, quick ? { minSamples: 5, maxTime: 0.15, initCount: 1 } : { minSamples: 10, maxTime: 1, initCount: 1 });
+  const b = new Benchmark('fl', fn, quick ? { minSamples: 3, maxTime: 0.05, minTime: 0.02, initCount: 1 } : { minSamples: 10, maxTime: 1, initCount: 1 });
   b.run({ async: false });
   if (b.error) throw b.error;
   return median(b.stats.sample);

@@ -97,7 +97,7 @@ const VERY_SLOW_EXTRA = 2;
 
 function timeIt(name: string, fn: () => void, slow: boolean, quick: boolean): Benchmark {
   const opts: Benchmark.Options = quick
-    ? { minSamples: slow ? 2 : 5, maxTime: slow ? 0.1 : 0.15, initCount: 1 }
+    ? { minSamples: slow ? 2 : 5, maxTime: slow ? 0.05 : 0.1, minTime: 0.02, initCount: 1 }
     : { minSamples: slow ? 3 : 10, maxTime: slow ? 0.5 : 0.6, initCount: 1 };
   const b = new Benchmark(name, fn, opts);
   b.run({ async: false });
