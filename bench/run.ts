@@ -111,6 +111,11 @@ function machine(): Record<string, unknown> {
     commit = execSync('git rev-parse --short HEAD', { cwd: path.join(__dirname, '..', '..'), stdio: ['ignore', 'pipe', 'ignore'] })
       .toString()
       .trim();
+    // The addon is built from the working tree: say when the kernels differ from the commit.
+    const dirty = execSync('git status --porcelain -- native src', { cwd: path.join(__dirname, '..', '..'), stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
+    if (dirty) commit += ' + uncommitted changes in native/ or src/';
   } catch {
     // not a git checkout
   }
