@@ -18,11 +18,14 @@ endif()
 
 file(GLOB DGP_CUDA_SOURCES CONFIGURE_DEPENDS ${CMAKE_CURRENT_LIST_DIR}/*.cu)
 if(DGP_CUDA_ENABLED AND DGP_CUDA_SOURCES)
-  enable_language(CUDA)
-  find_package(CUDAToolkit REQUIRED)
-  if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES OR CMAKE_CUDA_ARCHITECTURES STREQUAL "52")
+  # The architecture list must be read before enable_language(CUDA), which otherwise fills
+  # CMAKE_CUDA_ARCHITECTURES with the compiler's single default (sm_75 for nvcc 13). An explicit
+  # -DCMAKE_CUDA_ARCHITECTURES=... (e.g. 90 for a quick H100-only build) still wins.
+  if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES)
     set(CMAKE_CUDA_ARCHITECTURES 75 80 86 89 90)
   endif()
+  enable_language(CUDA)
+  find_package(CUDAToolkit REQUIRED)
   set(CMAKE_CUDA_STANDARD 17)
   set(CMAKE_CUDA_STANDARD_REQUIRED ON)
   add_library(dgp_cuda STATIC ${DGP_CUDA_SOURCES})
