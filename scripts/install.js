@@ -34,9 +34,11 @@ function withCmakeJs() {
   }
   const cuda = (process.env.DGP_CUDA || 'AUTO').toUpperCase();
   if (!['AUTO', 'ON', 'OFF'].includes(cuda)) return `DGP_CUDA must be AUTO, ON or OFF, got '${process.env.DGP_CUDA}'`;
-  const args = [bin, 'compile', '--directory', root, `--CDDGP_CUDA=${cuda}`];
-  if (process.env.DGP_BUILD_TESTS === '1') args.push('--CDDGP_BUILD_TESTS=ON');
-  return run(process.execPath, args);
+  const defines = [`--CDDGP_CUDA=${cuda}`];
+  if (process.env.DGP_BUILD_TESTS === '1') defines.push('--CDDGP_BUILD_TESTS=ON');
+  // configure every time so changed options (DGP_CUDA, tests) reach an existing build folder
+  return run(process.execPath, [bin, 'configure', '--directory', root, ...defines]) ||
+    run(process.execPath, [bin, 'build', '--directory', root, ...defines]);
 }
 
 function withNodeGyp() {
