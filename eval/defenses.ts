@@ -8,8 +8,9 @@
  * - dgp / prune: the package's ErrorFeedback (SPEC §5; selection §1, counts §2) with its error
  *   feedback mode; plain gradient pruning is DGP with topRatio 0 (keep the largest). Bytes are
  *   encodeUpdate(update).byteLength (SPEC §6).
- * - adgp: the package's ADGP (SPEC §8): the broadcaster picks positions from the previous round's
- *   aggregate (chooseAlignedPositions), the client sends values only (ErrorFeedback.stepAligned),
+ * - adgp: the package's ADGP (SPEC §8): the broadcaster picks positions from a full aggregate
+ *   (chooseAlignedPositions), refreshed by one plain DGP round every ADGP_REFRESH_EVERY rounds;
+ *   in between, the client sends values only (ErrorFeedback.stepAligned),
  *   its own top set as +0. Bytes are encodeAligned(upload).byteLength (the broadcast of positions
  *   is a download shared by all clients, not counted). Before the first aggregate exists, clients
  *   send ordinary DGP updates.
@@ -34,7 +35,19 @@ export interface Transmission {
 export interface ClientDefense { transmit(g: Params): Transmission }
 
 /** State shared by all clients of one run (the ADGP broadcaster). */
-export interface Shared { positions?: AlignedPositions; round: number }
+export interface Shared {
+  positions?: AlignedPositions;
+  round: number;
+  /** ADGP: aligned rounds since the positions were last chosen from a full (plain DGP) aggregate */
+  alignedRounds?: number;
+}
+
+/**
+ * ADGP refreshes its positions with one plain DGP round (indices sent) every this many rounds.
+ * An aligned aggregate is zero off the broadcast positions, so choosing the next positions from
+ * it would re-choose nearly the same ones forever (docs/FL.md); the example does the same.
+ */
+export const ADGP_REFRESH_EVERY = 4;
 
 export interface DefenseSpec {
   /** family: none | noise | prune | dgp | adgp */
@@ -114,7 +127,9 @@ export function adgp(topRatio: number, bottomRatio: number, ef: EfMode = 'bottom
       const fb = new ErrorFeedback({ topRatio, bottomRatio }, { mode: ef });
       return {
         transmit: (g) => {
-          if (!shared.positions) return sparseTransmission(layers, fb, g);
+          if (!shared.positions || (shared.alignedRounds ?? 0) >= ADGP_REFRESH_EVERY - 1) {
+            return sparseTransmission(layers, fb, g);
+          }
           const up = fb.stepAligned(toLayers(layers, g), shared.positions);
           const values: Params = {};
           const sent: Record<string, Uint8Array> = {};
@@ -132,8 +147,15 @@ export function adgp(topRatio: number, bottomRatio: number, ef: EfMode = 'bottom
       };
     },
     endRound: (shared, aggregate, layers) => {
+      const refresh = !shared.positions || (shared.alignedRounds ?? 0) >= ADGP_REFRESH_EVERY - 1;
+      if (!refresh) {
+        shared.alignedRounds = (shared.alignedRounds ?? 0) + 1;
+        return;
+      }
+      // This round was a plain DGP round: its aggregate covers every position.
       const pos = chooseAlignedPositions(toLayers(layers, aggregate), { topRatio, bottomRatio }, shared.round);
       shared.positions = decodePositions(encodePositions(pos));
+      shared.alignedRounds = 0;
     },
   };
 }
