@@ -3,7 +3,7 @@
  * See README.md for usage and ../SPEC (docs) for the exact contract.
  */
 export { DgpError } from './errors';
-export { countsFromRatios, Counts, DgpConfig } from './counts';
+export { countsFromRatios, Counts, DgpConfig, DEFAULT_CONFIG } from './counts';
 export { getBackend, setBackend, backendInfo, setThreads, getThreads, BackendName, BackendInfo } from './backend';
 export { dualTopBottomK, selectLayers, LayerInput, LayerSelection, SelectWant } from './select';
 export { dgpMask, dgpPrune, dgpPruneGradients, PrunedGradients, SparseLayer, TensorInput } from './tfjs/ops';

@@ -4,7 +4,7 @@
  * kept set (or the broadcast positions), keep in memory what the mode says. All layers are
  * validated and selected before any memory changes, so a bad value leaves the state untouched.
  */
-import { checkConfig, countsFor, DgpConfig } from '../counts';
+import { checkConfig, countsFor, DgpConfig, DEFAULT_CONFIG } from '../counts';
 import { DgpError, describeValue } from '../errors';
 import { selectLayers } from '../select';
 import { GradientInput, readGradients } from './gradients';
@@ -39,7 +39,7 @@ export class ErrorFeedback {
   private state: Map<string, LayerState> | null = new Map();
   private rounds = 0;
 
-  constructor(config: DgpConfig, options: ErrorFeedbackOptions = {}) {
+  constructor(config: DgpConfig = DEFAULT_CONFIG, options: ErrorFeedbackOptions = {}) {
     this.config = checkConfig(config, 'ErrorFeedback');
     if (options === null || typeof options !== 'object')
       throw new TypeError(`ErrorFeedback: options must be an object, got ${describeValue(options)}`);

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-import { checkConfig, countsFor, DgpConfig } from '../counts';
+import { checkConfig, countsFor, DgpConfig, DEFAULT_CONFIG } from '../counts';
 import { describeValue } from '../errors';
 import { LayerInput, selectLayers } from '../select';
 
@@ -54,7 +54,7 @@ function selectOne(x: TensorInput, config: DgpConfig, caller: string, want: { co
 }
 
 /** Boolean mask of the kept set (true = kept), same shape as x. */
-export function dgpMask(x: TensorInput, config: DgpConfig): tf.Tensor {
+export function dgpMask(x: TensorInput, config: DgpConfig = DEFAULT_CONFIG): tf.Tensor {
   const { out, shape } = selectOne(x, config, 'dgpMask', { codes: true });
   const codes = out.codes!;
   const mask = new Uint8Array(codes.length);
@@ -63,7 +63,7 @@ export function dgpMask(x: TensorInput, config: DgpConfig): tf.Tensor {
 }
 
 /** x with the top- and bottom-removed entries set to +0 (float32, same shape). */
-export function dgpPrune(x: TensorInput, config: DgpConfig): tf.Tensor {
+export function dgpPrune(x: TensorInput, config: DgpConfig = DEFAULT_CONFIG): tf.Tensor {
   const { out, shape } = selectOne(x, config, 'dgpPrune', { pruned: true });
   return tf.tensor(out.pruned!, shape, 'float32');
 }
@@ -95,7 +95,7 @@ export function readGradientMap(grads: unknown, config: DgpConfig, caller: strin
  * Prunes every layer of a gradient map in one batched call and returns the pruned tensors plus
  * each layer's sparse kept set.
  */
-export function dgpPruneGradients(grads: tf.NamedTensorMap, config: DgpConfig): PrunedGradients {
+export function dgpPruneGradients(grads: tf.NamedTensorMap, config: DgpConfig = DEFAULT_CONFIG): PrunedGradients {
   const caller = 'dgpPruneGradients';
   const { layers, shapes } = readGradientMap(grads, config, caller);
   const outs = selectLayers(layers, { pruned: true, sparse: true }, caller);

@@ -1,7 +1,7 @@
 /** tfjs ops on the cpu and wasm tfjs backends: values, shapes, dtypes, validation, no leaks. */
 import * as tf from '@tensorflow/tfjs-core';
 
-import { dgpMask, dgpPrune, dgpPruneGradients, dualTopBottomK } from '../../src';
+import { DEFAULT_CONFIG, dgpMask, dgpPrune, dgpPruneGradients, dualTopBottomK } from '../../src';
 import { makeInput, referenceCodes, sameBits } from '../helpers/reference';
 import { useTfjsBackend } from '../helpers/tfjs_backends';
 
@@ -95,4 +95,15 @@ test('dualTopBottomK equals dgpMask on the same data', () => {
   const m = dgpMask(values, { kTop: 20, kBottom: 300 });
   expect(Array.from(m.dataSync())).toEqual(Array.from(codes, (c) => (c === 1 ? 1 : 0)));
   m.dispose();
+});
+
+test('without a config the evaluated defaults apply (top 5%, bottom 85%)', () => {
+  const values = makeInput('lognormal', 1000, 6);
+  expect(DEFAULT_CONFIG).toEqual({ topRatio: 0.05, bottomRatio: 0.85 });
+  const m = dgpMask(values);
+  const codes = referenceCodes(values, 50, 850);
+  expect(Array.from(m.dataSync())).toEqual(Array.from(codes, (c) => (c === 1 ? 1 : 0)));
+  m.dispose();
+  // A config that is present but incomplete is still an error, not a default.
+  expect(() => dgpMask(values, { topRatio: 0.05 } as never)).toThrow(/config.bottomRatio must be a number .* got undefined/);
 });
