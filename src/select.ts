@@ -65,15 +65,22 @@ function checkLayers(layers: unknown, caller: string): number {
   return total;
 }
 
+// Output arrays skip the zero fill of `new TypedArray(n)` (a tenth of a nanosecond per element
+// at 10^7): every backend writes every element, and on an error the arrays are dropped unseen.
+function uninitialised(bytes: number): ArrayBuffer {
+  const b = Buffer.allocUnsafeSlow(bytes); // its own ArrayBuffer, offset 0
+  return b.buffer as ArrayBuffer;
+}
+
 function allocate(layer: LayerInput, want: SelectWant): LayerSelection {
   const n = layer.values.length;
   const kept = n - layer.kTop - layer.kBottom;
   const out: LayerSelection = {};
-  if (want.codes) out.codes = new Uint8Array(n);
-  if (want.pruned) out.pruned = new Float32Array(n);
+  if (want.codes) out.codes = new Uint8Array(uninitialised(n), 0, n);
+  if (want.pruned) out.pruned = new Float32Array(uninitialised(4 * n), 0, n);
   if (want.sparse) {
-    out.keptIndices = new Uint32Array(kept);
-    out.keptValues = new Float32Array(kept);
+    out.keptIndices = new Uint32Array(uninitialised(4 * kept), 0, kept);
+    out.keptValues = new Float32Array(uninitialised(4 * kept), 0, kept);
   }
   return out;
 }

@@ -40,6 +40,9 @@ namespace {
 constexpr uint64_t kSplitLayerMin = uint64_t(1) << 18;
 // Candidate scratch per threshold, in elements (8 bytes each).
 constexpr uint64_t kCandidateCap = uint64_t(1) << 20;
+// Spare slots after each part's candidate region: the branch-free scalar append stores one slot
+// ahead, the AVX-512 append stores a whole 16-lane vector at the next free slot.
+constexpr uint64_t kCandidateSlack = 16;
 
 inline const uint32_t* as_bits(const float* p) { return reinterpret_cast<const uint32_t*>(p); }
 
@@ -190,11 +193,47 @@ __attribute__((target("avx2"))) void compact_avx2(const uint32_t* bits, uint64_t
 }
 #endif
 
+#if defined(__x86_64__) && defined(__GNUC__)
+// AVX-512: compare 16 digits into a mask, compress the matching keys and indices into a register
+// and store all 16 lanes at the list's end (compressing straight to memory is slow on Zen 4);
+// the list advances by the match count. Needs kCandidateSlack spare slots.
+__attribute__((target("avx512f"))) void compact_avx512(const uint32_t* bits, uint64_t begin,
+                                                        uint64_t end, CompactSink& top,
+                                                        CompactSink& bottom) {
+  const __m512i tb = _mm512_set1_epi32(int(top.bucket));
+  const __m512i bb = _mm512_set1_epi32(int(bottom.bucket));
+  const __m512i magnitude = _mm512_set1_epi32(int(kMagnitudeMask));
+  const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  uint64_t i = begin;
+  for (; i + 16 <= end; i += 16) {
+    const __m512i k = _mm512_and_si512(_mm512_loadu_si512(bits + i), magnitude);
+    const __m512i d = _mm512_srli_epi32(k, 20);
+    const __mmask16 mt = _mm512_cmpeq_epi32_mask(d, tb);
+    const __mmask16 mb = _mm512_cmpeq_epi32_mask(d, bb);
+    if ((mt | mb) == 0) continue;
+    const __m512i ix = _mm512_add_epi32(_mm512_set1_epi32(int(uint32_t(i))), lane);
+    if (mt) {
+      _mm512_storeu_si512(top.keys + top.at, _mm512_maskz_compress_epi32(mt, k));
+      _mm512_storeu_si512(top.index + top.at, _mm512_maskz_compress_epi32(mt, ix));
+      top.at += unsigned(__builtin_popcount(mt));
+    }
+    if (mb) {
+      _mm512_storeu_si512(bottom.keys + bottom.at, _mm512_maskz_compress_epi32(mb, k));
+      _mm512_storeu_si512(bottom.index + bottom.at, _mm512_maskz_compress_epi32(mb, ix));
+      bottom.at += unsigned(__builtin_popcount(mb));
+    }
+  }
+  compact_scalar(bits, i, end, top, bottom);
+}
+#endif
+
 // Copies (key, index) of the elements whose digit 0 equals a wanted bucket, in index order.
 void compact_block_loop(const uint32_t* bits, uint64_t begin, uint64_t end, CompactSink& top,
                         CompactSink& bottom) {
 #if defined(__x86_64__) && defined(__GNUC__)
+  static const bool avx512 = __builtin_cpu_supports("avx512f");
   static const bool avx2 = __builtin_cpu_supports("avx2");
+  if (avx512) return compact_avx512(bits, begin, end, top, bottom);
   if (avx2) return compact_avx2(bits, begin, end, top, bottom);
 #endif
   compact_scalar(bits, begin, end, top, bottom);
@@ -263,19 +302,19 @@ class ThresholdSearch {
   }
 
   // Copies both threshold buckets' elements into their candidate lists, if they fit. Each part
-  // writes its own region; regions are one slot apart because the branch-free append always
-  // stores into the next free slot, which must not be the next part's first candidate.
+  // writes its own region; regions are kCandidateSlack slots apart because the appends store
+  // past the next free slot, which must not reach the next part's first candidate.
   void compact() {
     Side* sides[2] = {&top_, &bottom_};
     for (Side* s : sides) {
       if (!s->active || s->equal > kCandidateCap) continue;
-      s->cand.keys.resize(s->equal + parts_);
-      s->cand.index.resize(s->equal + parts_);
+      s->cand.keys.resize(s->equal + kCandidateSlack * parts_);
+      s->cand.index.resize(s->equal + kCandidateSlack * parts_);
       s->compacted = true;
     }
     if (!top_.compacted && !bottom_.compacted) return;
     auto region_start = [&](const Side& s, int p) {
-      uint64_t at = uint64_t(p);  // one slack slot per earlier part
+      uint64_t at = kCandidateSlack * uint64_t(p);  // the earlier parts' spare slots
       for (int q = 0; q < p; ++q) at += chunk_hist_[size_t(q) * kMaxBins + s.prefix];
       return at;
     };
@@ -285,7 +324,7 @@ class ThresholdSearch {
     });
     for (Side* s : sides) {
       if (!s->compacted) continue;
-      // Close the slack gaps: part p's region moves left by p slots.
+      // Close the slack gaps between the parts' regions.
       uint64_t write = 0;
       for (int p = 0; p < parts_; ++p) {
         const uint64_t from = region_start(*s, p);
