@@ -19,6 +19,7 @@
 #include <new>
 #include <vector>
 
+#include "layer_check.h"
 #include "thread_pool.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -207,7 +208,8 @@ __attribute__((target("avx512f"))) void compact_avx512(const uint32_t* bits, uin
   uint64_t i = begin;
   for (; i + 16 <= end; i += 16) {
     const __m512i k = _mm512_and_si512(_mm512_loadu_si512(bits + i), magnitude);
-    const __m512i d = _mm512_srli_epi32(k, 20);
+    // The maskz form: GCC 12 warns about the unmasked one's undefined pass-through operand.
+    const __m512i d = _mm512_maskz_srli_epi32(__mmask16(0xffff), k, 20);
     const __mmask16 mt = _mm512_cmpeq_epi32_mask(d, tb);
     const __mmask16 mb = _mm512_cmpeq_epi32_mask(d, bb);
     if ((mt | mb) == 0) continue;
@@ -539,13 +541,6 @@ void write_outputs(const DgpLayer& L, const Thresholds& t, int parts, int thread
   });
 }
 
-DgpStatus ok_status() {
-  DgpStatus s;
-  std::memset(&s, 0, sizeof s);
-  s.code = DGP_OK;
-  return s;
-}
-
 // Selects one layer with up to `threads` threads. Returns false on NaN/Inf.
 bool select_one(const DgpLayer& L, int threads, uint64_t* bad_index) {
   Thresholds t;
@@ -561,23 +556,6 @@ bool find_thresholds(const float* values, uint64_t n, uint64_t k_top, uint64_t k
                      int threads, Thresholds* out, uint64_t* bad_index) {
   ThresholdSearch search(as_bits(values), n, k_top, k_bottom, threads);
   return search.run(out, bad_index);
-}
-
-bool check_layer(const DgpLayer& L, uint64_t position, DgpStatus* status) {
-  const char* problem = nullptr;
-  if (L.n > 0xffffffffull) problem = "has more than 2^32-1 elements";
-  else if (L.n > 0 && L.values == nullptr) problem = "has no values";
-  else if (L.k_top > L.n || L.k_bottom > L.n || L.k_top + L.k_bottom > L.n)
-    problem = "has kTop + kBottom greater than its size";
-  if (problem == nullptr) return true;
-  *status = ok_status();
-  status->code = DGP_BAD_ARGUMENT;
-  status->layer = position;
-  std::snprintf(status->message, sizeof status->message,
-                "layer %llu %s (n=%llu, kTop=%llu, kBottom=%llu)", (unsigned long long)position,
-                problem, (unsigned long long)L.n, (unsigned long long)L.k_top,
-                (unsigned long long)L.k_bottom);
-  return false;
 }
 
 DgpStatus select_layers_cpu(const DgpLayer* layers, size_t count, int threads) {

@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "dgp_types.h"
+#include "layer_check.h"
 #include "radix_common.h"
 
 namespace dgp {
@@ -21,8 +22,7 @@ DgpStatus select_layers_cpu(const DgpLayer* layers, size_t count, int threads);
 bool find_thresholds(const float* values, uint64_t n, uint64_t k_top, uint64_t k_bottom,
                      int threads, Thresholds* out, uint64_t* bad_index);
 
-// Validates counts and pointers of one layer; fills `status` and returns false when invalid.
-bool check_layer(const DgpLayer& layer, uint64_t position, DgpStatus* status);
+// check_layer (validation of one layer) lives in layer_check.h, shared with the CUDA planner.
 
 }  // namespace dgp
 

@@ -11,6 +11,7 @@
 
 #include "cuda_common.cuh"
 #include "dgp_types.h"
+#include "layer_check.h"
 
 namespace dgp {
 namespace cuda {
@@ -26,37 +27,11 @@ struct Plan {
   uint32_t outputs = 0;             // union of the layers' kOut* bits
 };
 
-inline DgpStatus plan_ok_status() {
-  DgpStatus s;
-  std::memset(&s, 0, sizeof s);
-  s.code = DGP_OK;
-  return s;
-}
-
-// Same checks, order and wording as dgp::check_layer (native/core/dual_select.cc), so both
-// backends reject a bad call the same way.
-inline bool plan_check_layer(const DgpLayer& L, uint64_t position, DgpStatus* status) {
-  const char* problem = nullptr;
-  if (L.n > 0xffffffffull) problem = "has more than 2^32-1 elements";
-  else if (L.n > 0 && L.values == nullptr) problem = "has no values";
-  else if (L.k_top > L.n || L.k_bottom > L.n || L.k_top + L.k_bottom > L.n)
-    problem = "has kTop + kBottom greater than its size";
-  if (problem == nullptr) return true;
-  *status = plan_ok_status();
-  status->code = DGP_BAD_ARGUMENT;
-  status->layer = position;
-  std::snprintf(status->message, sizeof status->message,
-                "layer %llu %s (n=%llu, kTop=%llu, kBottom=%llu)", (unsigned long long)position,
-                problem, (unsigned long long)L.n, (unsigned long long)L.k_top,
-                (unsigned long long)L.k_bottom);
-  return false;
-}
-
 // Fills `plan`; returns false with `status` set when a layer is invalid. May throw bad_alloc.
 inline bool build_plan(const DgpLayer* layers, size_t count, Plan* plan, DgpStatus* status) {
   *plan = Plan();
   for (size_t l = 0; l < count; ++l)
-    if (!plan_check_layer(layers[l], l, status)) return false;
+    if (!dgp::check_layer(layers[l], l, status)) return false;
   for (size_t l = 0; l < count; ++l) {
     const DgpLayer& src = layers[l];
     if (src.n == 0) continue;  // nothing to rank, nothing to write

@@ -29,7 +29,7 @@ constexpr size_t kStagingBytes = size_t(16) << 20;
 // Records a failed CUDA call in `st`; returns true when `e` is an error.
 bool cuda_failed(cudaError_t e, const char* call, DgpStatus* st) {
   if (e == cudaSuccess) return false;
-  *st = plan_ok_status();
+  *st = dgp::ok_status();
   st->code = e == cudaErrorMemoryAllocation ? DGP_NO_MEMORY : DGP_DEVICE_ERROR;
   std::snprintf(st->message, sizeof st->message, "CUDA %s failed: %s (%s)", call,
                 cudaGetErrorString(e), cudaGetErrorName(e));
@@ -133,7 +133,7 @@ class CopyPool {
 class Engine {
  public:
   DgpStatus select(const DgpLayer* layers, size_t count) {
-    DgpStatus s = plan_ok_status();
+    DgpStatus s = dgp::ok_status();
     DgpStatus* st = &s;
     if (!prepare(layers, count, false, st)) return s;
     if (plan_.layers.empty()) return s;
@@ -145,7 +145,7 @@ class Engine {
   }
 
   DgpStatus time_resident(const DgpLayer* layers, size_t count, int reps, DeviceTiming* out) {
-    DgpStatus s = plan_ok_status();
+    DgpStatus s = dgp::ok_status();
     DgpStatus* st = &s;
     *out = DeviceTiming{};
     if (!prepare(layers, count, true, st)) return s;
@@ -237,7 +237,7 @@ class Engine {
     try {
       if (!build_plan(layers, count, &plan_, st)) return false;
     } catch (const std::bad_alloc&) {
-      *st = plan_ok_status();
+      *st = dgp::ok_status();
       st->code = DGP_NO_MEMORY;
       std::snprintf(st->message, sizeof st->message, "out of host memory for the CUDA plan");
       return false;
@@ -378,7 +378,7 @@ class Engine {
     const LayerState* s = static_cast<const LayerState*>(host_state_.ptr);
     for (size_t i = 0; i < nl; ++i) {
       if (s[i].bad_index != ~0ull) {
-        *st = plan_ok_status();
+        *st = dgp::ok_status();
         st->code = DGP_BAD_VALUE;
         st->layer = plan_.position[i];
         st->index = s[i].bad_index;

@@ -1,6 +1,9 @@
 /** Shared test helpers: deterministic random gradients and running a body on each backend. */
 import { setBackend } from '../../src/backend';
 import { nativeFlAvailable } from '../../src/fl/kernels';
+import { rng } from '../helpers/reference';
+
+export { rng };
 
 /** Backends whose FL kernels exist here ('native' only when the addon carries them). */
 export const BACKENDS: Array<'ts' | 'native'> = nativeFlAvailable() ? ['ts', 'native'] : ['ts'];
@@ -12,18 +15,6 @@ export function onBackend<T>(name: 'ts' | 'native', body: () => T): T {
   } finally {
     setBackend('auto');
   }
-}
-
-/** mulberry32: small, seedable, fast. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Magnitudes spread over 3 decades (log-uniform), random signs, some exact ties and zeros. */
