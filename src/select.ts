@@ -15,6 +15,12 @@ export interface LayerInput {
   values: Float32Array;
   kTop: number;
   kBottom: number;
+  /**
+   * Caller-owned output arrays to fill instead of allocating new ones (reuse them across rounds
+   * to skip allocation and page faults). Each must have the output's length and must not overlap
+   * `values`; outputs not given here are allocated.
+   */
+  out?: LayerSelection;
 }
 
 /** Which outputs to produce. */
@@ -72,16 +78,51 @@ function uninitialised(bytes: number): ArrayBuffer {
   return b.buffer as ArrayBuffer;
 }
 
-function allocate(layer: LayerInput, want: SelectWant): LayerSelection {
+type OutputKey = keyof LayerSelection;
+const OUTPUT_TYPES: Record<OutputKey, { ctor: Function; name: string }> = {
+  codes: { ctor: Uint8Array, name: 'Uint8Array' },
+  pruned: { ctor: Float32Array, name: 'Float32Array' },
+  keptIndices: { ctor: Uint32Array, name: 'Uint32Array' },
+  keptValues: { ctor: Float32Array, name: 'Float32Array' },
+};
+
+function overlaps(a: ArrayBufferView, b: ArrayBufferView): boolean {
+  return a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
+}
+
+/** A caller-given output array, checked; or undefined when the caller gave none. */
+function given(layer: LayerInput, position: number, key: OutputKey, length: number, caller: string): ArrayBufferView | undefined {
+  const arr = layer.out?.[key] as unknown;
+  if (arr === undefined) return undefined;
+  const where = `${caller}: ${layerLabel(layer, position)} out.${key}`;
+  const { ctor, name } = OUTPUT_TYPES[key];
+  if (!(arr instanceof ctor)) throw new TypeError(`${where} must be a ${name}, got ${describeValue(arr)}`);
+  const view = arr as ArrayBufferView & { length: number };
+  if (view.length !== length) throw new RangeError(`${where} must hold ${length} elements, got ${view.length}`);
+  if (overlaps(view, layer.values)) throw new RangeError(`${where} overlaps the layer's values; inputs are read-only`);
+  return view;
+}
+
+function allocate(layer: LayerInput, position: number, want: SelectWant, caller: string): LayerSelection {
   const n = layer.values.length;
   const kept = n - layer.kTop - layer.kBottom;
   const out: LayerSelection = {};
-  if (want.codes) out.codes = new Uint8Array(uninitialised(n), 0, n);
-  if (want.pruned) out.pruned = new Float32Array(uninitialised(4 * n), 0, n);
+  if (layer.out !== undefined && (layer.out === null || typeof layer.out !== 'object'))
+    throw new TypeError(`${caller}: ${layerLabel(layer, position)} out must be an object of output arrays, got ${describeValue(layer.out)}`);
+  if (want.codes) out.codes = (given(layer, position, 'codes', n, caller) as Uint8Array) ?? new Uint8Array(uninitialised(n), 0, n);
+  if (want.pruned)
+    out.pruned = (given(layer, position, 'pruned', n, caller) as Float32Array) ?? new Float32Array(uninitialised(4 * n), 0, n);
   if (want.sparse) {
-    out.keptIndices = new Uint32Array(uninitialised(4 * kept), 0, kept);
-    out.keptValues = new Float32Array(uninitialised(4 * kept), 0, kept);
+    out.keptIndices =
+      (given(layer, position, 'keptIndices', kept, caller) as Uint32Array) ?? new Uint32Array(uninitialised(4 * kept), 0, kept);
+    out.keptValues =
+      (given(layer, position, 'keptValues', kept, caller) as Float32Array) ?? new Float32Array(uninitialised(4 * kept), 0, kept);
   }
+  const arrays = Object.values(out) as ArrayBufferView[];
+  arrays.forEach((a, i) => {
+    if (arrays.slice(i + 1).some((b) => overlaps(a, b)))
+      throw new RangeError(`${caller}: ${layerLabel(layer, position)} output arrays in out must not overlap each other`);
+  });
   return out;
 }
 
@@ -124,16 +165,20 @@ function runNative(layers: LayerInput[], outs: LayerSelection[], caller: string,
  */
 export function selectLayers(layers: LayerInput[], want: SelectWant, caller = 'selectLayers', backend?: BackendName): LayerSelection[] {
   const total = checkLayers(layers, caller);
-  const outs = layers.map((l) => allocate(l, want));
+  const outs = layers.map((l, i) => allocate(l, i, want, caller));
   const chosen = backend ?? resolveBackend(total);
   if (chosen === 'ts') runTs(layers, outs, caller);
   else runNative(layers, outs, caller, chosen === 'cuda' ? 'cuda' : 'cpu');
   return outs;
 }
 
-/** SPEC §10: class codes of one layer (0 bottom-removed, 1 kept, 2 top-removed). */
-export function dualTopBottomK(values: Float32Array, kTop: number, kBottom: number): Uint8Array {
+/**
+ * SPEC §10: class codes of one layer (0 bottom-removed, 1 kept, 2 top-removed). `out`, when
+ * given, is filled and returned instead of a new array.
+ */
+export function dualTopBottomK(values: Float32Array, kTop: number, kBottom: number, out?: Uint8Array): Uint8Array {
   if (!(values instanceof Float32Array))
     throw new TypeError(`dualTopBottomK: values must be a Float32Array, got ${describeValue(values)}`);
-  return selectLayers([{ values, kTop, kBottom }], { codes: true }, 'dualTopBottomK')[0].codes!;
+  const layer: LayerInput = out === undefined ? { values, kTop, kBottom } : { values, kTop, kBottom, out: { codes: out } };
+  return selectLayers([layer], { codes: true }, 'dualTopBottomK')[0].codes!;
 }

@@ -2,7 +2,7 @@
  * Equivalence: native (1 thread and all threads) vs TypeScript vs the slow reference, on random
  * and adversarial inputs, every output form (codes, pruned, sparse), views with byte offsets.
  */
-import { backendInfo, selectLayers, setThreads, LayerInput } from '../../src';
+import { backendInfo, dualTopBottomK, selectLayers, setThreads, LayerInput } from '../../src';
 import { countCases, DISTS, firstDifference, makeInput, NATIVE_REQUIRED, referenceCodes, sameBits } from '../helpers/reference';
 
 const nativeAvailable = backendInfo().available.native;
@@ -110,4 +110,36 @@ test('-0 and +0 are equal magnitudes: ties go to the lower index', () => {
     // Rank order: index 4 (|1|), 5 (|-1|), then zeros 0,1,2,3. Top = {4}; bottom = last 3 ranks = {1,2,3}.
     expect(Array.from(o.codes!)).toEqual([1, 0, 0, 0, 2, 1]);
   }
+});
+
+describe('caller-owned outputs (out)', () => {
+  test('are filled in place, reused across calls, and equal fresh outputs', () => {
+    const values = makeInput('lognormal', 20_000, 21);
+    const kTop = 200, kBottom = 16_000, kept = 20_000 - kTop - kBottom;
+    const out = { codes: new Uint8Array(20_000), pruned: new Float32Array(20_000), keptIndices: new Uint32Array(kept), keptValues: new Float32Array(kept) };
+    for (const backend of backends) {
+      out.codes.fill(9);
+      const [o] = selectLayers([{ values, kTop, kBottom, out }], { codes: true, pruned: true, sparse: true }, 'test', backend);
+      expect(o.codes).toBe(out.codes);
+      expect(o.keptIndices).toBe(out.keptIndices);
+      const [fresh] = selectLayers([{ values, kTop, kBottom }], { codes: true, pruned: true, sparse: true }, 'test', backend);
+      expect(firstDifference(out.codes, fresh.codes!)).toBe(-1);
+      expect(firstDifference(out.keptIndices, fresh.keptIndices!)).toBe(-1);
+      expect(sameBits(out.pruned, fresh.pruned!)).toBe(true);
+      expect(sameBits(out.keptValues, fresh.keptValues!)).toBe(true);
+    }
+    const codes = new Uint8Array(20_000);
+    expect(dualTopBottomK(values, kTop, kBottom, codes)).toBe(codes);
+  });
+
+  test('wrong types, lengths and overlaps are rejected before anything runs', () => {
+    const values = new Float32Array(10).fill(1);
+    const call = (out: unknown) => () => selectLayers([{ name: 'w', values, kTop: 1, kBottom: 1, out: out as never }], { codes: true, sparse: true }, 'test');
+    expect(call({ codes: new Uint8Array(9) })).toThrow(new RangeError("test: layer 'w' out.codes must hold 10 elements, got 9"));
+    expect(call({ codes: new Int8Array(10) })).toThrow(new TypeError("test: layer 'w' out.codes must be a Uint8Array, got Int8Array(10)"));
+    expect(call({ keptValues: values.subarray(0, 8) })).toThrow(/out.keptValues overlaps the layer's values/);
+    const shared = new ArrayBuffer(64);
+    expect(call({ keptIndices: new Uint32Array(shared, 0, 8), keptValues: new Float32Array(shared, 16, 8) })).toThrow(/must not overlap each other/);
+    expect(call(5)).toThrow(/out must be an object of output arrays, got 5/);
+  });
 });
