@@ -1,5 +1,6 @@
 /**
  * `npm run bench [-- --quick] [-- --filter=<workload id part>] [-- --only=<contender,ids>]`
+ * `--no-limits` also runs the slow contenders on the workloads they skip by default.
  *
  * Times every contender (bench/contenders.ts) on every workload (bench/workloads.ts) in one
  * process with benchmark.js, checks once per workload that the contenders' outputs agree with
@@ -26,17 +27,20 @@ interface Args {
   filter: string | null;
   only: string[] | null;
   out: string | null;
+  /** Run the slow contenders even where docs/BENCHMARKS.md's limits skip them. */
+  noLimits: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { quick: false, filter: null, only: null, out: null };
+  const a: Args = { quick: false, filter: null, only: null, out: null, noLimits: false };
   for (const arg of argv) {
     if (arg === '--quick') a.quick = true;
     else if (arg.startsWith('--filter=')) a.filter = arg.slice(9);
     else if (arg.startsWith('--only=')) a.only = arg.slice(7).split(',');
     else if (arg.startsWith('--out=')) a.out = arg.slice(6);
+    else if (arg === '--no-limits') a.noLimits = true;
     else if (arg === '--help' || arg === '-h') {
-      console.log('npm run bench -- [--quick] [--filter=<workload id substring>] [--only=<contender ids>] [--out=<dir>]');
+      console.log('npm run bench -- [--quick] [--filter=<workload id substring>] [--only=<contender ids>] [--out=<dir>] [--no-limits]');
       process.exit(0);
     } else throw new Error(`bench: unknown argument '${arg}'`);
   }
@@ -284,7 +288,7 @@ async function main(): Promise<void> {
     const wStart = Date.now();
     for (const c of cs) {
       const base: Result = { workload: w.id, contender: c.id, median: null };
-      const why = c.unavailable() ?? c.skip?.(w, args.quick) ?? null;
+      const why = c.unavailable() ?? (args.noLimits ? null : c.skip?.(w, args.quick)) ?? null;
       if (why) {
         results.push({ ...base, skipped: why });
         continue;
@@ -381,7 +385,7 @@ async function main(): Promise<void> {
   // ---- files ---------------------------------------------------------------------------------
   const outDir = args.out ?? path.join(__dirname, '..', '..', 'bench', 'results');
   fs.mkdirSync(outDir, { recursive: true });
-  const command = `npm run bench${args.quick || args.filter || args.only ? ' --' : ''}${args.quick ? ' --quick' : ''}${args.filter ? ` --filter=${args.filter}` : ''}${args.only ? ` --only=${args.only.join(',')}` : ''}`;
+  const command = `npm run bench${args.quick || args.filter || args.only ? ' --' : ''}${args.quick ? ' --quick' : ''}${args.filter ? ` --filter=${args.filter}` : ''}${args.only ? ` --only=${args.only.join(',')}` : ''}${args.noLimits ? ' --no-limits' : ''}`;
   const stem = args.filter || args.only ? `${mode}-partial` : mode;
   const json = {
     command,
