@@ -15,7 +15,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
-#include <memory>
 #include <new>
 #include <vector>
 
@@ -450,15 +449,24 @@ uint64_t count_kept(const uint32_t* bits, Range r, const Cut c) {
   return m;
 }
 
+// Where the sparse kept set goes. A list the caller did not ask for is a one-slot sink written
+// with mask 0, so asking for only indices or only values costs no scratch proportional to n.
+struct SparseSink {
+  uint32_t* idx;
+  uint64_t idx_mask;
+  uint32_t* vbits;
+  uint64_t val_mask;
+  inline void put(uint64_t at, uint32_t i, uint32_t b) const {
+    idx[at & idx_mask] = i;
+    vbits[at & val_mask] = b;
+  }
+};
+
 uint64_t write_sparse_scalar(const uint32_t* bits, uint64_t begin, uint64_t end, const Cut c,
-                             uint64_t at, uint32_t* idx, uint32_t* vbits) {
+                             uint64_t at, const SparseSink& out) {
   for (uint64_t i = begin; i < end; ++i) {
     const uint32_t b = bits[i];
-    if (code_of(b & kMagnitudeMask, uint32_t(i), c) == 1u) {
-      idx[at] = uint32_t(i);
-      vbits[at] = b;
-      ++at;
-    }
+    if (code_of(b & kMagnitudeMask, uint32_t(i), c) == 1u) out.put(at++, uint32_t(i), b);
   }
   return at;
 }
@@ -467,8 +475,7 @@ uint64_t write_sparse_scalar(const uint32_t* bits, uint64_t begin, uint64_t end,
 // AVX2: classify 8 elements into a kept bitmask, then store the set bits in order. The kept set
 // is scattered (about 1 in 5), so a per-element branch mispredicts; a bit loop does not.
 __attribute__((target("avx2"))) void write_sparse_avx2(const uint32_t* bits, Range r, const Cut c,
-                                                        uint64_t at, uint32_t* idx,
-                                                        uint32_t* vbits) {
+                                                        uint64_t at, const SparseSink& out) {
   const __m256i sign = _mm256_set1_epi32(int(0x80000000u));
   const __m256i magnitude = _mm256_set1_epi32(int(kMagnitudeMask));
   const __m256i tk = _mm256_set1_epi32(int(c.top_key)), bk = _mm256_set1_epi32(int(c.bottom_key));
@@ -488,24 +495,20 @@ __attribute__((target("avx2"))) void write_sparse_avx2(const uint32_t* bits, Ran
     unsigned kept = ~unsigned(_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_or_si256(top, bottom)))) & 0xffu;
     while (kept) {
       const unsigned j = unsigned(__builtin_ctz(kept));
-      idx[at] = uint32_t(i + j);
-      vbits[at] = bits[i + j];
-      ++at;
+      out.put(at++, uint32_t(i + j), bits[i + j]);
       kept &= kept - 1;
     }
   }
-  write_sparse_scalar(bits, i, r.end, c, at, idx, vbits);
+  write_sparse_scalar(bits, i, r.end, c, at, out);
 }
 #endif
 
-void write_sparse(const uint32_t* bits, Range r, const Cut c, uint64_t at, uint32_t* idx,
-                  float* vals) {
-  uint32_t* vbits = reinterpret_cast<uint32_t*>(vals);
+void write_sparse(const uint32_t* bits, Range r, const Cut c, uint64_t at, const SparseSink& out) {
 #if defined(__x86_64__) && defined(__GNUC__)
   static const bool avx2 = __builtin_cpu_supports("avx2");
-  if (avx2) return write_sparse_avx2(bits, r, c, at, idx, vbits);
+  if (avx2) return write_sparse_avx2(bits, r, c, at, out);
 #endif
-  write_sparse_scalar(bits, r.begin, r.end, c, at, idx, vbits);
+  write_sparse_scalar(bits, r.begin, r.end, c, at, out);
 }
 
 void write_outputs(const DgpLayer& L, const Thresholds& t, int parts, int threads) {
@@ -526,18 +529,17 @@ void write_outputs(const DgpLayer& L, const Thresholds& t, int parts, int thread
     each([&](int p) { kept[p] = count_kept(bits, ranges[p], c); });
     for (int p = 0; p < parts; ++p) offset[p + 1] = offset[p] + kept[p];
   }
-  // Scratch so a caller may ask for only one of indices / values.
-  const uint64_t kept_total = L.n - L.k_top - L.k_bottom;
-  std::unique_ptr<uint32_t[]> idx_scratch;
-  std::unique_ptr<float[]> val_scratch;
-  uint32_t* idx = L.kept_indices;
-  float* vals = L.kept_values;
-  if (sparse && idx == nullptr) idx = (idx_scratch.reset(new uint32_t[kept_total + 1]), idx_scratch.get());
-  if (sparse && vals == nullptr) vals = (val_scratch.reset(new float[kept_total + 1]), val_scratch.get());
   each([&](int p) {
     if (L.codes) write_codes(bits, ranges[p], c, L.codes);
     if (L.pruned) write_pruned(bits, ranges[p], c, L.pruned);
-    if (sparse) write_sparse(bits, ranges[p], c, offset[p], idx, vals);
+    if (sparse) {
+      uint32_t sink_idx = 0, sink_val = 0;  // per part, so parts never share a store target
+      const SparseSink out{L.kept_indices ? L.kept_indices : &sink_idx,
+                           L.kept_indices ? ~uint64_t(0) : 0,
+                           L.kept_values ? reinterpret_cast<uint32_t*>(L.kept_values) : &sink_val,
+                           L.kept_values ? ~uint64_t(0) : 0};
+      write_sparse(bits, ranges[p], c, offset[p], out);
+    }
   });
 }
 

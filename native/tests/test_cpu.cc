@@ -138,3 +138,26 @@ DGP_TEST(cpu_sparse_and_pruned_outputs_agree_with_codes) {
   }
   DGP_CHECK(m == kept);
 }
+
+DGP_TEST(cpu_sparse_indices_or_values_alone) {
+  const auto g = make_input(Dist::FewValues, 400000, 8);
+  const uint64_t kt = 4000, kb = 300000, kept = g.size() - kt - kb;
+  std::vector<uint32_t> idx_both(kept), idx_only(kept);
+  std::vector<float> val_both(kept), val_only(kept);
+  for (int threads : {1, 2}) {
+    DgpLayer both{}, only_idx{}, only_val{};
+    both.values = only_idx.values = only_val.values = g.data();
+    both.n = only_idx.n = only_val.n = g.size();
+    both.k_top = only_idx.k_top = only_val.k_top = kt;
+    both.k_bottom = only_idx.k_bottom = only_val.k_bottom = kb;
+    both.kept_indices = idx_both.data();
+    both.kept_values = val_both.data();
+    only_idx.kept_indices = idx_only.data();
+    only_val.kept_values = val_only.data();
+    DGP_CHECK(dgp::select_layers_cpu(&both, 1, threads).code == DGP_OK);
+    DGP_CHECK(dgp::select_layers_cpu(&only_idx, 1, threads).code == DGP_OK);
+    DGP_CHECK(dgp::select_layers_cpu(&only_val, 1, threads).code == DGP_OK);
+    DGP_CHECK(idx_only == idx_both);
+    for (size_t j = 0; j < kept; ++j) DGP_CHECK(bits_of(val_only[j]) == bits_of(val_both[j]));
+  }
+}
