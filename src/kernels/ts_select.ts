@@ -222,13 +222,37 @@ function tieCode(k: number, i: number, cut: Cut): number {
 // Keys and thresholds are below 2^31, so (a - b) >>> 31 is 1 exactly when a < b: branch-free
 // comparisons for the common case; only keys equal to a threshold take the tie path.
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 /** Class codes (0 bottom-removed, 1 kept, 2 top-removed) for a cut. */
 export function writeCodes(values: Float32Array, cut: Cut, codes: Uint8Array): void {
   const bits = bitsOf(values);
   const topKey = cut.topKey;
   const bottomKey = cut.bottomKey;
   const n = bits.length;
-  for (let i = 0; i < n; i++) {
+  let start = 0;
+  if (LITTLE_ENDIAN && codes.byteOffset % 4 === 0) {
+    // Four codes per 32-bit store: a quarter of the typed-array stores (about 1 ns/element).
+    const words = new Uint32Array(codes.buffer, codes.byteOffset, n >>> 2);
+    for (let w = 0; w < words.length; w++) {
+      const i = w << 2;
+      const k0 = bits[i] & 0x7fffffff;
+      const k1 = bits[i + 1] & 0x7fffffff;
+      const k2 = bits[i + 2] & 0x7fffffff;
+      const k3 = bits[i + 3] & 0x7fffffff;
+      let c0 = 1 + ((topKey - k0) >>> 31) - ((k0 - bottomKey) >>> 31);
+      let c1 = 1 + ((topKey - k1) >>> 31) - ((k1 - bottomKey) >>> 31);
+      let c2 = 1 + ((topKey - k2) >>> 31) - ((k2 - bottomKey) >>> 31);
+      let c3 = 1 + ((topKey - k3) >>> 31) - ((k3 - bottomKey) >>> 31);
+      if (k0 === topKey || k0 === bottomKey) c0 = tieCode(k0, i, cut);
+      if (k1 === topKey || k1 === bottomKey) c1 = tieCode(k1, i + 1, cut);
+      if (k2 === topKey || k2 === bottomKey) c2 = tieCode(k2, i + 2, cut);
+      if (k3 === topKey || k3 === bottomKey) c3 = tieCode(k3, i + 3, cut);
+      words[w] = c0 | (c1 << 8) | (c2 << 16) | (c3 << 24);
+    }
+    start = words.length << 2;
+  }
+  for (let i = start; i < n; i++) {
     const k = bits[i] & 0x7fffffff;
     let c = 1 + ((topKey - k) >>> 31) - ((k - bottomKey) >>> 31);
     if (k === topKey || k === bottomKey) c = tieCode(k, i, cut);

@@ -143,3 +143,13 @@ describe('caller-owned outputs (out)', () => {
     expect(call(5)).toThrow(/out must be an object of output arrays, got 5/);
   });
 });
+
+test('codes written into an unaligned caller array (byte offset 1) are the same', () => {
+  const values = makeInput('tiesAtThreshold', 10_003, 31);
+  const want = referenceCodes(values, 100, 8000);
+  for (const backend of backends) {
+    const codes = new Uint8Array(new ArrayBuffer(10_004), 1, 10_003);
+    selectLayers([{ values, kTop: 100, kBottom: 8000, out: { codes } }], { codes: true }, 'test', backend);
+    expect(firstDifference(codes, want)).toBe(-1);
+  }
+});
