@@ -1,9 +1,10 @@
 /** Shared test helpers: deterministic random gradients and running a body on each backend. */
 import { setBackend } from '../../src/backend';
 import { nativeFlAvailable } from '../../src/fl/kernels';
-import { rng } from '../helpers/reference';
+import { rng, sameBits } from '../helpers/reference';
 
-export { rng };
+/** The shared PRNG and bit-exact float comparison (+0/-0 differ). */
+export { rng, sameBits };
 
 /** Backends whose FL kernels exist here ('native' only when the addon carries them). */
 export const BACKENDS: Array<'ts' | 'native'> = nativeFlAvailable() ? ['ts', 'native'] : ['ts'];
@@ -30,14 +31,6 @@ export function gradient(n: number, seed: number, scale = 1): Float32Array {
   return g;
 }
 
-/** Same bits (so +0/-0 and every float compare exactly). */
-export function sameBits(a: Float32Array, b: Float32Array): boolean {
-  if (a.length !== b.length) return false;
-  const x = new Uint32Array(a.buffer, a.byteOffset, a.length);
-  const y = new Uint32Array(b.buffer, b.byteOffset, b.length);
-  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
-  return true;
-}
 
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);
