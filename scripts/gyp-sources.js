@@ -1,5 +1,5 @@
 // Prints the C++ sources binding.gyp compiles (the CPU-only fallback build): every .cc under
-// native/core, native/wire, native/addon, plus the CUDA stub. Keeps binding.gyp and CMakeLists.txt
+// native/core, native/wire, native/addon, plus native/cuda/cuda_absent.cc (no CUDA in this build). Keeps binding.gyp and CMakeLists.txt
 // from drifting apart when files are added.
 'use strict';
 const fs = require('fs');
@@ -13,5 +13,5 @@ for (const d of dirs) {
   if (!fs.existsSync(abs)) continue;
   for (const f of fs.readdirSync(abs).sort()) if (f.endsWith('.cc')) files.push(`${d}/${f}`);
 }
-files.push('native/cuda/cuda_stub.cc');
+files.push('native/cuda/cuda_absent.cc');
 console.log(files.join(' '));

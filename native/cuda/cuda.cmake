@@ -1,8 +1,8 @@
 # Defines the static library dgp_cuda: the CUDA kernels when a CUDA compiler is usable (and
-# DGP_CUDA is AUTO or ON), else the stub. Included from the top-level CMakeLists.txt.
-#   DGP_CUDA=AUTO  use nvcc when CMake finds one, else build the stub (the default)
+# DGP_CUDA is AUTO or ON), else cuda_absent.cc (CUDA reported unavailable). Included from the top-level CMakeLists.txt.
+#   DGP_CUDA=AUTO  use nvcc when CMake finds one, else build cuda_absent.cc (the default)
 #   DGP_CUDA=ON    fail the configure step without a CUDA compiler
-#   DGP_CUDA=OFF   always build the stub
+#   DGP_CUDA=OFF   always build cuda_absent.cc
 # The CUDA runtime is linked statically, so the addon loads on machines without the CUDA
 # toolkit or driver; dgp_cuda_device_count() then reports 0 with the reason.
 set(DGP_CUDA_ENABLED OFF)
@@ -51,7 +51,7 @@ if(DGP_CUDA_ENABLED AND DGP_CUDA_SOURCES)
     target_link_libraries(dgp_cuda_bench PRIVATE dgp_cuda dgp_core)
   endif()
 else()
-  add_library(dgp_cuda STATIC ${CMAKE_CURRENT_LIST_DIR}/cuda_stub.cc)
+  add_library(dgp_cuda STATIC ${CMAKE_CURRENT_LIST_DIR}/cuda_absent.cc)
   target_include_directories(dgp_cuda PUBLIC ${CMAKE_CURRENT_LIST_DIR} ${CMAKE_SOURCE_DIR}/native/core)
   message(STATUS "tfjs-dgp: CUDA backend OFF (CPU-only build): DGP_CUDA=${DGP_CUDA}, compiler='${CMAKE_CUDA_COMPILER}'")
 endif()

@@ -1,5 +1,5 @@
 // C interface of the CUDA backend. No N-API types and no C++ exceptions cross it, so the
-// addon links the same way whether the .cu files were compiled or the stub was.
+// addon links the same way whether the .cu files were compiled or cuda_absent.cc was.
 #ifndef DGP_CUDA_H
 #define DGP_CUDA_H
 
@@ -9,7 +9,7 @@
 extern "C" {
 #endif
 
-// 1 when this binary was compiled with the CUDA backend, 0 when the stub was built.
+// 1 when this binary was compiled with the CUDA backend, 0 when cuda_absent.cc was built.
 int dgp_cuda_compiled(void);
 
 // Number of usable CUDA devices (0 if none). When 0, `reason` receives why (no driver, no

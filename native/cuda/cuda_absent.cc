@@ -1,4 +1,5 @@
-// Linked instead of the .cu sources when the build has no CUDA compiler (or DGP_CUDA=OFF).
+// The dgp_cuda.h implementation for builds without CUDA (no CUDA compiler, or DGP_CUDA=OFF):
+// it reports the backend unavailable and why, so the addon links and loads the same way.
 #include <cstdio>
 #include <cstring>
 
