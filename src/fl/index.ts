@@ -7,3 +7,5 @@ export { encodeUpdate, decodeUpdate, encodePositions, decodePositions, encodeAli
 export { aggregateUpdates, densifyUpdate, aggregateToTensors, sparseFromDense } from './aggregate';
 export { chooseAlignedPositions, aggregateAligned, densifyAligned } from './adgp';
 export { FORMAT_VERSION } from './layout';
+export { Aggregator, AggregatorOptions, LayerLayout } from './aggregator';
+export { decodePartial, PartialAggregate } from './partial';

@@ -1,0 +1,104 @@
+// N-API glue for the streaming aggregator kernels (native/wire/stream_aggregate.h). Thin: checks
+// argument kinds and that the sums array has the spec's length, then hands raw pointers over the
+// caller's memory to the kernels (zero copy). The message itself is the kernels' to validate.
+//
+//   streamAdd(msg, layout, head, weight, acc, out) -> code      head = Float64Array
+//   partialMerge(msg, layout, head, acc, out) -> code             [of, round, positionsId, layerCount, total]
+//   out = Float64Array(7): [code, layer, at, got, want, clients, weight]
+#include <string>
+
+#include "registry.h"
+#include "stream_aggregate.h"
+
+namespace dgp_addon {
+namespace {
+
+using F64 = Napi::Float64Array;
+
+dgp_wire::StreamSpec spec_arg(const Napi::CallbackInfo& info, const char* fn) {
+  Napi::Env env = info.Env();
+  auto layout = typed_array_arg<Napi::Uint8Array>(env, info[1], napi_uint8_array, "Uint8Array", std::string(fn) + ": layout");
+  auto head = typed_array_arg<F64>(env, info[2], napi_float64_array, "Float64Array", std::string(fn) + ": head");
+  if (head.ElementLength() != 5) throw_range(env, std::string(fn) + ": head must have 5 entries, got " + describe(info[2]));
+  double h[5];
+  for (size_t i = 0; i < 5; ++i) {
+    h[i] = head[i];
+    const double max = i == 4 ? 9007199254740991.0 : 4294967295.0;
+    if (!(h[i] >= 0 && h[i] <= max) || h[i] != double(uint64_t(h[i])))
+      throw_range(env, std::string(fn) + ": head[" + std::to_string(i) + "] must be an integer in [0, " +
+                           (i == 4 ? "2^53" : "2^32") + "), got " + std::to_string(h[i]));
+  }
+  dgp_wire::StreamSpec s{};
+  s.of = int(h[0] > 255 ? 0 : h[0]);
+  s.round = uint32_t(h[1]);
+  s.positions_id = uint32_t(h[2]);
+  s.layer_count = uint32_t(h[3]);
+  s.total = uint64_t(h[4]);
+  s.layout = layout.Data();
+  s.layout_len = layout.ElementLength();
+  return s;
+}
+
+F64 out_arg(const Napi::CallbackInfo& info, size_t i, const char* fn) {
+  auto out = typed_array_arg<F64>(info.Env(), info[i], napi_float64_array, "Float64Array", std::string(fn) + ": out");
+  if (out.ElementLength() != 7) throw_range(info.Env(), std::string(fn) + ": out must have 7 entries, got " + describe(info[i]));
+  return out;
+}
+
+F64 acc_arg(const Napi::CallbackInfo& info, size_t i, const dgp_wire::StreamSpec& s, const char* fn) {
+  auto acc = typed_array_arg<F64>(info.Env(), info[i], napi_float64_array, "Float64Array", std::string(fn) + ": acc");
+  if (acc.ElementLength() != s.total)
+    throw_range(info.Env(), std::string(fn) + ": acc has " + std::to_string(acc.ElementLength()) +
+                                " elements, the layout needs " + std::to_string(s.total));
+  return acc;
+}
+
+void write_out(F64& out, const dgp_wire::StreamProblem& p, uint32_t clients, double weight) {
+  out[0] = p.code;
+  out[1] = double(p.layer);
+  out[2] = double(p.at);
+  out[3] = double(p.got);
+  out[4] = double(p.want);
+  out[5] = clients;
+  out[6] = weight;
+}
+
+Napi::Value StreamAdd(const Napi::CallbackInfo& info) {
+  const char* fn = "streamAdd";
+  if (info.Length() < 6) throw_type(info.Env(), "streamAdd: expected 6 arguments");
+  auto msg = typed_array_arg<Napi::Uint8Array>(info.Env(), info[0], napi_uint8_array, "Uint8Array", "streamAdd: msg");
+  const auto spec = spec_arg(info, fn);
+  if (!info[3].IsNumber()) throw_type(info.Env(), "streamAdd: weight must be a number, got " + describe(info[3]));
+  const double weight = info[3].As<Napi::Number>().DoubleValue();
+  auto acc = acc_arg(info, 4, spec, fn);
+  auto out = out_arg(info, 5, fn);
+  dgp_wire::StreamProblem p;
+  const int code = dgp_wire::stream_add(msg.Data(), msg.ElementLength(), spec, weight, acc.Data(), &p);
+  write_out(out, p, 0, 0);
+  return Napi::Number::New(info.Env(), code);
+}
+
+Napi::Value PartialMerge(const Napi::CallbackInfo& info) {
+  const char* fn = "partialMerge";
+  if (info.Length() < 5) throw_type(info.Env(), "partialMerge: expected 5 arguments");
+  auto msg = typed_array_arg<Napi::Uint8Array>(info.Env(), info[0], napi_uint8_array, "Uint8Array", "partialMerge: msg");
+  const auto spec = spec_arg(info, fn);
+  auto acc = acc_arg(info, 3, spec, fn);
+  auto out = out_arg(info, 4, fn);
+  dgp_wire::StreamProblem p;
+  uint32_t clients = 0;
+  double weight = 0;
+  const int code = dgp_wire::partial_merge(msg.Data(), msg.ElementLength(), spec, acc.Data(), &clients, &weight, &p);
+  write_out(out, p, clients, weight);
+  return Napi::Number::New(info.Env(), code);
+}
+
+void Register(Napi::Env env, Napi::Object exports) {
+  exports.Set("streamAdd", Napi::Function::New(env, StreamAdd, "streamAdd"));
+  exports.Set("partialMerge", Napi::Function::New(env, PartialMerge, "partialMerge"));
+}
+
+AddonModule module_stream(Register);
+
+}  // namespace
+}  // namespace dgp_addon

@@ -1,0 +1,324 @@
+/**
+ * The streaming server aggregator (SPEC §7, docs/FL.md "Streaming aggregator"): encoded messages
+ * arrive one at a time; each is validated in full from its bytes (header, CRC, round, layout,
+ * every index and value) and only then scatter-added into float64 running sums in one pass, so
+ * a bad message leaves the sums untouched and memory is O(model) whatever the number of clients.
+ * Partial aggregates (encodePartial / merge) let aggregators run as a tree.
+ */
+import { describeValue } from '../errors';
+import { DgpFormatError } from './errors';
+import { getU32, hex32, KIND_NAMES, Reader, shapeSize } from './layout';
+import { checkLimit } from './options';
+import { encodePartialBytes, layerMeta, readPartialLayout, StreamLayer } from './partial';
+import { KIND_ALIGNED, KIND_UPDATE, OUT_SLOTS, StreamCode, StreamSpec } from './stream_ts';
+import { streamKernels } from './stream_kernel';
+import type { AlignedPositions, AlignedValues, DenseLayer } from './types';
+import { decodeUpdate } from './wire';
+
+/** A layer's name and shape: what an Aggregator expects of every update. */
+export interface LayerLayout {
+  name: string;
+  shape: number[];
+}
+
+export interface AggregatorOptions {
+  /** 'sum' (default): Σ w·v. 'mean': Σ w·v / Σ w. */
+  reduce?: 'sum' | 'mean';
+  /** Bound on the dense elements of the layout (shapes in messages are untrusted). */
+  maxElements: number;
+  /**
+   * The expected layers (names, shapes, order) of plain updates; or ADGP positions (decoded
+   * with decodePositions, so `id` is set) to sum aligned uploads. Absent: the first message
+   * (or partial) merged fixes the layout.
+   */
+  layout?: LayerLayout[] | AlignedPositions;
+}
+
+/** Largest weight of one message: keeps every float64 sum finite (2^32 · FLT_MAX · 2^32 clients). */
+const MAX_WEIGHT = 2 ** 32;
+
+interface State {
+  spec: StreamSpec;
+  layers: StreamLayer[];
+  sums: Float64Array;
+}
+
+export class Aggregator {
+  private readonly reduce: 'sum' | 'mean';
+  private readonly maxElements: number;
+  private readonly positions: AlignedPositions | null = null;
+  private state: State | null = null;
+  private clients = 0;
+  private weight = 0;
+  /** Messages and partials accepted. */
+  private messages = 0;
+  /** add / addAsync / merge calls so far, accepted or not: errors name the call by this number. */
+  private calls = 0;
+  private readonly out = new Float64Array(OUT_SLOTS);
+  private pending: Promise<void> = Promise.resolve();
+
+  constructor(options: AggregatorOptions) {
+    const caller = 'new Aggregator';
+    this.maxElements = checkLimit(options, caller);
+    const reduce = options.reduce ?? 'sum';
+    if (reduce !== 'sum' && reduce !== 'mean') throw new RangeError(`${caller}: options.reduce must be 'sum' or 'mean', got ${describeValue(reduce)}`);
+    this.reduce = reduce;
+    const layout = options.layout;
+    if (layout === undefined) return;
+    if (Array.isArray(layout)) {
+      const layers = layout.map((l, i) => {
+        if (l === null || typeof l !== 'object') throw new TypeError(`${caller}: options.layout[${i}] must be {name, shape}, got ${describeValue(l)}`);
+        const n = shapeSize(l.shape, `${caller}: options.layout[${i}] ('${l.name}')`);
+        return { name: l.name, shape: l.shape.slice(), n, meta: layerMeta(l.name, l.shape) };
+      });
+      this.checkLayers(layers, caller, RangeError);
+      this.state = this.makeState(KIND_UPDATE, 0, 0, layers);
+      return;
+    }
+    const p = layout as AlignedPositions;
+    if (p === null || typeof p !== 'object' || !Array.isArray(p.layers))
+      throw new TypeError(`${caller}: options.layout must be an Array of {name, shape} or AlignedPositions, got ${describeValue(layout)}`);
+    if (typeof p.id !== 'number') throw new TypeError(`${caller}: options.layout.id must be set (decode the broadcast with decodePositions())`);
+    const layers = p.layers.map((l, i) => {
+      const what = `${caller}: options.layout.layers[${i}] ('${l?.name}')`;
+      const n = shapeSize(l.shape, what);
+      if (!(l.indices instanceof Uint32Array)) throw new TypeError(`${what}: indices must be a Uint32Array, got ${describeValue(l.indices)}`);
+      l.indices.forEach((x, j) => {
+        if (x >= n || (j > 0 && x <= l.indices[j - 1])) throw new RangeError(`${what}: indices[${j}] = ${x} is not ascending and < ${n}`);
+      });
+      return { name: l.name, shape: null, n: l.indices.length, meta: layerMeta(l.name, l.indices.length), dense: n };
+    });
+    this.checkLayers(layers.map((l) => ({ ...l, n: l.dense })), caller, RangeError);
+    this.positions = p;
+    this.state = this.makeState(KIND_ALIGNED, 0, p.id, layers);
+  }
+
+  /** Clients summed so far (messages added, plus the clients of merged partials). */
+  get count(): number {
+    return this.clients;
+  }
+
+  /** Σ weight of everything summed so far. */
+  get totalWeight(): number {
+    return this.weight;
+  }
+
+  /** The round every message must carry: fixed by the first message or partial; null before. */
+  get round(): number | null {
+    return this.clients > 0 || this.messages > 0 ? this.state!.spec.round : null;
+  }
+
+  /**
+   * Validates one encoded update (or, with positions as the layout, one aligned upload) in full
+   * and adds weight · values to the sums. A bad message throws DgpFormatError naming the problem,
+   * the layer and the byte offset; the sums are then unchanged.
+   */
+  add(bytes: Uint8Array, weight = 1): void {
+    this.addNow(bytes, weight, 'Aggregator.add');
+  }
+
+  /**
+   * add() without blocking the caller for long: calls are queued in order, each runs when the
+   * previous one has settled. (The kernel itself runs on the calling thread here.)
+   */
+  addAsync(bytes: Uint8Array, weight = 1): Promise<void> {
+    const run = this.pending.then(() => {
+      this.addNow(bytes, weight, 'Aggregator.addAsync');
+    });
+    this.pending = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Dense float32 layers (layout order): fround(sum), or fround(sum / totalWeight) for 'mean'. */
+  result(): DenseLayer[] {
+    const caller = 'Aggregator.result';
+    const s = this.checkResult(caller);
+    const scale = this.reduce === 'mean' ? this.weight : 1;
+    let base = 0;
+    return s.layers.map((l, li) => {
+      if (this.positions) {
+        const p = this.positions.layers[li];
+        const dense = new Float32Array(shapeSize(p.shape, caller));
+        for (let j = 0; j < l.n; j++) dense[p.indices[j]] = s.sums[base + j] / scale;
+        base += l.n;
+        return { name: l.name, shape: p.shape.slice(), values: dense };
+      }
+      const values = new Float32Array(l.n);
+      for (let i = 0; i < l.n; i++) values[i] = s.sums[base + i] / scale;
+      base += l.n;
+      return { name: l.name, shape: l.shape!.slice(), values };
+    });
+  }
+
+  /** ADGP only: the aggregate on the positions, as the values-only download (encodeAligned it). */
+  resultAligned(): AlignedValues {
+    const caller = 'Aggregator.resultAligned';
+    if (!this.positions) throw new TypeError(`${caller}: this aggregator sums plain updates; construct it with positions as the layout`);
+    const s = this.checkResult(caller);
+    const scale = this.reduce === 'mean' ? this.weight : 1;
+    let base = 0;
+    const layers = s.layers.map((l) => {
+      const values = new Float32Array(l.n);
+      for (let j = 0; j < l.n; j++) values[j] = s.sums[base + j] / scale;
+      base += l.n;
+      return { name: l.name, values };
+    });
+    return { round: s.spec.round, positionsId: s.spec.positionsId, layers };
+  }
+
+  /** The running sums, total weight, client count and layout as a partial aggregate (kind 4). */
+  encodePartial(): Uint8Array {
+    const caller = 'Aggregator.encodePartial';
+    const s = this.state;
+    if (!s) throw new RangeError(`${caller}: nothing to encode: no layout yet (give options.layout, or add a message first)`);
+    return encodePartialBytes({ of: s.spec.of, round: s.spec.round, positionsId: s.spec.positionsId, clients: this.clients, totalWeight: this.weight, layers: s.layers, sums: s.sums }, caller);
+  }
+
+  /**
+   * Adds a partial aggregate (another aggregator's encodePartial()) to this one: sums, weight and
+   * clients. Validated in full first (CRC, round, layout, every sum finite); a bad partial throws
+   * DgpFormatError and changes nothing.
+   */
+  merge(bytes: Uint8Array): void {
+    const caller = 'Aggregator.merge';
+    this.calls++;
+    let s = this.state;
+    if (!s) {
+      const p = readPartialLayout(bytes, caller);
+      if (p.of !== KIND_UPDATE) throw new DgpFormatError(`${caller}: a partial of aligned uploads needs an aggregator constructed with its positions`);
+      const layers = p.layers.map(({ name, shape, n, meta }) => ({ name, shape, n, meta }));
+      this.checkLayers(layers, caller, DgpFormatError);
+      s = this.makeState(KIND_UPDATE, p.round, 0, layers);
+    } else if (this.clients === 0 && this.messages === 0) {
+      s = { ...s, spec: { ...s.spec, round: bytes.length >= 16 ? getU32(bytes, 12) : 0 } };
+    }
+    const k = streamKernels(s.spec.total);
+    const code = k.partialMerge(bytes, s.spec, s.sums, this.out);
+    if (code !== StreamCode.Ok) throw this.explain(bytes, s, caller, 'partial');
+    this.state = s;
+    this.clients += this.out[5];
+    this.weight += this.out[6];
+    this.messages++;
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  private addNow(bytes: Uint8Array, weight: number, caller: string): void {
+    this.calls++;
+    if (!(bytes instanceof Uint8Array)) throw new TypeError(`${caller}: bytes must be a Uint8Array, got ${describeValue(bytes)}`);
+    if (typeof weight !== 'number' || !Number.isFinite(weight) || weight < 0 || weight > MAX_WEIGHT)
+      throw new RangeError(`${caller}: weight must be a finite number in [0, 2^32], got ${describeValue(weight)}`);
+    let s = this.state;
+    if (!s) s = this.layoutFromFirst(bytes, caller);
+    else if (this.clients === 0 && this.messages === 0) s = { ...s, spec: { ...s.spec, round: bytes.length >= 16 ? getU32(bytes, 12) : 0 } };
+    const k = streamKernels(s.spec.total);
+    const code = k.streamAdd(bytes, s.spec, weight, s.sums, this.out);
+    if (code !== StreamCode.Ok) throw this.explain(bytes, s, caller, 'message');
+    this.state = s;
+    this.clients++;
+    this.weight += weight;
+    this.messages++;
+  }
+
+  /** No layout yet: the first update fixes it (decoded once; later messages are never decoded). */
+  private layoutFromFirst(bytes: Uint8Array, caller: string): State {
+    if (bytes.length > 5 && bytes[5] === KIND_ALIGNED) throw new DgpFormatError(`${caller}: an aligned upload needs an aggregator constructed with its positions as the layout`);
+    let u;
+    try {
+      u = decodeUpdate(bytes);
+    } catch (e) {
+      if (e instanceof DgpFormatError) throw new DgpFormatError(`${caller}: call ${this.calls - 1}: ${e.message.replace(/^decodeUpdate: /, '')}`);
+      throw e;
+    }
+    const layers = u.layers.map((l) => ({ name: l.name, shape: l.shape, n: shapeSize(l.shape, caller), meta: layerMeta(l.name, l.shape) }));
+    this.checkLayers(layers, caller, DgpFormatError);
+    return this.makeState(KIND_UPDATE, u.round, 0, layers);
+  }
+
+  private checkLayers(layers: Array<{ name: string; n: number }>, caller: string, E: new (m: string) => Error): void {
+    const seen = new Set<string>();
+    let total = 0;
+    for (const l of layers) {
+      if (seen.has(l.name)) throw new E(`${caller}: layer name '${l.name}' appears twice in the layout`);
+      seen.add(l.name);
+      total += l.n;
+    }
+    if (total > this.maxElements) throw new E(`${caller}: the layout needs ${total} dense elements, more than options.maxElements = ${this.maxElements}`);
+  }
+
+  private makeState(of: number, round: number, positionsId: number, layers: StreamLayer[]): State {
+    let len = 0;
+    let total = 0;
+    for (const l of layers) {
+      len += l.meta.length;
+      total += l.n;
+    }
+    const layout = new Uint8Array(len);
+    let o = 0;
+    for (const l of layers) {
+      layout.set(l.meta, o);
+      o += l.meta.length;
+    }
+    const spec: StreamSpec = { of, round, positionsId: positionsId >>> 0, layout, layerCount: layers.length, total };
+    return { spec, layers: layers.map(({ name, shape, n, meta }) => ({ name, shape, n, meta })), sums: new Float64Array(total) };
+  }
+
+  private checkResult(caller: string): State {
+    const s = this.state;
+    if (!s) throw new RangeError(`${caller}: no layout yet (give options.layout, or add a message first)`);
+    if (this.reduce === 'mean' && !(this.weight > 0)) throw new RangeError(`${caller}: 'mean' needs a positive total weight, got ${this.weight}`);
+    return s;
+  }
+
+  /** Turns the kernel's outcome slots into a DgpFormatError naming the problem. */
+  private explain(bytes: Uint8Array, s: State, caller: string, what: 'message' | 'partial'): Error {
+    const [code, layer, at, got, want] = this.out;
+    const expected = what === 'partial' ? 'partial aggregate' : `${KIND_NAMES[s.spec.of]} message`;
+    const kindName = (k: number) => KIND_NAMES[k] ?? (k === 4 ? 'partial aggregate' : 'unknown');
+    const l = layer >= 0 ? s.layers[layer] : null;
+    const where = l ? `layer ${layer} ('${l.name}'): ` : '';
+    let text: string;
+    switch (code) {
+      case StreamCode.TooShort: text = `truncated: ${got} bytes, a ${expected} needs at least ${want}`; break;
+      case StreamCode.BadMagic: text = `not a tfjs-dgp message: magic is ${hex32(got)}, expected 'DGPW'`; break;
+      case StreamCode.BadVersion: text = `unsupported format version ${got} (this decoder reads version 1)`; break;
+      case StreamCode.BadKind: text = `expected kind ${want} (${kindName(want)}), got kind ${got} (${kindName(got)}${got === 4 ? ': use merge()' : ''})`; break;
+      case StreamCode.BadReserved: text = `reserved header bytes must be 0`; break;
+      case StreamCode.LengthMismatch: text = `length mismatch: the header says ${got} bytes, got ${want} (${got > want ? 'truncated' : 'trailing bytes'})`; break;
+      case StreamCode.CrcMismatch: text = `CRC-32 mismatch: stored ${hex32(got)}, computed ${hex32(want)} (corrupted message)`; break;
+      case StreamCode.RoundMismatch: text = `round ${got}, but this aggregator holds round ${want}`; break;
+      case StreamCode.PositionsMismatch: text = `made for positions ${hex32(got)}, this aggregator's are ${hex32(want)}`; break;
+      case StreamCode.LayerCountMismatch: text = `${got} layers, the layout has ${want}`; break;
+      case StreamCode.LayerMismatch: text = `${this.describeLayer(bytes, at, s)}, the layout expects ${l ? `'${l.name}' ${l.shape ? `shape [${l.shape}]` : `${l.n} values`}` : '?'} here (same names, shapes and order)`; break;
+      case StreamCode.CountExceeds: text = `count ${got} exceeds the layer size ${want}`; break;
+      case StreamCode.ValuesTruncated: text = `truncated ${what === 'partial' ? 'sums' : 'values'}: need ${want} bytes, ${got} remain before the CRC`; break;
+      case StreamCode.NonFinite: text = `${what === 'partial' ? 'sum' : 'value'} ${got} is not finite`; break;
+      case StreamCode.TrailingBytes: text = `${got} unexpected bytes after the last layer`; break;
+      case StreamCode.TruncatedField: text = `truncated layer (index coding or count missing)`; break;
+      case StreamCode.BadVarint: text = `count varint is overlong or overflows 32 bits`; break;
+      case StreamCode.BadPartialHeader: text = `partial of kind ${got} (${KIND_NAMES[got] ?? 'unknown'}), this aggregator sums kind ${want} (${KIND_NAMES[want]})`; break;
+      case StreamCode.BadWeight: text = `total weight is not a finite number >= 0`; break;
+      case StreamCode.IndexTruncated: text = `truncated index block: needs ${want} bytes (bitmap) or varints (delta), ${got} fit`; break;
+      case StreamCode.VarintOverflow: text = `delta index ${got} is overlong or overflows 32 bits`; break;
+      case StreamCode.NotAscending: text = `index ${got} has delta 0: indices must be strictly ascending`; break;
+      case StreamCode.OutOfRange: text = `index ${got} is >= the layer size ${want}`; break;
+      case StreamCode.CountMismatch: text = `bitmap has ${got} set bits, the count says ${want}`; break;
+      case StreamCode.BitmapPadding: text = `bitmap sets bit ${got}, past the layer size ${want} (padding bits must be 0)`; break;
+      case StreamCode.BadCoding: text = `index coding ${got} is not 0 (bitmap) or 1 (delta)`; break;
+      default: return new Error(`${caller}: internal error: stream kernel code ${code}`);
+    }
+    return new DgpFormatError(`${caller}: call ${this.calls - 1}: ${where}${text} (at byte ${at})`);
+  }
+
+  /** What a mismatching layer header says, read bounds-checked (it may be malformed). */
+  private describeLayer(bytes: Uint8Array, at: number, s: State): string {
+    try {
+      const r = new Reader(bytes, at, bytes.length - 4, 'layer');
+      const name = r.name();
+      if (s.spec.of === KIND_ALIGNED) return `the message has '${name}' with ${r.varint('count')} values`;
+      return `the message has '${name}' shape [${r.shape().shape}]`;
+    } catch {
+      return 'the layer header is malformed';
+    }
+  }
+}
