@@ -1,14 +1,16 @@
 /**
  * Backend choice (SPEC §9): 'cuda' (C++/CUDA through the addon), 'native' (C++ through the
- * addon) or 'ts' (pure TypeScript). Automatic by default: cuda when a device exists and the work
- * is large enough, else native, else ts. Forced with DGP_BACKEND or setBackend().
+ * addon), 'wasm' (the same C++ compiled to WebAssembly, embedded in the package) or 'ts' (pure
+ * TypeScript). Automatic by default: cuda when a device exists and the work is large enough,
+ * else native, else wasm, else ts. Forced with DGP_BACKEND or setBackend().
  */
 import { DgpError, describeValue } from './errors';
 import type { NativeBinding, NativeInfo } from './native/binding';
 import { loadNative } from './native/loader';
+import { wasmLoadError, wasmModuleInfo } from './wasm/module';
 
-export type BackendName = 'native' | 'cuda' | 'ts';
-const NAMES: readonly BackendName[] = ['native', 'cuda', 'ts'];
+export type BackendName = 'native' | 'cuda' | 'wasm' | 'ts';
+const NAMES: readonly BackendName[] = ['native', 'cuda', 'wasm', 'ts'];
 
 /**
  * Below this many elements in one call the GPU's launch and copy overhead costs more than the
@@ -51,6 +53,7 @@ if (state.binding) {
 
 function unavailableReason(name: BackendName): string | null {
   if (name === 'ts') return null;
+  if (name === 'wasm') return wasmLoadError();
   if (!state.binding) return `the native addon did not load (${state.loadErrors.join('; ')})`;
   if (name === 'cuda') {
     if (!state.info?.cudaCompiled) return state.info?.cudaReason || 'the addon was built without CUDA';
@@ -61,7 +64,7 @@ function unavailableReason(name: BackendName): string | null {
 
 function parseBackend(name: unknown, what: string): BackendName | 'auto' {
   if (name === 'auto' || (NAMES as readonly unknown[]).includes(name)) return name as BackendName | 'auto';
-  throw new RangeError(`${what} must be one of 'native', 'cuda', 'ts' or 'auto', got ${describeValue(name)}`);
+  throw new RangeError(`${what} must be one of 'native', 'cuda', 'wasm', 'ts' or 'auto', got ${describeValue(name)}`);
 }
 
 /** Forces a backend ('auto' returns to automatic choice). Throws DgpError saying why when unavailable. */
@@ -81,7 +84,8 @@ export function setBackend(name: BackendName | 'auto'): void {
 export function getBackend(): BackendName {
   if (state.forced) return state.forced;
   if (!unavailableReason('cuda')) return 'cuda';
-  return state.binding ? 'native' : 'ts';
+  if (state.binding) return 'native';
+  return wasmLoadError() === null ? 'wasm' : 'ts';
 }
 
 /** Threads for the native backend: 0 (default) means all hardware threads. */
@@ -123,6 +127,8 @@ export interface BackendInfo {
   unavailable: Partial<Record<BackendName, string>>;
   native: { path: string | null; loadErrors: string[]; threads: number; simd: string } | null;
   cuda: { compiled: boolean; devices: number; device: string; reason: string; minElements: number } | null;
+  /** The embedded WebAssembly module: whether it loaded (else why not), its size and SHA-256. */
+  wasm: { loaded: boolean; error: string | null; bytes: number; sha256: string; simd: 'simd128'; threads: 1 };
   /** Threads the native backend uses per call (setThreads; 0 = all). */
   threads: number;
   /** Set when DGP_BACKEND named an unavailable backend; selection calls throw it. */
@@ -155,6 +161,7 @@ export function backendInfo(): BackendInfo {
           minElements: cudaMinElements(),
         }
       : null,
+    wasm: { loaded: available.wasm, error: unavailable.wasm ?? null, ...wasmModuleInfo, simd: 'simd128', threads: 1 },
     threads: state.threads,
     envError: state.envError,
   };

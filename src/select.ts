@@ -7,6 +7,7 @@ import { nativeBinding, resolveBackend, getThreads, BackendName } from './backen
 import { checkCounts } from './counts';
 import { DgpError, describeValue } from './errors';
 import { findCut, writeCodes, writeKept } from './kernels/ts_select';
+import { wasmSelectLayers } from './wasm/kernels';
 
 /** One layer to select: a flat float32 view (any byte offset) and its counts. */
 export interface LayerInput {
@@ -140,10 +141,14 @@ function runTs(layers: LayerInput[], outs: LayerSelection[], caller: string): vo
   });
 }
 
-function runNative(layers: LayerInput[], outs: LayerSelection[], caller: string, device: 'cpu' | 'cuda'): void {
+function runNative(layers: LayerInput[], outs: LayerSelection[], caller: string, device: 'cpu' | 'cuda' | 'wasm'): void {
   const binding = nativeBinding();
-  if (!binding) throw new DgpError(`${caller}: the native addon is not loaded`);
-  const bad = binding.selectLayers(
+  if (!binding && device !== 'wasm') throw new DgpError(`${caller}: the native addon is not loaded`);
+  const select =
+    device === 'wasm'
+      ? (v: Float32Array[], t: number[], b: number[], o: Parameters<typeof wasmSelectLayers>[3]) => wasmSelectLayers(v, t, b, o)
+      : (v: Float32Array[], t: number[], b: number[], o: Parameters<typeof wasmSelectLayers>[3]) => binding!.selectLayers(v, t, b, o, getThreads(), device);
+  const bad = select(
     layers.map((l) => l.values),
     layers.map((l) => l.kTop),
     layers.map((l) => l.kBottom),
@@ -153,8 +158,6 @@ function runNative(layers: LayerInput[], outs: LayerSelection[], caller: string,
       keptIndices: outs.map((o) => o.keptIndices ?? null),
       keptValues: outs.map((o) => o.keptValues ?? null),
     },
-    getThreads(),
-    device,
   );
   if (bad) throw badValueError(caller, layers, bad.layer, bad.index);
 }
@@ -168,7 +171,7 @@ export function selectLayers(layers: LayerInput[], want: SelectWant, caller = 's
   const outs = layers.map((l, i) => allocate(l, i, want, caller));
   const chosen = backend ?? resolveBackend(total);
   if (chosen === 'ts') runTs(layers, outs, caller);
-  else runNative(layers, outs, caller, chosen === 'cuda' ? 'cuda' : 'cpu');
+  else runNative(layers, outs, caller, chosen === 'native' ? 'cpu' : chosen);
   return outs;
 }
 

@@ -3,9 +3,29 @@
 #ifndef DGP_THREAD_POOL_H
 #define DGP_THREAD_POOL_H
 
-#include <condition_variable>
 #include <cstddef>
 #include <functional>
+
+#if defined(DGP_SINGLE_THREADED)
+// The wasm32 build (native/wasm/) has no threads: every loop runs inline on the caller, in task
+// order, so results are the same as with any thread count.
+namespace dgp {
+class ThreadPool {
+ public:
+  void parallel_for(size_t tasks, int, const std::function<void(size_t, int)>& body) {
+    for (size_t t = 0; t < tasks; ++t) body(t, 0);
+  }
+  int size() const { return 1; }
+};
+inline ThreadPool& global_pool() {
+  static ThreadPool pool;
+  return pool;
+}
+inline int hardware_threads() { return 1; }
+}  // namespace dgp
+#else
+
+#include <condition_variable>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -49,4 +69,5 @@ int hardware_threads();
 
 }  // namespace dgp
 
+#endif  // DGP_SINGLE_THREADED
 #endif  // DGP_THREAD_POOL_H

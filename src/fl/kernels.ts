@@ -6,10 +6,11 @@
  */
 import { nativeBinding, resolveBackend } from '../backend';
 import type { NativeWireBinding } from '../native/binding';
+import { wasmFlKernels } from '../wasm/kernels';
 import * as ts from './kernels_ts';
 
 export interface FlKernels {
-  readonly name: 'native' | 'ts';
+  readonly name: 'native' | 'wasm' | 'ts';
   crc32(bytes: Uint8Array, start: number, end: number): number;
   deltaSize(indices: Uint32Array, n: number): number;
   writeIndices(out: Uint8Array, offset: number, indices: Uint32Array, n: number, coding: number): number;
@@ -68,7 +69,9 @@ export function nativeFlAvailable(): boolean {
 
 /** The kernels for a call touching `elements` elements under the current backend choice. */
 export function flKernels(elements: number): FlKernels {
-  if (resolveBackend(elements) === 'ts' || !nativeFlAvailable()) return tsKernels;
+  const backend = resolveBackend(elements);
+  if (backend === 'wasm') return wasmFlKernels;
+  if (backend === 'ts' || !nativeFlAvailable()) return tsKernels;
   return nativeKernels!;
 }
 

@@ -16,7 +16,12 @@ afterEach(() => setBackend('auto'));
 test('backendInfo reports every backend, why one is unavailable, threads and SIMD level', () => {
   const info = backendInfo();
   expect(info.available.ts).toBe(true);
-  expect(Object.keys(info.available).sort()).toEqual(['cuda', 'native', 'ts']);
+  expect(Object.keys(info.available).sort()).toEqual(['cuda', 'native', 'ts', 'wasm']);
+  // The wasm module ships inside the package: it must load wherever the tests run.
+  expect(info.available.wasm).toBe(true);
+  expect(info.wasm).toMatchObject({ loaded: true, error: null, simd: 'simd128', threads: 1 });
+  expect(info.wasm.sha256).toMatch(/^[0-9a-f]{64}$/);
+  expect(info.wasm.bytes).toBeGreaterThan(1000);
   for (const [name, ok] of Object.entries(info.available)) {
     if (!ok) expect(info.unavailable[name as 'cuda']).toMatch(/\S/);
   }
@@ -38,12 +43,17 @@ test('setBackend forces a backend, returns to auto, and explains an unavailable 
     expect(() => setBackend('cuda')).toThrow(DgpError);
     expect(() => setBackend('cuda')).toThrow(/setBackend\('cuda'\): backend unavailable: .+/);
   }
-  expect(() => setBackend('gpu' as never)).toThrow(new RangeError("setBackend: name must be one of 'native', 'cuda', 'ts' or 'auto', got \"gpu\""));
+  expect(() => setBackend('gpu' as never)).toThrow(new RangeError("setBackend: name must be one of 'native', 'cuda', 'wasm', 'ts' or 'auto', got \"gpu\""));
 });
 
 test('DGP_BACKEND=ts forces the TypeScript backend at import', () => {
   const r = runWithEnv({ DGP_BACKEND: 'ts' }, "const d=require('./dist'); console.log(d.getBackend(), d.dualTopBottomK(new Float32Array([1,2,3]),1,1).join(''))");
   expect(r).toEqual({ status: 0, out: 'ts 012' });
+});
+
+test('DGP_BACKEND=wasm forces the WebAssembly backend at import', () => {
+  const r = runWithEnv({ DGP_BACKEND: 'wasm' }, "const d=require('./dist'); console.log(d.getBackend(), d.dualTopBottomK(new Float32Array([1,2,3]),1,1).join(''))");
+  expect(r).toEqual({ status: 0, out: 'wasm 012' });
 });
 
 test('an unavailable DGP_BACKEND never breaks the import; calls then say why', () => {
@@ -55,15 +65,15 @@ test('an unavailable DGP_BACKEND never breaks the import; calls then say why', (
   expect(r.out).toMatch(/^imported\nDgpError: DGP_BACKEND=cuda: setBackend\('cuda'\): backend unavailable/);
 });
 
-test('a missing addon falls back to the TypeScript backend and says what was tried', () => {
+test('a missing addon falls back to the wasm backend (SPEC §9 order: cuda, native, wasm, ts)', () => {
   const r = runWithEnv(
     { DGP_NATIVE_PATH: '/nonexistent/x.node' },
     "const d=require('./dist'); const i=d.backendInfo(); console.log(i.backend, i.available.native)",
   );
   // The package's own build/ is still found after the explicit path; when it is absent the
-  // backend is 'ts'. Either way the import works.
+  // backend is 'wasm' (the embedded module). Either way the import works.
   expect(r.status).toBe(0);
-  expect(r.out).toMatch(/^(native true|ts false)$/);
+  expect(r.out).toMatch(/^(native true|wasm false)$/);
 });
 
 test('dualTopBottomK works under every available backend', () => {

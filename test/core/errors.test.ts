@@ -1,7 +1,6 @@
 /** Every error of SPEC §2-3: right class, message naming the argument and the value, no output. */
-import { countsFromRatios, dualTopBottomK, selectLayers, backendInfo } from '../../src';
-
-const backends: Array<'ts' | 'native'> = backendInfo().available.native ? ['ts', 'native'] : ['ts'];
+import { countsFromRatios, dualTopBottomK, selectLayers } from '../../src';
+import { CPU_BACKENDS as backends } from '../helpers/backends';
 
 describe('countsFromRatios', () => {
   test('floor(ratio·n + 1e-6), clamped to n', () => {

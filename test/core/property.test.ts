@@ -1,10 +1,9 @@
 /** Property tests (fast-check): any float32 layer, any valid counts, every backend = reference. */
 import fc from 'fast-check';
 
-import { backendInfo, selectLayers } from '../../src';
+import { selectLayers } from '../../src';
+import { CPU_BACKENDS as backends } from '../helpers/backends';
 import { firstDifference, referenceCodes } from '../helpers/reference';
-
-const backends: Array<'ts' | 'native'> = backendInfo().available.native ? ['ts', 'native'] : ['ts'];
 
 // Finite float32 values, biased towards ties, zeros, subnormals and extremes.
 const finiteFloat = fc.oneof(

@@ -3,10 +3,11 @@
  * and adversarial inputs, every output form (codes, pruned, sparse), views with byte offsets.
  */
 import { backendInfo, dualTopBottomK, selectLayers, setThreads, LayerInput } from '../../src';
+import { CPU_BACKENDS } from '../helpers/backends';
 import { countCases, DISTS, firstDifference, makeInput, NATIVE_REQUIRED, referenceCodes, sameBits } from '../helpers/reference';
 
 const nativeAvailable = backendInfo().available.native;
-const backends: Array<'ts' | 'native'> = nativeAvailable ? ['ts', 'native'] : ['ts'];
+const backends = CPU_BACKENDS;
 
 test('the native backend is built where it is required', () => {
   if (NATIVE_REQUIRED) expect(backendInfo().available.native).toBe(true);

@@ -7,9 +7,9 @@ import { rng, sameBits } from '../helpers/reference';
 export { rng, sameBits };
 
 /** Backends whose FL kernels exist here ('native' only when the addon carries them). */
-export const BACKENDS: Array<'ts' | 'native'> = nativeFlAvailable() ? ['ts', 'native'] : ['ts'];
+export const BACKENDS: Array<'ts' | 'wasm' | 'native'> = nativeFlAvailable() ? ['ts', 'wasm', 'native'] : ['ts', 'wasm'];
 
-export function onBackend<T>(name: 'ts' | 'native', body: () => T): T {
+export function onBackend<T>(name: 'ts' | 'wasm' | 'native', body: () => T): T {
   setBackend(name);
   try {
     return body();

@@ -1,17 +1,37 @@
-/** The native FL kernels and their TypeScript twins agree bit for bit (native/wire vs kernels_ts). */
+/**
+ * The C++ FL kernels (native/wire), through the addon and through the WebAssembly module, agree
+ * bit for bit with their TypeScript twins (kernels_ts).
+ */
 import { nativeBinding } from '../../src/backend';
 import { nativeFlAvailable } from '../../src/fl/kernels';
 import * as ts from '../../src/fl/kernels_ts';
 import type { NativeWireBinding } from '../../src/native/binding';
+import { wasmFlKernels as k } from '../../src/wasm/kernels';
 import { expectThrowName, gradient, rng, sameBits, subset } from './helpers';
 
 const native = nativeFlAvailable() ? (nativeBinding() as unknown as NativeWireBinding) : null;
-const describeNative = native ? describe : describe.skip;
+
+/** The wasm kernels under the addon's names, so one suite checks both. */
+const wasm: NativeWireBinding = {
+  wireCrc32: k.crc32,
+  wireDeltaSize: k.deltaSize,
+  wireWriteIndices: k.writeIndices,
+  wireReadIndices: k.readIndices,
+  wireReadValues: k.readValues,
+  wireFirstNonFinite: k.firstNonFinite,
+  wireScatter: k.scatter,
+  wireAxpy: k.axpy,
+  wireAdd: k.add,
+  wireMemoryUpdate: k.memoryUpdate,
+  wireAlignedGather: k.alignedGather,
+};
+const twins: Array<[string, NativeWireBinding]> = native ? [['native', native], ['wasm', wasm]] : [['wasm', wasm]];
 
 test('CRC-32 check value (IEEE): crc32("123456789") = 0xCBF43926', () => {
   const b = new TextEncoder().encode('123456789');
   expect(ts.crc32(b, 0, b.length)).toBe(0xcbf43926);
   if (native) expect(native.wireCrc32(b, 0, b.length)).toBe(0xcbf43926);
+  expect(wasm.wireCrc32(b, 0, b.length)).toBe(0xcbf43926);
   expect(ts.crc32(new Uint8Array(0), 0, 0)).toBe(0);
 });
 
@@ -19,8 +39,7 @@ test('the loaded addon carries the FL kernels (a stale build would silently run 
   if (nativeBinding()) expect(nativeFlAvailable()).toBe(true);
 });
 
-describeNative('native and TypeScript kernels agree', () => {
-  const w = native!;
+describe.each(twins)('%s and TypeScript kernels agree', (_name, w) => {
   const r = rng(7);
 
   test('crc32 on random lengths and offsets', () => {
