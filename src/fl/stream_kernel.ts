@@ -54,6 +54,9 @@ export function nativeStreamAvailable(): boolean {
 
 /** The kernels for work over `elements` elements under the current backend choice. */
 export function streamKernels(elements: number): StreamKernels {
-  if (resolveBackend(elements) === 'ts' || !nativeStreamAvailable()) return tsKernels;
+  // The wasm module does not carry the streaming kernels (a server-side job): 'wasm' runs the
+  // TypeScript twin, never the addon, so a forced backend is what runs.
+  const backend = resolveBackend(elements);
+  if (backend === 'ts' || backend === 'wasm' || !nativeStreamAvailable()) return tsKernels;
   return nativeKernels!;
 }

@@ -314,7 +314,7 @@ describe.each(BACKENDS)('Aggregator on %s', (backend) => {
   });
 });
 
-function setBackendFor(name: 'ts' | 'native' | 'auto'): void {
+function setBackendFor(name: 'ts' | 'wasm' | 'native' | 'auto'): void {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   require('../../src/backend').setBackend(name);
 }
