@@ -133,6 +133,8 @@ export interface BackendInfo {
   threads: number;
   /** Set when DGP_BACKEND named an unavailable backend; selection calls throw it. */
   envError: string | null;
+  /** Which addon file loaded: prebuilt (shipped in the package) or built from source, for which platform. */
+  addon: ReturnType<typeof loadNative>['origin'];
 }
 
 export function backendInfo(): BackendInfo {
@@ -164,6 +166,7 @@ export function backendInfo(): BackendInfo {
     wasm: { loaded: available.wasm, error: unavailable.wasm ?? null, ...wasmModuleInfo, simd: 'simd128', threads: 1 },
     threads: state.threads,
     envError: state.envError,
+    addon: state.binding ? loaded.origin : { ...loaded.origin, kind: null, path: null },
   };
 }
 

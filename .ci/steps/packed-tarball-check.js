@@ -1,0 +1,43 @@
+// Run by 31-packed-tarball.sh inside a fresh project that installed the packed tarball with
+// install scripts blocked:  node packed-tarball-check.js prebuilt|fallback <platform>
+//   prebuilt: the package's prebuilt addon for <platform> loaded, and gives the TypeScript
+//             backend's bits;
+//   fallback: with that prebuild deleted, the import still works on another backend and
+//             backendInfo() says why native is unavailable, naming every file tried.
+'use strict';
+const assert = require('assert');
+
+const [mode, platform] = process.argv.slice(2);
+const dgp = require('tfjs-dgp');
+const info = dgp.backendInfo();
+console.log(JSON.stringify({ backend: dgp.getBackend(), addon: info.addon, simd: info.native.simd, unavailable: info.unavailable }, null, 2));
+
+if (mode === 'prebuilt') {
+  assert.strictEqual(info.addon.kind, 'prebuilt');
+  assert.strictEqual(info.addon.platform, platform);
+  assert.ok(info.addon.path.endsWith(`node_modules/tfjs-dgp/prebuilds/${platform}/tfjs_dgp.node`), info.addon.path);
+  assert.strictEqual(dgp.getBackend(), info.cuda && info.cuda.devices > 0 ? 'cuda' : 'native');
+  // One layer with ties and both signs: the prebuilt kernels give the TypeScript backend's codes.
+  const g = new Float32Array(200003);
+  for (let i = 0; i < g.length; i++) g[i] = (((i * 2654435761) >>> 0) % 4099) / 97 - 21;
+  dgp.setBackend('native');
+  const native = dgp.dualTopBottomK(g, 2003, 150001);
+  dgp.setBackend('ts');
+  const ts = dgp.dualTopBottomK(g, 2003, 150001);
+  assert.ok(Buffer.from(native).equals(Buffer.from(ts)), 'native and ts codes differ');
+  console.log(`ok: prebuilt ${platform} addon loaded, codes equal to the TypeScript backend's`);
+} else if (mode === 'fallback') {
+  assert.strictEqual(info.available.native, false);
+  assert.strictEqual(info.addon.kind, null);
+  assert.notStrictEqual(dgp.getBackend(), 'native');
+  const why = info.unavailable.native;
+  for (const file of ['build/Release/tfjs_dgp.node', 'build/Debug/tfjs_dgp.node', `prebuilds/${platform}/tfjs_dgp.node`]) {
+    assert.ok(why.includes(`node_modules/tfjs-dgp/${file}`), `the reason does not name ${file}: ${why}`);
+  }
+  assert.match(why, new RegExp(`no prebuilt binary for ${platform} \\(prebuilt: linux-arm64\\)`));
+  assert.match(why, /npm run build:native/);
+  assert.deepStrictEqual(Array.from(dgp.dualTopBottomK(new Float32Array([0.5, -2, 0, 1]), 1, 2)), [0, 2, 0, 1]);
+  console.log(`ok: without the prebuild the package runs on '${dgp.getBackend()}' and says why`);
+} else {
+  throw new Error(`usage: packed-tarball-check.js prebuilt|fallback <platform>, got ${mode}`);
+}
