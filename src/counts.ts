@@ -65,24 +65,25 @@ export const DEFAULT_CONFIG: Readonly<{ topRatio: number; bottomRatio: number }>
   bottomRatio: 0.85,
 });
 
-/** Validates a config object's shape (not yet against a size); undefined gives DEFAULT_CONFIG. */
+/**
+ * Validates a config object's shape (not yet against a size) and returns a plain copy, each field
+ * read once; undefined gives DEFAULT_CONFIG. A field set to undefined counts as absent.
+ */
 export function checkConfig(config: unknown, caller: string): DgpConfig {
   if (config === undefined) return DEFAULT_CONFIG;
-  if (config === null || typeof config !== 'object')
+  if (config === null || typeof config !== 'object' || Array.isArray(config))
     throw new TypeError(`${caller}: config must be {topRatio, bottomRatio} or {kTop, kBottom}, got ${describeValue(config)}`);
-  const c = config as Record<string, unknown>;
-  const hasRatio = 'topRatio' in c || 'bottomRatio' in c;
-  const hasCount = 'kTop' in c || 'kBottom' in c;
+  const { topRatio, bottomRatio, kTop, kBottom } = config as Record<string, unknown>;
+  const hasRatio = topRatio !== undefined || bottomRatio !== undefined;
+  const hasCount = kTop !== undefined || kBottom !== undefined;
   if (hasRatio && hasCount)
     throw new TypeError(`${caller}: config must give either ratios or counts, not both`);
-  if (hasCount) {
-    checkCount(c.kTop, `${caller}: config.kTop`);
-    checkCount(c.kBottom, `${caller}: config.kBottom`);
-    return { kTop: c.kTop as number, kBottom: c.kBottom as number };
-  }
-  checkRatio(c.topRatio, `${caller}: config.topRatio`);
-  checkRatio(c.bottomRatio, `${caller}: config.bottomRatio`);
-  return { topRatio: c.topRatio as number, bottomRatio: c.bottomRatio as number };
+  if (hasCount)
+    return { kTop: checkCount(kTop, `${caller}: config.kTop`), kBottom: checkCount(kBottom, `${caller}: config.kBottom`) };
+  return {
+    topRatio: checkRatio(topRatio, `${caller}: config.topRatio`),
+    bottomRatio: checkRatio(bottomRatio, `${caller}: config.bottomRatio`),
+  };
 }
 
 /** The counts a (checked) config gives for a layer of n elements. */

@@ -10,9 +10,10 @@ import { describeValue } from '../errors';
 import { selectLayers } from '../select';
 import { DgpFormatError } from './errors';
 import { GradientInput, readGradients } from './gradients';
-import { flKernels } from './kernels';
-import { checkRound, hex32 } from './layout';
-import { checkLimit, checkList, enforceLimit, factors } from './options';
+import { FlKernels, flKernels } from './kernels';
+import { checkRound, hex32, nameBytes } from './layout';
+import { checkSparseContent, PlainSparseLayer, quoteName, readAlignedValues, readSparseMessage } from './objects';
+import { checkLimit, checkList, enforceLimit, readAggregateOptions } from './options';
 import type { AggregateOptions, AlignedPositions, AlignedValues, DenseLayer, ElementLimit } from './types';
 
 /** Positions for the next round: per layer, the kept set (SPEC §1) of `reference` under `config`. */
@@ -21,6 +22,7 @@ export function chooseAlignedPositions(reference: GradientInput, config: DgpConf
   checkRound(round, caller);
   const checked = checkConfig(config, caller);
   const layers = readGradients(reference, caller);
+  layers.forEach((l, i) => nameBytes(l.name, `${caller}: reference layer ${i}`)); // positions go on the wire
   const outs = selectLayers(
     layers.map((l) => ({ name: l.name, values: l.values, ...countsFor(l.values.length, checked, `${caller}: layer '${l.name}'`) })),
     { sparse: true },
@@ -29,17 +31,29 @@ export function chooseAlignedPositions(reference: GradientInput, config: DgpConf
   return { round, layers: layers.map((l, i) => ({ name: l.name, shape: l.shape.slice(), indices: outs[i].keptIndices! })) };
 }
 
-function positionsId(positions: AlignedPositions, caller: string): number {
-  if (positions === null || typeof positions !== 'object' || !Array.isArray(positions.layers))
-    throw new TypeError(`${caller}: positions must be an AlignedPositions object, got ${describeValue(positions)}`);
-  const id = positions.id;
-  if (typeof id !== 'number') throw new TypeError(`${caller}: positions.id must be set (decode the broadcast with decodePositions())`);
-  return id;
+interface PlainPositions {
+  round: number;
+  id: number;
+  layers: PlainSparseLayer[];
 }
 
-/** Checks one values-only message against the positions: id, layer names and counts. */
-function matchAligned(a: AlignedValues, positions: AlignedPositions, caller: string, who: string): Float32Array[] {
-  const id = positionsId(positions, caller);
+/** AlignedPositions read once and checked in full (the id, names, shapes, indices). */
+function readPositions(positions: unknown, caller: string, k: (elements: number) => FlKernels): PlainPositions {
+  const what = `${caller}: positions`;
+  const p = readSparseMessage(positions, what, false);
+  const id = p.id;
+  if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > 0xffffffff)
+    throw new TypeError(`${what}.id must be the u32 id set by decodePositions(), got ${describeValue(id)}`);
+  const kernels = k(p.layers.reduce((s, l) => s + l.indices.length, 0));
+  p.layers.forEach((l, i) => checkSparseContent(kernels, l, `${what}.layers[${i}] (${quoteName(l.name)})`, DgpFormatError));
+  return { round: p.round, id, layers: p.layers };
+}
+
+type PlainAligned = ReturnType<typeof readAlignedValues>;
+
+/** Checks one values-only message against the positions: id, layer names, counts, finite values. */
+function matchAligned(a: PlainAligned, positions: PlainPositions, caller: string, who: string, k: FlKernels): Float32Array[] {
+  const id = positions.id;
   if (a.positionsId !== id)
     throw new DgpFormatError(`${caller}: ${who} was made for positions ${hex32(a.positionsId >>> 0)}, these are ${hex32(id)}`);
   if (a.layers.length !== positions.layers.length)
@@ -47,10 +61,12 @@ function matchAligned(a: AlignedValues, positions: AlignedPositions, caller: str
   const byName = new Map(a.layers.map((l) => [l.name, l]));
   return positions.layers.map((p) => {
     const l = byName.get(p.name);
-    if (!l) throw new DgpFormatError(`${caller}: ${who} lacks layer '${p.name}'`);
-    if (!(l.values instanceof Float32Array)) throw new TypeError(`${caller}: ${who} layer '${p.name}' values must be a Float32Array`);
+    if (!l) throw new DgpFormatError(`${caller}: ${who} lacks layer ${quoteName(p.name)}`);
     if (l.values.length !== p.indices.length)
-      throw new DgpFormatError(`${caller}: ${who} layer '${p.name}' has ${l.values.length} values for ${p.indices.length} positions`);
+      throw new DgpFormatError(`${caller}: ${who} layer ${quoteName(p.name)} has ${l.values.length} values for ${p.indices.length} positions`);
+    const bad = k.firstNonFinite(l.values);
+    if (bad >= 0)
+      throw new DgpFormatError(`${caller}: ${who} layer ${quoteName(p.name)} values[${bad}] is ${describeValue(l.values[bad])}; values must be finite`);
     return l.values;
   });
 }
@@ -61,38 +77,30 @@ function matchAligned(a: AlignedValues, positions: AlignedPositions, caller: str
  */
 export function aggregateAligned(uploads: AlignedValues[], positions: AlignedPositions, options: AggregateOptions = {}): AlignedValues {
   const caller = 'aggregateAligned';
-  const list = checkList<AlignedValues>(uploads, caller, 'uploads');
-  const w = factors(options, list.length, caller);
-  const values = list.map((u, c) => matchAligned(u, positions, caller, `upload ${c}`));
-  const total = positions.layers.reduce((s, p) => s + p.indices.length, 0);
+  const list = checkList<unknown>(uploads, caller, 'uploads');
+  const { w } = readAggregateOptions(options, list.length, caller, false);
+  const pos = readPositions(positions, caller, flKernels);
+  const total = pos.layers.reduce((s, p) => s + p.indices.length, 0);
   const k = flKernels(total * list.length);
-  const acc = positions.layers.map((p) => new Float32Array(p.indices.length));
+  const values = list.map((u, c) => matchAligned(readAlignedValues(u, `${caller}: uploads[${c}]`), pos, caller, `upload ${c}`, k));
+  const acc = pos.layers.map((p) => new Float32Array(p.indices.length));
   values.forEach((layers, c) => layers.forEach((v, i) => k.axpy(acc[i], v, w[c])));
-  return {
-    round: positions.round,
-    positionsId: positionsId(positions, caller),
-    layers: positions.layers.map((p, i) => ({ name: p.name, values: acc[i] })),
-  };
+  return { round: pos.round, positionsId: pos.id, layers: pos.layers.map((p, i) => ({ name: p.name, values: acc[i] })) };
 }
 
 /** Values-only message to dense layers (values at the positions, +0 elsewhere). */
 export function densifyAligned(aligned: AlignedValues, positions: AlignedPositions, options: ElementLimit): DenseLayer[] {
   const caller = 'densifyAligned';
   const max = checkLimit(options, caller);
-  checkList<AlignedValues>([aligned], caller, 'aligned');
-  const values = matchAligned(aligned, positions, caller, 'the message');
-  let elements = 0;
-  const sizes = positions.layers.map((p) => {
-    const n = p.shape.reduce((s, d) => s * d, 1);
-    elements += n;
-    return n;
-  });
+  const pos = readPositions(positions, caller, flKernels);
+  const a = readAlignedValues(aligned, `${caller}: aligned`);
+  const elements = pos.layers.reduce((s, p) => s + p.n, 0);
   enforceLimit(elements, max, caller);
   const k = flKernels(elements);
-  return positions.layers.map((p, i) => {
-    const dense = new Float32Array(sizes[i]);
-    const bad = k.scatter(dense, p.indices, values[i], 1, false);
-    if (bad >= 0) throw new DgpFormatError(`${caller}: positions layer '${p.name}' index ${p.indices[bad]} is >= the layer size ${sizes[i]}`);
+  const values = matchAligned(a, pos, caller, 'the message', k);
+  return pos.layers.map((p, i) => {
+    const dense = new Float32Array(p.n);
+    k.scatter(dense, p.indices, values[i], 1, false); // positions checked: cannot fail
     return { name: p.name, shape: p.shape.slice(), values: dense };
   });
 }

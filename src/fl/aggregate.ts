@@ -1,41 +1,33 @@
 /**
  * Server side of plain DGP (SPEC §7): sum or weighted mean of decoded updates into dense float32
  * layers (a scatter-add per update, in update order, so every backend gives the same bits), and
- * the conversions around it. Every update is checked against the first before anything is added.
+ * the conversions around it. Every update is read and checked in full (names, shapes, indices
+ * ascending and in range, finite values) before anything is added.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
 import { describeValue } from '../errors';
+import { buildTensorMap } from '../tfjs/tensor_map';
 import { DgpFormatError } from './errors';
 import { flKernels } from './kernels';
-import { checkRound, shapeSize } from './layout';
-import { checkLimit, checkList, enforceLimit, factors } from './options';
-import type { AggregateOptions, DenseLayer, ElementLimit, Update, UpdateLayer } from './types';
+import { checkRound } from './layout';
+import { checkSparseContent, PlainSparseLayer, quoteName, readDenseLayers, readSparseMessage } from './objects';
+import { checkLimit, checkList, enforceLimit, readAggregateOptions } from './options';
+import type { AggregateOptions, DenseLayer, ElementLimit, Update } from './types';
 
 function sameShape(a: number[], b: number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
-function checkLayer(l: UpdateLayer, caller: string, where: string): number {
-  if (l === null || typeof l !== 'object') throw new TypeError(`${caller}: ${where} must be {name, shape, indices, values}, got ${describeValue(l)}`);
-  if (!(l.indices instanceof Uint32Array) || !(l.values instanceof Float32Array) || l.indices.length !== l.values.length)
-    throw new TypeError(`${caller}: ${where} ('${l.name}') needs indices (Uint32Array) and values (Float32Array) of equal length`);
-  return shapeSize(l.shape, `${caller}: ${where} ('${l.name}')`);
-}
-
-/** Scatters each layer's entries into a fresh dense array; throws if an index is out of range. */
-function scatterAll(updates: Update[], ref: UpdateLayer[], w: number[], caller: string): DenseLayer[] {
-  const total = ref.reduce((s, l) => s + shapeSize(l.shape, caller), 0);
+/** Scatters each (checked) layer's entries into a fresh dense array per reference layer. */
+function scatterAll(updates: PlainSparseLayer[][], ref: PlainSparseLayer[], w: number[], total: number): DenseLayer[] {
   const k = flKernels(total);
-  const out = ref.map((l) => ({ name: l.name, shape: l.shape.slice(), values: new Float32Array(shapeSize(l.shape, caller)) }));
-  updates.forEach((u, c) => {
-    const byName = new Map(u.layers.map((l) => [l.name, l]));
+  const out = ref.map((l) => ({ name: l.name, shape: l.shape.slice(), values: new Float32Array(l.n) }));
+  updates.forEach((layers, c) => {
+    const byName = new Map(layers.map((l) => [l.name, l]));
     out.forEach((o) => {
       const l = byName.get(o.name)!;
-      // The output is fresh and only returned on success, so an early stop half-applies nothing.
-      const bad = k.scatter(o.values, l.indices, l.values, w[c], true);
-      if (bad >= 0)
-        throw new DgpFormatError(`${caller}: update ${c} layer '${o.name}' index ${l.indices[bad]} (entry ${bad}) is >= the layer size ${o.values.length}`);
+      k.scatter(o.values, l.indices, l.values!, w[c], true); // indices checked: cannot fail
     });
   });
   return out;
@@ -44,73 +36,82 @@ function scatterAll(updates: Update[], ref: UpdateLayer[], w: number[], caller: 
 /**
  * Sum (default) or weighted mean of N updates into one dense float32 array per layer, in the
  * first update's layer order. Names and shapes must agree across updates (else RangeError naming
- * the layer and the update position); options.maxElements bounds the dense result.
+ * the layer and the update position); options.maxElements bounds the dense result. Indices not
+ * ascending or out of range and non-finite values are a DgpFormatError naming the update and
+ * layer (an update is usually a decoded message).
  */
 export function aggregateUpdates(updates: Update[], options: AggregateOptions & ElementLimit): DenseLayer[] {
   const caller = 'aggregateUpdates';
-  const list = checkList<Update>(updates, caller, 'updates');
-  const max = checkLimit(options, caller);
-  const w = factors(options, list.length, caller);
-  const ref = list[0].layers;
-  const refNames = new Set<string>();
-  let elements = 0;
-  ref.forEach((l, i) => {
-    elements += checkLayer(l, caller, `updates[0].layers[${i}]`);
-    if (refNames.has(l.name)) throw new RangeError(`${caller}: update 0 has layer '${l.name}' twice`);
-    refNames.add(l.name);
-  });
+  const list = checkList<unknown>(updates, caller, 'updates');
+  const { w, max } = readAggregateOptions(options, list.length, caller, true);
+  const read = list.map((u, c) => readSparseMessage(u, `${caller}: updates[${c}]`, true).layers);
+  const ref = read[0];
+  const elements = ref.reduce((s, l) => s + l.n, 0);
   enforceLimit(elements, max, caller);
-  list.forEach((u, c) => {
+  const refByName = new Map(ref.map((l) => [l.name, l]));
+  read.forEach((layers, c) => {
     if (c === 0) return;
-    const byName = new Map<string, UpdateLayer>();
-    u.layers.forEach((l, i) => {
-      checkLayer(l, caller, `updates[${c}].layers[${i}]`);
-      if (!refNames.has(l.name)) throw new RangeError(`${caller}: update ${c} has layer '${l.name}', which update 0 lacks`);
-      if (byName.has(l.name)) throw new RangeError(`${caller}: update ${c} has layer '${l.name}' twice`);
-      byName.set(l.name, l);
-    });
+    const names = new Set<string>();
+    for (const l of layers) {
+      if (!refByName.has(l.name)) throw new RangeError(`${caller}: update ${c} has layer ${quoteName(l.name)}, which update 0 lacks`);
+      names.add(l.name);
+    }
     for (const r of ref) {
-      const l = byName.get(r.name);
-      if (!l) throw new RangeError(`${caller}: update ${c} lacks layer '${r.name}'`);
+      if (!names.has(r.name)) throw new RangeError(`${caller}: update ${c} lacks layer ${quoteName(r.name)}`);
+      const l = layers.find((x) => x.name === r.name)!;
       if (!sameShape(l.shape, r.shape))
-        throw new RangeError(`${caller}: update ${c} layer '${r.name}' has shape [${l.shape}], update 0 has [${r.shape}]`);
+        throw new RangeError(`${caller}: update ${c} layer ${quoteName(r.name)} has shape [${l.shape}], update 0 has [${r.shape}]`);
     }
   });
-  return scatterAll(list, ref, w, caller);
+  const k = flKernels(elements);
+  read.forEach((layers, c) => layers.forEach((l) => checkSparseContent(k, l, `${caller}: update ${c} layer ${quoteName(l.name)}`, DgpFormatError)));
+  return scatterAll(read, ref, w, elements);
 }
 
 /** One update as dense layers (kept values in place, +0 elsewhere); maxElements bounds the result. */
 export function densifyUpdate(update: Update, options: ElementLimit): DenseLayer[] {
   const caller = 'densifyUpdate';
-  const [u] = checkList<Update>([update], caller, 'update');
   const max = checkLimit(options, caller);
-  const elements = u.layers.reduce((s, l, i) => s + checkLayer(l, caller, `layers[${i}]`), 0);
+  const { layers } = readSparseMessage(update, `${caller}: update`, true);
+  const elements = layers.reduce((s, l) => s + l.n, 0);
   enforceLimit(elements, max, caller);
   const k = flKernels(elements);
-  return u.layers.map((l) => {
-    const values = new Float32Array(shapeSize(l.shape, caller));
-    const bad = k.scatter(values, l.indices, l.values, 1, false);
-    if (bad >= 0) throw new DgpFormatError(`${caller}: layer '${l.name}' index ${l.indices[bad]} is >= the layer size ${values.length}`);
+  layers.forEach((l) => checkSparseContent(k, l, `${caller}: layer ${quoteName(l.name)}`, DgpFormatError));
+  return layers.map((l) => {
+    const values = new Float32Array(l.n);
+    k.scatter(values, l.indices, l.values!, 1, false); // indices checked: cannot fail
     return { name: l.name, shape: l.shape.slice(), values };
   });
 }
 
-/** Dense layers as a tfjs NamedTensorMap (new float32 tensors; the caller disposes them). */
+/**
+ * Dense layers as a tfjs NamedTensorMap (new float32 tensors; the caller disposes them). The map
+ * has a null prototype, so any layer name (even '__proto__' or 'toString') is an own key. All
+ * layers are checked before the first tensor is made; nothing leaks on an error.
+ */
 export function aggregateToTensors(layers: DenseLayer[]): tf.NamedTensorMap {
-  const out: tf.NamedTensorMap = {};
-  for (const l of layers) out[l.name] = tf.tensor(l.values, l.shape, 'float32');
-  return out;
+  const list = readDenseLayers(layers, 'aggregateToTensors: layers');
+  return buildTensorMap(list.map((l) => [l.name, () => tf.tensor(l.values, l.shape, 'float32')]));
 }
 
 /**
  * The non-zero entries of dense layers as an Update (e.g. a plain-DGP server's download of the
- * aggregate). +0 and -0 are both left out.
+ * aggregate). +0 and -0 are both left out; a NaN/Infinity is a RangeError naming the layer and
+ * index (an update carries finite values only).
  */
 export function sparseFromDense(layers: DenseLayer[], round = 0): Update {
-  checkRound(round, 'sparseFromDense');
+  const caller = 'sparseFromDense';
+  checkRound(round, caller);
+  const list = readDenseLayers(layers, `${caller}: layers`);
+  const k = flKernels(list.reduce((s, l) => s + l.n, 0));
+  list.forEach((l, i) => {
+    const bad = k.firstNonFinite(l.values);
+    if (bad >= 0)
+      throw new RangeError(`${caller}: layers[${i}] (${quoteName(l.name)}) holds ${describeValue(l.values[bad])} at index ${bad}; values must be finite`);
+  });
   return {
     round,
-    layers: layers.map((l) => {
+    layers: list.map((l) => {
       const v = l.values;
       let count = 0;
       for (let i = 0; i < v.length; i++) if (v[i] !== 0) count++;

@@ -6,10 +6,12 @@
  */
 import { checkConfig, countsFor, DgpConfig, DEFAULT_CONFIG } from '../counts';
 import { DgpError, describeValue } from '../errors';
+import { readChoice, readOptions } from '../read';
 import { selectLayers } from '../select';
 import { GradientInput, readGradients } from './gradients';
-import { flKernels } from './kernels';
-import { checkRound } from './layout';
+import { FlKernels, flKernels } from './kernels';
+import { checkRound, nameBytes } from './layout';
+import { PlainSparseLayer, quoteName, readSparseMessage } from './objects';
 import type { AlignedPositions, AlignedValues, DenseLayer, Update } from './types';
 
 /**
@@ -17,7 +19,8 @@ import type { AlignedPositions, AlignedValues, DenseLayer, Update } from './type
  * 'all' the bottom- and top-removed values, 'none' nothing.
  */
 export type FeedbackMode = 'bottom' | 'all' | 'none';
-const MODE_CODE: Record<FeedbackMode, number> = { bottom: 0, all: 1, none: 2 };
+/** The modes in kernel-code order (memoryUpdate's mode argument is the index). */
+const MODES: readonly FeedbackMode[] = ['bottom', 'all', 'none'];
 
 export interface ErrorFeedbackOptions {
   mode?: FeedbackMode;
@@ -35,18 +38,16 @@ interface LayerState {
 
 export class ErrorFeedback {
   readonly mode: FeedbackMode;
+  private readonly modeCode: number;
   private readonly config: DgpConfig;
   private state: Map<string, LayerState> | null = new Map();
   private rounds = 0;
 
   constructor(config: DgpConfig = DEFAULT_CONFIG, options: ErrorFeedbackOptions = {}) {
     this.config = checkConfig(config, 'ErrorFeedback');
-    if (options === null || typeof options !== 'object')
-      throw new TypeError(`ErrorFeedback: options must be an object, got ${describeValue(options)}`);
-    const mode = options.mode ?? 'bottom';
-    if (!(mode in MODE_CODE))
-      throw new RangeError(`ErrorFeedback: options.mode must be 'bottom', 'all' or 'none', got ${describeValue(mode)}`);
-    this.mode = mode;
+    const { mode } = readOptions(options, 'ErrorFeedback: options', 'an object {mode?}');
+    this.mode = readChoice(mode, MODES, 'bottom', 'ErrorFeedback: options.mode');
+    this.modeCode = MODES.indexOf(this.mode);
   }
 
   /** Rounds completed so far (the default round number of the next step). */
@@ -66,7 +67,7 @@ export class ErrorFeedback {
     const outs = selectLayers(states.map((s) => ({ name: s.name, values: s.p, kTop: s.kTop, kBottom: s.kBottom })), want, caller);
     const k = flKernels(layers.total);
     states.forEach((s, i) => {
-      if (outs[i].codes) k.memoryUpdate(s.p, outs[i].codes!, MODE_CODE[this.mode], s.memory);
+      if (outs[i].codes) k.memoryUpdate(s.p, outs[i].codes!, this.modeCode, s.memory);
       else s.memory.fill(0);
     });
     this.commit(states);
@@ -84,19 +85,20 @@ export class ErrorFeedback {
   stepAligned(grads: GradientInput, positions: AlignedPositions, round: number = this.rounds): AlignedValues {
     const caller = 'ErrorFeedback.stepAligned';
     checkRound(round, caller);
-    const id = positions?.id;
+    const read = readSparseMessage(positions, `${caller}: positions`, false);
+    const id = read.id;
     if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > 0xffffffff)
       throw new TypeError(`${caller}: positions.id must be the u32 id set by decodePositions(), got ${describeValue(id)}`);
     const { states, layers } = this.prepare(grads, caller);
     const k = flKernels(layers.total);
-    const pos = alignPositions(positions, states, caller, k);
+    const pos = alignPositions(read.layers, states, caller, k);
     const outs = selectLayers(states.map((s) => ({ name: s.name, values: s.p, kTop: s.kTop, kBottom: s.kBottom })), { codes: true }, caller);
     const values = states.map((s, i) => {
       const v = new Float32Array(pos[i].length);
       k.alignedGather(s.p, outs[i].codes!, pos[i], v); // positions were validated: cannot fail
       return v;
     });
-    states.forEach((s, i) => k.memoryUpdate(s.p, outs[i].codes!, MODE_CODE[this.mode], s.memory));
+    states.forEach((s, i) => k.memoryUpdate(s.p, outs[i].codes!, this.modeCode, s.memory));
     this.commit(states);
     return { round, positionsId: id, layers: states.map((s, i) => ({ name: s.name, values: values[i] })) };
   }
@@ -134,6 +136,8 @@ export class ErrorFeedback {
   private prepare(grads: GradientInput, caller: string): { states: LayerState[]; layers: { total: number } } {
     this.live(caller.split('.')[1]);
     const input = readGradients(grads, caller);
+    if (input.length === 0) throw new RangeError(`${caller}: grads has no layers; a gradient needs at least one`);
+    input.forEach((l, i) => nameBytes(l.name, `${caller}: grads layer ${i}`)); // the update goes on the wire
     const state = this.state!;
     const first = state.size === 0;
     if (!first) {
@@ -161,20 +165,18 @@ export class ErrorFeedback {
   }
 }
 
-/** Checks that positions match the layer set (names, shapes, ascending indices < n). */
-function alignPositions(positions: AlignedPositions, states: LayerState[], caller: string, k: ReturnType<typeof flKernels>): Uint32Array[] {
-  if (!Array.isArray(positions.layers)) throw new TypeError(`${caller}: positions.layers must be an Array, got ${describeValue(positions.layers)}`);
-  if (positions.layers.length !== states.length)
-    throw new RangeError(`${caller}: positions have ${positions.layers.length} layers, the gradient has ${states.length}`);
-  const byName = new Map(positions.layers.map((l) => [l.name, l]));
+/** Checks that positions (read once) match the layer set (names, shapes, ascending indices < n). */
+function alignPositions(layers: PlainSparseLayer[], states: LayerState[], caller: string, k: FlKernels): Uint32Array[] {
+  if (layers.length !== states.length)
+    throw new RangeError(`${caller}: positions have ${layers.length} layers, the gradient has ${states.length}`);
+  const byName = new Map(layers.map((l) => [l.name, l]));
   return states.map((s) => {
     const l = byName.get(s.name);
-    if (!l) throw new RangeError(`${caller}: positions have no layer '${s.name}'`);
+    if (!l) throw new RangeError(`${caller}: positions have no layer ${quoteName(s.name)}`);
     if (l.shape.length !== s.shape.length || l.shape.some((d, i) => d !== s.shape[i]))
-      throw new RangeError(`${caller}: positions layer '${s.name}' has shape [${l.shape}], the gradient has [${s.shape}]`);
-    if (!(l.indices instanceof Uint32Array)) throw new TypeError(`${caller}: positions layer '${s.name}' indices must be a Uint32Array`);
+      throw new RangeError(`${caller}: positions layer ${quoteName(s.name)} has shape [${l.shape}], the gradient has [${s.shape}]`);
     if (k.deltaSize(l.indices, s.p.length) < 0)
-      throw new RangeError(`${caller}: positions layer '${s.name}' indices must be strictly ascending and < ${s.p.length}`);
+      throw new RangeError(`${caller}: positions layer ${quoteName(s.name)} indices must be strictly ascending and < ${s.p.length}`);
     return l.indices;
   });
 }

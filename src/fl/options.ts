@@ -1,16 +1,22 @@
-/** Validation of the options shared by aggregation and densifying. */
+/** Validation of the options shared by aggregation and densifying (each field read once). */
 import { describeValue } from '../errors';
+import { readArray, readChoice, readObject, readOptions } from '../read';
 import { DgpFormatError } from './errors';
-import type { AggregateOptions } from './types';
 
-/** The required element limit (a positive safe integer). */
-export function checkLimit(options: unknown, caller: string): number {
-  if (options === null || typeof options !== 'object')
-    throw new TypeError(`${caller}: options must be an object with maxElements, got ${describeValue(options)}`);
-  const max = (options as { maxElements?: unknown }).maxElements;
+const LIMIT_FIELDS = 'an object with maxElements';
+
+function checkMax(max: unknown, caller: string): number {
   if (typeof max !== 'number' || !Number.isSafeInteger(max) || max < 0)
-    throw new RangeError(`${caller}: options.maxElements must be a non-negative integer (an explicit bound on dense elements), got ${describeValue(max)}`);
+    throw new (typeof max === 'number' ? RangeError : TypeError)(
+      `${caller}: options.maxElements must be a non-negative integer (an explicit bound on dense elements), got ${describeValue(max)}`,
+    );
   return max;
+}
+
+/** The required element limit (a non-negative safe integer). */
+export function checkLimit(options: unknown, caller: string): number {
+  const { maxElements } = readObject(options, `${caller}: options`, LIMIT_FIELDS);
+  return checkMax(maxElements, caller);
 }
 
 export function enforceLimit(elements: number, max: number, caller: string): void {
@@ -19,37 +25,46 @@ export function enforceLimit(elements: number, max: number, caller: string): voi
 }
 
 /**
- * The float32 factor each of `count` inputs is multiplied by: 1 (sum), w_c (weighted sum),
- * 1/count or w_c / Σw (mean), each rounded to float32 once so every backend uses the same factor.
+ * Aggregation options read once: the float32 factor each of `count` inputs is multiplied by
+ * (1 for sum, w_c for a weighted sum, 1/count or w_c / Σw for mean, each rounded to float32 once
+ * so every backend uses the same factor) and, when `limit`, options.maxElements.
  */
-export function factors(options: AggregateOptions | undefined, count: number, caller: string): number[] {
-  const reduce = options?.reduce ?? 'sum';
-  if (reduce !== 'sum' && reduce !== 'mean')
-    throw new RangeError(`${caller}: options.reduce must be 'sum' or 'mean', got ${describeValue(reduce)}`);
-  const weights = options?.weights;
+export function readAggregateOptions(options: unknown, count: number, caller: string, limit: boolean): { w: number[]; max: number } {
+  const o = limit ? readObject(options, `${caller}: options`, LIMIT_FIELDS) : readOptions(options, `${caller}: options`, 'an object {reduce?, weights?}');
+  const { reduce, weights, maxElements } = o;
+  const max = limit ? checkMax(maxElements, caller) : Infinity;
+  const r = readChoice(reduce, ['sum', 'mean'] as const, 'sum', `${caller}: options.reduce`);
   let w: number[];
   if (weights === undefined) w = new Array<number>(count).fill(1);
   else {
-    if (!Array.isArray(weights) || weights.length !== count)
+    w = readArray(weights, `${caller}: options.weights`, `an Array of ${count} numbers (one per input)`) as number[];
+    if (w.length !== count)
       throw new RangeError(`${caller}: options.weights must be an Array of ${count} numbers (one per input), got ${describeValue(weights)}`);
-    weights.forEach((x, i) => {
+    w.forEach((x, i) => {
       if (typeof x !== 'number' || !Number.isFinite(x) || x < 0)
-        throw new RangeError(`${caller}: options.weights[${i}] must be a finite number >= 0, got ${describeValue(x)}`);
+        throw new (typeof x === 'number' ? RangeError : TypeError)(
+          `${caller}: options.weights[${i}] must be a finite number >= 0, got ${describeValue(x)}`,
+        );
+      if (r === 'sum' && !Number.isFinite(Math.fround(x)))
+        throw new RangeError(`${caller}: options.weights[${i}] must be at most the float32 maximum (3.4e38) for 'sum', got ${describeValue(x)}`);
     });
-    w = weights;
   }
-  if (reduce === 'sum') return w.map((x) => Math.fround(x));
-  const total = w.reduce((s, x) => s + x, 0);
+  if (r === 'sum') return { w: w.map((x) => Math.fround(x)), max };
+  let total = w.reduce((s, x) => s + x, 0);
   if (!(total > 0)) throw new RangeError(`${caller}: options.weights must have a positive sum for 'mean', got ${total}`);
-  return w.map((x) => Math.fround(x / total));
+  if (total === Infinity) {
+    // Weights near the double maximum overflow the sum: scale by the largest first so the sum
+    // stays finite (only this case; ordinary weights keep the plain formula and its bits).
+    const m = Math.max(...w);
+    const scaled = w.map((x) => x / m);
+    total = scaled.reduce((s, x) => s + x, 0);
+    return { w: scaled.map((x) => Math.fround(x / total)), max };
+  }
+  return { w: w.map((x) => Math.fround(x / total)), max };
 }
 
 export function checkList<T>(list: unknown, caller: string, what: string): T[] {
-  if (!Array.isArray(list) || list.length === 0)
-    throw new TypeError(`${caller}: ${what} must be a non-empty Array, got ${describeValue(list)}`);
-  list.forEach((x, i) => {
-    if (x === null || typeof x !== 'object' || !Array.isArray((x as { layers?: unknown }).layers))
-      throw new TypeError(`${caller}: ${what}[${i}] must be an object with layers, got ${describeValue(x)}`);
-  });
-  return list as T[];
+  const items = readArray(list, `${caller}: ${what}`, 'a non-empty Array');
+  if (items.length === 0) throw new TypeError(`${caller}: ${what} must be a non-empty Array, got ${describeValue(list)}`);
+  return items as T[];
 }

@@ -6,13 +6,15 @@
  * that remain, so memory stays within a small multiple of the message size (FORMAT.md §Limits).
  */
 import { describeValue } from '../errors';
+import { readTyped } from '../read';
 import { DgpFormatError } from './errors';
 import { FlKernels, flKernels } from './kernels';
 import { CODING_BITMAP, CODING_DELTA, readIndicesDetail, WireStatus, writeValues } from './kernels_ts';
 import {
-  checkRound, CRC_BYTES, FORMAT_VERSION, getU32, HEADER_BYTES, hex32, KIND_ALIGNED, KIND_NAMES, KIND_POSITIONS,
-  KIND_UPDATE, MAGIC, nameBytes, putU32, putVarint, Reader, shapeSize, varintLength, writeHeader,
+  CRC_BYTES, FORMAT_VERSION, getU32, HEADER_BYTES, hex32, KIND_ALIGNED, KIND_NAMES, KIND_POSITIONS,
+  KIND_UPDATE, MAGIC, putU32, putVarint, Reader, varintLength, writeHeader,
 } from './layout';
+import { checkSparseContent, PlainSparseLayer, quoteName, readAlignedValues, readSparseMessage } from './objects';
 import type { AlignedPositions, AlignedValues, Update, UpdateLayer } from './types';
 
 // ---------------------------------------------------------------- encoding
@@ -28,55 +30,16 @@ interface Plan {
   size: number;
 }
 
-function checkObject(x: unknown, what: string, fields: string): void {
-  if (x === null || typeof x !== 'object' || Array.isArray(x))
-    throw new TypeError(`${what} must be an object {${fields}}, got ${describeValue(x)}`);
-}
-
-function checkLayers(layers: unknown, what: string): unknown[] {
-  if (!Array.isArray(layers)) throw new TypeError(`${what}.layers must be an Array, got ${describeValue(layers)}`);
-  return layers;
-}
-
-function uniqueName(seen: Set<string>, name: string, what: string): void {
-  if (seen.has(name)) throw new RangeError(`${what}: layer name '${name}' appears twice`);
-  seen.add(name);
-}
-
-function checkFinite(k: FlKernels, values: Float32Array, what: string): void {
-  const bad = k.firstNonFinite(values);
-  if (bad >= 0) throw new RangeError(`${what}: values[${bad}] is ${describeValue(values[bad])}; values must be finite`);
-}
-
-/** Plans one sparse layer: validates indices (ascending, < n) and picks the smaller coding. */
-function planSparse(k: FlKernels, layer: Record<string, unknown>, what: string, withValues: boolean): Plan {
-  const name = nameBytes(layer.name, what);
-  const n = shapeSize(layer.shape, what);
-  const indices = layer.indices;
-  if (!(indices instanceof Uint32Array)) throw new TypeError(`${what}: indices must be a Uint32Array, got ${describeValue(indices)}`);
-  let values: Float32Array | null = null;
-  if (withValues) {
-    if (!(layer.values instanceof Float32Array))
-      throw new TypeError(`${what}: values must be a Float32Array, got ${describeValue(layer.values)}`);
-    values = layer.values;
-    if (values.length !== indices.length)
-      throw new RangeError(`${what}: values has ${values.length} entries but indices has ${indices.length}`);
-    checkFinite(k, values, what);
-  }
-  const delta = k.deltaSize(indices, n);
-  if (delta < 0) {
-    const j = -delta - 1;
-    const why = indices[j] >= n ? `is >= the layer size ${n}` : `is not greater than indices[${j - 1}] = ${indices[j - 1]}`;
-    throw new RangeError(`${what}: indices[${j}] = ${indices[j]} ${why}; indices must be strictly ascending and < n`);
-  }
-  const bitmap = Math.ceil(n / 8);
+/** Plans one sparse layer (already read and content-checked): picks the smaller index coding. */
+function planSparse(k: FlKernels, l: PlainSparseLayer): Plan {
+  const delta = k.deltaSize(l.indices, l.n);
+  const bitmap = Math.ceil(l.n / 8);
   const coding = bitmap <= delta ? CODING_BITMAP : CODING_DELTA;
   const indexBytes = Math.min(bitmap, delta);
-  const shape = layer.shape as number[];
   const size =
-    varintLength(name.length) + name.length + 1 + shape.reduce((s, d) => s + varintLength(d), 0) + 1 +
-    varintLength(indices.length) + indexBytes + (withValues ? 4 * indices.length : 0);
-  return { name, shape: shape.slice(), n, indices, coding, indexBytes, values, size };
+    varintLength(l.nameBytes.length) + l.nameBytes.length + 1 + l.shape.reduce((s, d) => s + varintLength(d), 0) + 1 +
+    varintLength(l.indices.length) + indexBytes + (l.values ? 4 * l.indices.length : 0);
+  return { name: l.nameBytes, shape: l.shape, n: l.n, indices: l.indices, coding, indexBytes, values: l.values, size };
 }
 
 function writePlans(k: FlKernels, out: Uint8Array, start: number, plans: Plan[]): void {
@@ -113,32 +76,12 @@ function assemble(k: FlKernels, kind: number, round: number, plans: Plan[], extr
   return out;
 }
 
-function elementsOf(layers: unknown[]): number {
-  let total = 0;
-  for (const l of layers) {
-    const x = (l as { indices?: unknown; values?: unknown }) ?? {};
-    const a = x.indices ?? x.values;
-    if (ArrayBuffer.isView(a)) total += (a as Uint32Array).length;
-  }
-  return total;
-}
-
 function encodeSparse(x: unknown, caller: string, kind: number, withValues: boolean): Uint8Array {
-  const layerFields = withValues ? 'name, shape, indices, values' : 'name, shape, indices';
-  checkObject(x, `${caller}: ${kind === KIND_UPDATE ? 'update' : 'positions'}`, `round, layers: [{${layerFields}}]`);
-  const obj = x as Record<string, unknown>;
-  const round = checkRound(obj.round, caller);
-  const layers = checkLayers(obj.layers, `${caller}: argument`);
-  const k = flKernels(elementsOf(layers));
-  const seen = new Set<string>();
-  const plans = layers.map((layer, i) => {
-    const what = `${caller}: layers[${i}]`;
-    checkObject(layer, what, layerFields);
-    const plan = planSparse(k, layer as Record<string, unknown>, `${what} ('${(layer as UpdateLayer).name}')`, withValues);
-    uniqueName(seen, (layer as UpdateLayer).name, caller);
-    return plan;
-  });
-  return assemble(k, kind, round, plans);
+  const what = `${caller}: ${kind === KIND_UPDATE ? 'update' : 'positions'}`;
+  const m = readSparseMessage(x, what, withValues);
+  const k = flKernels(m.layers.reduce((s, l) => s + l.indices.length, 0));
+  m.layers.forEach((l, i) => checkSparseContent(k, l, `${what}.layers[${i}] (${quoteName(l.name)})`, RangeError));
+  return assemble(k, kind, m.round, m.layers.map((l) => planSparse(k, l)));
 }
 
 /** SPEC §10: one client's round update (every layer's name, shape and sparse kept set) as bytes. */
@@ -153,27 +96,17 @@ export function encodePositions(positions: AlignedPositions): Uint8Array {
 
 /** ADGP values-only message (client upload or server download) as bytes. */
 export function encodeAligned(aligned: AlignedValues): Uint8Array {
-  const caller = 'encodeAligned';
-  checkObject(aligned, `${caller}: aligned`, 'round, positionsId, layers: [{name, values}]');
-  const round = checkRound(aligned.round, caller);
-  const id = aligned.positionsId;
-  if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > 0xffffffff)
-    throw new RangeError(`${caller}: positionsId must be a u32 (the positions' id), got ${describeValue(id)}`);
-  const layers = checkLayers(aligned.layers, `${caller}: aligned`);
-  const k = flKernels(elementsOf(layers));
-  const seen = new Set<string>();
-  const plans = layers.map((layer, i): Plan => {
-    const what = `${caller}: layers[${i}]`;
-    checkObject(layer, what, 'name, values');
-    const l = layer as { name: string; values: unknown };
-    const name = nameBytes(l.name, what);
-    if (!(l.values instanceof Float32Array)) throw new TypeError(`${what}: values must be a Float32Array, got ${describeValue(l.values)}`);
-    checkFinite(k, l.values, `${what} ('${l.name}')`);
-    uniqueName(seen, l.name, caller);
-    const size = varintLength(name.length) + name.length + varintLength(l.values.length) + 4 * l.values.length;
-    return { name, shape: null, n: 0, indices: null, coding: 0, indexBytes: 0, values: l.values, size };
+  const what = 'encodeAligned: aligned';
+  const a = readAlignedValues(aligned, what);
+  const k = flKernels(a.layers.reduce((s, l) => s + l.values.length, 0));
+  const plans = a.layers.map((l, i): Plan => {
+    const bad = k.firstNonFinite(l.values);
+    if (bad >= 0)
+      throw new RangeError(`${what}.layers[${i}] (${quoteName(l.name)}): values[${bad}] is ${describeValue(l.values[bad])}; values must be finite`);
+    const size = varintLength(l.nameBytes.length) + l.nameBytes.length + varintLength(l.values.length) + 4 * l.values.length;
+    return { name: l.nameBytes, shape: null, n: 0, indices: null, coding: 0, indexBytes: 0, values: l.values, size };
   });
-  return assemble(k, KIND_ALIGNED, round, plans, [id]);
+  return assemble(k, KIND_ALIGNED, a.round, plans, [a.positionsId]);
 }
 
 // ---------------------------------------------------------------- decoding
@@ -187,8 +120,8 @@ interface Opened {
 }
 
 /** Checks the header, the length and the CRC; returns a reader over the layer section. */
-function openMessage(bytes: unknown, kind: number, caller: string): Opened {
-  if (!(bytes instanceof Uint8Array)) throw new TypeError(`${caller}: bytes must be a Uint8Array, got ${describeValue(bytes)}`);
+function openMessage(input: unknown, kind: number, caller: string): Opened {
+  const bytes = readTyped(input, Uint8Array, `${caller}: bytes`);
   const len = bytes.length;
   const headerBytes = HEADER_BYTES + (kind === KIND_ALIGNED ? 4 : 0);
   const fail = (msg: string): never => {

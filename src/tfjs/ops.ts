@@ -6,8 +6,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import { checkConfig, countsFor, DgpConfig, DEFAULT_CONFIG } from '../counts';
-import { describeValue } from '../errors';
+import { readRecord, readTensorLike } from '../read';
 import { LayerInput, selectLayers } from '../select';
+import { buildTensorMap } from './tensor_map';
 
 export type TensorInput = tf.Tensor | tf.TensorLike;
 
@@ -20,29 +21,20 @@ export interface SparseLayer {
   values: Float32Array;
 }
 
-/** Flat float32 data and shape of a tensor or TensorLike (int32 cast; bool/string/complex rejected). */
+/**
+ * Flat float32 data and shape of a tensor or TensorLike (int32 cast; bool/string/complex
+ * rejected). A TensorLike is read by the package itself (src/read.ts), once, and must be
+ * rectangular; tensor fields are read once.
+ */
 export function readFloat32(x: unknown, what: string): { values: Float32Array; shape: number[] } {
   if (x instanceof tf.Tensor) {
-    if (x.isDisposed) throw new TypeError(`${what} is a disposed tensor`);
-    if (x.dtype === 'float32') return { values: x.dataSync() as Float32Array, shape: x.shape.slice() };
-    if (x.dtype === 'int32') return { values: Float32Array.from(x.dataSync() as Int32Array), shape: x.shape.slice() };
-    throw new TypeError(`${what} must have dtype float32 or int32, got ${x.dtype}`);
+    const { isDisposed, dtype, shape } = x;
+    if (isDisposed) throw new TypeError(`${what} is a disposed tensor`);
+    if (dtype === 'float32') return { values: x.dataSync() as Float32Array, shape: shape.slice() };
+    if (dtype === 'int32') return { values: Float32Array.from(x.dataSync() as Int32Array), shape: shape.slice() };
+    throw new TypeError(`${what} must have dtype float32 or int32, got ${String(dtype)}`);
   }
-  const isLike =
-    typeof x === 'number' || Array.isArray(x) || x instanceof Float32Array || x instanceof Int32Array || x instanceof Uint8Array;
-  if (!isLike) throw new TypeError(`${what} must be a Tensor or TensorLike, got ${describeValue(x)}`);
-  if (x instanceof Uint8Array) throw new TypeError(`${what} must be float32 or int32 data, got Uint8Array`);
-  let t: tf.Tensor;
-  try {
-    t = tf.tensor(x as tf.TensorLike);
-  } catch (e) {
-    throw new TypeError(`${what} is not a valid TensorLike: ${(e as Error).message}`);
-  }
-  try {
-    return readFloat32(t, what);
-  } finally {
-    t.dispose();
-  }
+  return readTensorLike(x, what);
 }
 
 function selectOne(x: TensorInput, config: DgpConfig, caller: string, want: { codes?: boolean; pruned?: boolean }) {
@@ -77,13 +69,14 @@ export interface PrunedGradients {
 
 /** Reads a NamedTensorMap (as tf.variableGrads returns) into selection inputs. */
 export function readGradientMap(grads: unknown, config: DgpConfig, caller: string): { layers: LayerInput[]; shapes: number[][] } {
-  if (grads === null || typeof grads !== 'object' || Array.isArray(grads) || grads instanceof tf.Tensor)
-    throw new TypeError(`${caller}: grads must be a NamedTensorMap (an object of tensors), got ${describeValue(grads)}`);
+  const expected = 'a NamedTensorMap (a plain object of tensors)';
+  if (grads instanceof tf.Tensor) throw new TypeError(`${caller}: grads must be ${expected}, got a Tensor`);
+  const entries = readRecord(grads, `${caller}: grads`, expected);
   const checked = checkConfig(config, caller);
   const layers: LayerInput[] = [];
   const shapes: number[][] = [];
-  for (const name of Object.keys(grads)) {
-    const { values, shape } = readFloat32((grads as Record<string, unknown>)[name], `${caller}: grads['${name}']`);
+  for (const [name, tensor] of entries) {
+    const { values, shape } = readFloat32(tensor, `${caller}: grads['${name}']`);
     const counts = countsFor(values.length, checked, `${caller}: grads['${name}']`);
     layers.push({ name, values, ...counts });
     shapes.push(shape);
@@ -99,12 +92,11 @@ export function dgpPruneGradients(grads: tf.NamedTensorMap, config: DgpConfig = 
   const caller = 'dgpPruneGradients';
   const { layers, shapes } = readGradientMap(grads, config, caller);
   const outs = selectLayers(layers, { pruned: true, sparse: true }, caller);
-  const pruned: tf.NamedTensorMap = {};
-  const kept: Record<string, SparseLayer> = {};
-  layers.forEach((layer, i) => {
-    const name = layer.name!;
-    pruned[name] = tf.tensor(outs[i].pruned!, shapes[i], 'float32');
-    kept[name] = { shape: shapes[i], indices: outs[i].keptIndices!, values: outs[i].keptValues! };
+  // Both maps have a null prototype: any layer name is an own key (see buildTensorMap).
+  const pruned = buildTensorMap(layers.map((l, i) => [l.name!, () => tf.tensor(outs[i].pruned!, shapes[i], 'float32')]));
+  const kept = Object.create(null) as Record<string, SparseLayer>;
+  layers.forEach((l, i) => {
+    kept[l.name!] = { shape: shapes[i], indices: outs[i].keptIndices!, values: outs[i].keptValues! };
   });
   return { pruned, kept };
 }

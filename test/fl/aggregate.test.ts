@@ -60,7 +60,7 @@ describe.each(BACKENDS)('aggregateUpdates on %s', (backend) => {
       const oob = updates.map((u) => ({ ...u, layers: u.layers.map((l) => ({ ...l })) }));
       oob[4].layers[0] = { ...oob[4].layers[0], indices: Uint32Array.from(oob[4].layers[0].indices, (i, j) => (j === 0 ? 600 : i)) };
       expect(() => aggregateUpdates(oob, { maxElements: 1e6 })).toThrow(DgpFormatError);
-      expect(() => aggregateUpdates(oob, { maxElements: 1e6 })).toThrow(/update 4 layer 'k' index 600 \(entry 0\) is >= the layer size 600/);
+      expect(() => aggregateUpdates(oob, { maxElements: 1e6 })).toThrow(/update 4 layer 'k': indices\[0\] = 600 is >= the layer size 600/);
     });
   });
 

@@ -173,7 +173,7 @@ test('every backend gives bit-identical updates and memories over several rounds
 
 test('options and lifecycle errors', () => {
   expect(() => new ErrorFeedback({ topRatio: 2, bottomRatio: 0 })).toThrow(RangeError);
-  expect(() => new ErrorFeedback({ topRatio: 0.1, bottomRatio: 0.1 }, { mode: 'most' as FeedbackMode })).toThrow(/'bottom', 'all' or 'none', got "most"/);
+  expect(() => new ErrorFeedback({ topRatio: 0.1, bottomRatio: 0.1 }, { mode: 'most' as FeedbackMode })).toThrow(/options.mode must be one of 'bottom', 'all', 'none', got "most"/);
   const ef = new ErrorFeedback({ kTop: 1, kBottom: 1 });
   expect(() => ef.step([{ name: 'w', shape: [1], values: Float32Array.of(1) }])).toThrow(/kTop 1 \+ kBottom 1 exceeds the layer size 1/);
   expect(() => ef.step([{ name: 'w', shape: [3], values: Float32Array.of(1, 2) }])).toThrow(/has 3 elements but values has 2/);

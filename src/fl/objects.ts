@@ -1,0 +1,129 @@
+/**
+ * The FL layer's argument objects (Update, AlignedPositions, AlignedValues, DenseLayer lists)
+ * read once into plain copies: every field is read a single time, names follow the name rule
+ * (layout.ts nameBytes), shapes are copied (holes rejected), typed arrays are brand-checked fresh
+ * views. Type problems are TypeError, bad names, shapes, lengths and duplicates RangeError.
+ * Content checks that need a pass over the data (indices ascending and < n, values finite) are
+ * checkSparseContent, whose error class the caller picks.
+ */
+import { describeValue } from '../errors';
+import { readArray, readObject, readTyped } from '../read';
+import type { FlKernels } from './kernels';
+import { checkRound, nameBytes, readShape } from './layout';
+
+export interface PlainSparseLayer {
+  name: string;
+  nameBytes: Uint8Array;
+  shape: number[];
+  n: number;
+  indices: Uint32Array;
+  /** null when read without values (positions). */
+  values: Float32Array | null;
+}
+
+export interface PlainDenseLayer {
+  name: string;
+  shape: number[];
+  n: number;
+  values: Float32Array;
+}
+
+/** A layer name for messages: 'name' (cut when long, escapes shown as JSON does). */
+export function quoteName(name: string): string {
+  return describeValue(name).replace(/^"|"(?=…|$)/g, "'");
+}
+
+/** Layer names must be unique within one message or list. */
+export function uniqueNames(names: string[], what: string): void {
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (seen.has(name)) throw new RangeError(`${what}: layer name ${quoteName(name)} appears twice`);
+    seen.add(name);
+  }
+}
+
+/** `label` for messages: what[i] ('name'). */
+function labelOf(what: string, i: number, name: string): string {
+  return `${what}[${i}] (${quoteName(name)})`;
+}
+
+export function readSparseLayers(layers: unknown, what: string, withValues: boolean): PlainSparseLayer[] {
+  const fields = withValues ? '{name, shape, indices, values}' : '{name, shape, indices}';
+  const list = readArray(layers, what, `an Array of ${fields}`).map((layer, i): PlainSparseLayer => {
+    const l = readObject(layer, `${what}[${i}]`, `an object ${fields}`);
+    const { name, shape, indices, values } = l;
+    const bytes = nameBytes(name, `${what}[${i}]`);
+    const where = labelOf(what, i, name as string);
+    const s = readShape(shape, where);
+    const idx = readTyped(indices, Uint32Array, `${where}: indices`);
+    let vals: Float32Array | null = null;
+    if (withValues) {
+      vals = readTyped(values, Float32Array, `${where}: values`);
+      if (vals.length !== idx.length)
+        throw new RangeError(`${where}: values has ${vals.length} entries but indices has ${idx.length}`);
+    }
+    return { name: name as string, nameBytes: bytes, shape: s.shape, n: s.n, indices: idx, values: vals };
+  });
+  uniqueNames(list.map((l) => l.name), what);
+  return list;
+}
+
+/** Indices strictly ascending and < n, values finite; else an error of class `Err` saying where. */
+export function checkSparseContent(
+  k: FlKernels, l: PlainSparseLayer, where: string, Err: new (message: string) => Error,
+): void {
+  if (l.values) {
+    const bad = k.firstNonFinite(l.values);
+    if (bad >= 0) throw new Err(`${where}: values[${bad}] is ${describeValue(l.values[bad])}; values must be finite`);
+  }
+  const delta = k.deltaSize(l.indices, l.n);
+  if (delta < 0) {
+    const j = -delta - 1;
+    const i = l.indices[j];
+    const why = i >= l.n ? `is >= the layer size ${l.n}` : `is not greater than indices[${j - 1}] = ${l.indices[j - 1]}`;
+    throw new Err(`${where}: indices[${j}] = ${i} ${why}; indices must be strictly ascending and < n`);
+  }
+}
+
+/** An Update (or positions when !withValues): round and layers, read once. */
+export function readSparseMessage(x: unknown, what: string, withValues: boolean): { round: number; id: unknown; layers: PlainSparseLayer[] } {
+  const fields = withValues ? 'round, layers: [{name, shape, indices, values}]' : 'round, layers: [{name, shape, indices}]';
+  const o = readObject(x, what, `an object {${fields}}`);
+  const { round, layers, id } = o;
+  return { round: checkRound(round, what), id, layers: readSparseLayers(layers, `${what}.layers`, withValues) };
+}
+
+/** AlignedValues read once: round, positionsId (u32) and layers of {name, values}. */
+export function readAlignedValues(x: unknown, what: string): { round: number; positionsId: number; layers: Array<{ name: string; nameBytes: Uint8Array; values: Float32Array }> } {
+  const o = readObject(x, what, 'an object {round, positionsId, layers: [{name, values}]}');
+  const { round, positionsId, layers } = o;
+  const r = checkRound(round, what);
+  if (typeof positionsId !== 'number' || !Number.isInteger(positionsId) || positionsId < 0 || positionsId > 0xffffffff)
+    throw new (typeof positionsId === 'number' ? RangeError : TypeError)(
+      `${what}.positionsId must be a u32 (the positions' id), got ${describeValue(positionsId)}`,
+    );
+  const list = readArray(layers, `${what}.layers`, 'an Array of {name, values}').map((layer, i) => {
+    const l = readObject(layer, `${what}.layers[${i}]`, 'an object {name, values}');
+    const { name, values } = l;
+    const bytes = nameBytes(name, `${what}.layers[${i}]`);
+    return { name: name as string, nameBytes: bytes, values: readTyped(values, Float32Array, `${labelOf(`${what}.layers`, i, name as string)}: values`) };
+  });
+  uniqueNames(list.map((l) => l.name), `${what}.layers`);
+  return { round: r, positionsId, layers: list };
+}
+
+/** A list of dense layers {name, shape, values}, read once; shape and values must agree. */
+export function readDenseLayers(x: unknown, what: string): PlainDenseLayer[] {
+  const list = readArray(x, what, 'an Array of {name, shape, values}').map((layer, i) => {
+    const l = readObject(layer, `${what}[${i}]`, 'an object {name, shape, values}');
+    const { name, shape, values } = l;
+    nameBytes(name, `${what}[${i}]`);
+    const where = labelOf(what, i, name as string);
+    const s = readShape(shape, where);
+    const v = readTyped(values, Float32Array, `${where}: values`);
+    if (v.length !== s.n) throw new RangeError(`${where}: shape [${s.shape.join(', ')}] has ${s.n} elements but values has ${v.length}`);
+    return { name: name as string, shape: s.shape, n: s.n, values: v };
+  });
+  uniqueNames(list.map((l) => l.name), what);
+  return list;
+}
