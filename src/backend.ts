@@ -6,7 +6,7 @@
  */
 import { DgpError, describeValue } from './errors';
 import type { NativeBinding, NativeInfo } from './native/binding';
-import { loadNative } from './native/loader';
+import { platform } from './platform';
 import { wasmLoadError, wasmModuleInfo } from './wasm/module';
 
 export type BackendName = 'native' | 'cuda' | 'wasm' | 'ts';
@@ -32,7 +32,7 @@ interface State {
   threads: number;
 }
 
-const loaded = loadNative();
+const loaded = platform.loadNative();
 const state: State = {
   binding: loaded.binding,
   path: loaded.path,
@@ -100,7 +100,7 @@ export function getThreads(): number {
 }
 
 function cudaMinElements(): number {
-  const env = Number(process.env.DGP_CUDA_MIN_ELEMENTS);
+  const env = Number(platform.env('DGP_CUDA_MIN_ELEMENTS') ?? NaN);
   return Number.isFinite(env) && env >= 0 ? env : CUDA_MIN_ELEMENTS_DEFAULT;
 }
 
@@ -174,7 +174,7 @@ export function backendInfo(): BackendInfo {
 // (SPEC §9); instead every selection call throws the reason (a forced backend never falls back
 // silently), backendInfo() reports it, and setBackend() replaces it.
 {
-  const env = process.env.DGP_BACKEND;
+  const env = platform.env('DGP_BACKEND');
   if (env && env !== 'auto') {
     try {
       setBackend(parseBackend(env, 'DGP_BACKEND'));

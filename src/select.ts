@@ -8,6 +8,7 @@ import { checkCounts } from './counts';
 import { DgpError, describeValue } from './errors';
 import { flKernels } from './fl/kernels';
 import { findCut, writeCodes, writeKept } from './kernels/ts_select';
+import { platform } from './platform';
 import { readArray, readFlag, readObject, readTyped } from './read';
 import { wasmSelectLayers } from './wasm/kernels';
 
@@ -72,12 +73,9 @@ function badValueError(caller: string, job: Job, index: number): RangeError {
   );
 }
 
-// Output arrays skip the zero fill of `new TypedArray(n)` (a tenth of a nanosecond per element
-// at 10^7): every backend writes every element, and on an error the arrays are dropped unseen.
-function uninitialised(bytes: number): ArrayBuffer {
-  const b = Buffer.allocUnsafeSlow(bytes); // its own ArrayBuffer, offset 0
-  return b.buffer as ArrayBuffer;
-}
+// Output arrays skip the zero fill of `new TypedArray(n)` where the platform can (Node): every
+// backend writes every element, and on an error the arrays are dropped unseen.
+const uninitialised = (bytes: number): ArrayBuffer => platform.uninitialised(bytes);
 
 type OutputKey = keyof LayerSelection;
 type ViewCtor = typeof Uint8Array | typeof Float32Array | typeof Uint32Array;

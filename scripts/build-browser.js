@@ -1,0 +1,45 @@
+// Builds dist/browser/index.mjs, the package's `browser` export: src/index.ts bundled as one ES
+// module with src/platform.ts swapped for src/platform.browser.ts, so the graph has no Node
+// built-ins and never loads the addon. tfjs stays external (the app brings one copy of it).
+// Fails if a Node built-in or a Node global (process, __dirname, Buffer, require) gets in.
+'use strict';
+const path = require('path');
+const esbuild = require('esbuild');
+
+const root = path.join(__dirname, '..');
+const out = path.join(root, 'dist', 'browser', 'index.mjs');
+
+const browserPlatform = {
+  name: 'browser-platform',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/platform$/ }, (args) => ({
+      path: path.join(args.resolveDir, 'platform.browser.ts'),
+    }));
+  },
+};
+
+
+esbuild
+  .build({
+    entryPoints: [path.join(root, 'src', 'index.ts')],
+    outfile: out,
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2020',
+    external: ['@tensorflow/*'],
+    plugins: [browserPlatform],
+    metafile: true,
+    logLevel: 'warning',
+  })
+  .then((r) => {
+    const inputs = Object.keys(r.metafile.inputs);
+    const leaked = inputs.filter((f) => /native[\\/]loader|platform\.ts$/.test(f));
+    const text = require('fs').readFileSync(out, 'utf8');
+    const globals = ['process', '__dirname', 'Buffer', 'require'].filter((g) => new RegExp(`\\b${g}\\b\\s*[.(]`).test(text));
+    if (leaked.length || globals.length) {
+      console.error(`dist/browser/index.mjs pulls in Node-only code: ${[...leaked, ...globals].join(', ')}`);
+      process.exit(1);
+    }
+  })
+  .catch(() => process.exit(1));

@@ -1,0 +1,24 @@
+/**
+ * What the package needs from its host, Node's version. The browser build (src/index.browser.ts,
+ * bundled by scripts/build-browser.js) swaps this file for platform.browser.ts, so the browser
+ * graph has no Node built-ins, no `process`, `__dirname` or `Buffer`, and never loads the addon.
+ */
+import { loadNative, LoadResult } from './native/loader';
+
+export interface Platform {
+  /** Finds and loads the addon (never throws). */
+  loadNative(): LoadResult;
+  /** An environment variable (DGP_BACKEND, DGP_CUDA_MIN_ELEMENTS), or undefined. */
+  env(name: string): string | undefined;
+  /**
+   * A fresh ArrayBuffer of `bytes` bytes whose contents need not be zero: every backend writes
+   * every output element, so Node skips the zero fill (a tenth of a nanosecond per element).
+   */
+  uninitialised(bytes: number): ArrayBuffer;
+}
+
+export const platform: Platform = {
+  loadNative,
+  env: (name) => process.env[name],
+  uninitialised: (bytes) => Buffer.allocUnsafeSlow(bytes).buffer as ArrayBuffer, // own buffer, offset 0
+};
