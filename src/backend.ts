@@ -6,6 +6,7 @@
  */
 import { DgpError, describeValue } from './errors';
 import type { NativeBinding, NativeInfo } from './native/binding';
+import type { LoadResult } from './native/loader';
 import { platform } from './platform';
 import { wasmLoadError, wasmModuleInfo } from './wasm/module';
 
@@ -134,7 +135,7 @@ export interface BackendInfo {
   /** Set when DGP_BACKEND named an unavailable backend; selection calls throw it. */
   envError: string | null;
   /** Which addon file loaded: prebuilt (shipped in the package) or built from source, for which platform. */
-  addon: ReturnType<typeof loadNative>['origin'];
+  addon: LoadResult['origin'];
 }
 
 export function backendInfo(): BackendInfo {

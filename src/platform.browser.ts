@@ -2,7 +2,12 @@
 import type { Platform } from './platform';
 
 export const platform: Platform = {
-  loadNative: () => ({ binding: null, path: null, errors: ['the browser build never loads the native addon'] }),
+  loadNative: () => ({
+    binding: null,
+    path: null,
+    errors: ['the browser build never loads the native addon'],
+    origin: { kind: null, platform: 'browser', path: null, prebuilds: [] },
+  }),
   env: () => undefined,
   uninitialised: (bytes) => new ArrayBuffer(bytes),
 };

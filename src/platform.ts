@@ -18,7 +18,7 @@ export interface Platform {
 }
 
 export const platform: Platform = {
-  loadNative,
+  loadNative: () => loadNative(),
   env: (name) => process.env[name],
   uninitialised: (bytes) => Buffer.allocUnsafeSlow(bytes).buffer as ArrayBuffer, // own buffer, offset 0
 };
