@@ -4,7 +4,17 @@
 // Fails if a Node built-in or a Node global (process, __dirname, Buffer, require) gets in.
 'use strict';
 const path = require('path');
-const esbuild = require('esbuild');
+
+// esbuild is a devDependency: a checkout whose node_modules predates it (or links to another
+// checkout's) skips the browser bundle with a warning; CI (DGP_REQUIRE_NATIVE=1, npm ci) never does.
+let esbuild;
+try {
+  esbuild = require('esbuild');
+} catch (e) {
+  if (process.env.DGP_REQUIRE_NATIVE === '1') throw e;
+  console.warn('build-browser: esbuild is not installed (npm install); dist/browser/index.mjs not built');
+  process.exit(0);
+}
 
 const root = path.join(__dirname, '..');
 const out = path.join(root, 'dist', 'browser', 'index.mjs');
