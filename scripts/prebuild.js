@@ -67,7 +67,8 @@ function build(platform) {
   const out = path.join(root, `build-prebuild-${platform}`);
   const cmakeBuild = (linkerFlags) => {
     const args = ['--directory', root, '--out', out, ...t.defines.map((d) => `--CD${d}`)];
-    args.push(`--CDCMAKE_SHARED_LINKER_FLAGS=${linkerFlags.join(' ')}`);
+    // never empty: cmake-js drops an empty --CD value, which would keep the cached stubs
+    args.push(`--CDCMAKE_SHARED_LINKER_FLAGS=${['-Wl,--no-as-needed', ...linkerFlags].join(' ')}`);
     if (t.arch) args.push('--arch', t.arch);
     // configure each time: `cmake-js build` alone keeps an existing folder's cached options
     run(process.execPath, [cmakeJs, 'configure', ...args]);

