@@ -6,6 +6,7 @@
 //   partialMerge(msg, layout, head, acc, out) -> code             [of, round, positionsId, layerCount, total]
 //   out = Float64Array(7): [code, layer, at, got, want, clients, weight]
 #include <string>
+#include <vector>
 
 #include "registry.h"
 #include "stream_aggregate.h"
@@ -93,7 +94,60 @@ Napi::Value PartialMerge(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), code);
 }
 
+// streamAddAsync(msg, layout, head, weight, acc, out) -> Promise<code>: the same kernel on libuv's
+// thread pool. Arguments are checked here on the main thread; references keep msg, layout, acc and
+// out alive until the promise settles. The caller must not touch them meanwhile (the Aggregator
+// queues its calls and refuses sync ones while one is pending).
+class StreamAddWork : public Napi::AsyncWorker {
+ public:
+  StreamAddWork(Napi::Env env, const Napi::CallbackInfo& info, const dgp_wire::StreamSpec& spec, double weight)
+      : Napi::AsyncWorker(env, "streamAddAsync"), deferred_(Napi::Promise::Deferred::New(env)), spec_(spec),
+        weight_(weight) {
+    for (size_t i : {size_t(0), size_t(1), size_t(4), size_t(5)}) refs_.push_back(Napi::Persistent(info[i]));
+    auto msg = info[0].As<Napi::Uint8Array>();
+    msg_ = msg.Data();
+    len_ = msg.ElementLength();
+    acc_ = info[4].As<F64>().Data();
+  }
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+ protected:
+  void Execute() override { code_ = dgp_wire::stream_add(msg_, len_, spec_, weight_, acc_, &problem_); }
+  void OnOK() override {
+    auto out = refs_[3].Value().As<F64>();
+    write_out(out, problem_, 0, 0);
+    deferred_.Resolve(Napi::Number::New(Env(), code_));
+  }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  std::vector<Napi::Reference<Napi::Value>> refs_;
+  dgp_wire::StreamSpec spec_;
+  double weight_;
+  const uint8_t* msg_ = nullptr;
+  size_t len_ = 0;
+  double* acc_ = nullptr;
+  int code_ = 0;
+  dgp_wire::StreamProblem problem_;
+};
+
+Napi::Value StreamAddAsync(const Napi::CallbackInfo& info) {
+  const char* fn = "streamAddAsync";
+  if (info.Length() < 6) throw_type(info.Env(), "streamAddAsync: expected 6 arguments");
+  typed_array_arg<Napi::Uint8Array>(info.Env(), info[0], napi_uint8_array, "Uint8Array", "streamAddAsync: msg");
+  const auto spec = spec_arg(info, fn);  // layout stays referenced: spec points into it
+  if (!info[3].IsNumber()) throw_type(info.Env(), "streamAddAsync: weight must be a number, got " + describe(info[3]));
+  acc_arg(info, 4, spec, fn);
+  out_arg(info, 5, fn);
+  auto* work = new StreamAddWork(info.Env(), info, spec, info[3].As<Napi::Number>().DoubleValue());
+  Napi::Promise p = work->Promise();
+  work->Queue();
+  return p;
+}
+
 void Register(Napi::Env env, Napi::Object exports) {
+  exports.Set("streamAddAsync", Napi::Function::New(env, StreamAddAsync, "streamAddAsync"));
   exports.Set("streamAdd", Napi::Function::New(env, StreamAdd, "streamAdd"));
   exports.Set("partialMerge", Napi::Function::New(env, PartialMerge, "partialMerge"));
 }

@@ -5,7 +5,7 @@
  * a bad message leaves the sums untouched and memory is O(model) whatever the number of clients.
  * Partial aggregates (encodePartial / merge) let aggregators run as a tree.
  */
-import { describeValue } from '../errors';
+import { describeValue, DgpError } from '../errors';
 import { DgpFormatError } from './errors';
 import { getU32, hex32, KIND_NAMES, Reader, shapeSize } from './layout';
 import { checkLimit } from './options';
@@ -56,6 +56,7 @@ export class Aggregator {
   private calls = 0;
   private readonly out = new Float64Array(OUT_SLOTS);
   private pending: Promise<void> = Promise.resolve();
+  private inflight = 0;
 
   constructor(options: AggregatorOptions) {
     const caller = 'new Aggregator';
@@ -114,24 +115,30 @@ export class Aggregator {
    * the layer and the byte offset; the sums are then unchanged.
    */
   add(bytes: Uint8Array, weight = 1): void {
+    this.checkIdle('Aggregator.add');
     this.addNow(bytes, weight, 'Aggregator.add');
   }
 
   /**
-   * add() without blocking the caller for long: calls are queued in order, each runs when the
-   * previous one has settled. (The kernel itself runs on the calling thread here.)
+   * add() off the main thread (Node, native backend: the kernel runs on libuv's thread pool).
+   * Calls are queued and applied in call order; each promise settles when its message is applied
+   * or rejected (DgpFormatError, sums unchanged). Do not modify `bytes` until it settles. While
+   * any addAsync is pending, the synchronous methods throw; await the promises first.
    */
   addAsync(bytes: Uint8Array, weight = 1): Promise<void> {
-    const run = this.pending.then(() => {
-      this.addNow(bytes, weight, 'Aggregator.addAsync');
+    this.inflight++;
+    const run = this.pending.then(() => this.addNowAsync(bytes, weight));
+    const done = run.finally(() => {
+      this.inflight--;
     });
-    this.pending = run.catch(() => undefined);
-    return run;
+    this.pending = done.catch(() => undefined);
+    return done;
   }
 
   /** Dense float32 layers (layout order): fround(sum), or fround(sum / totalWeight) for 'mean'. */
   result(): DenseLayer[] {
     const caller = 'Aggregator.result';
+    this.checkIdle(caller);
     const s = this.checkResult(caller);
     const scale = this.reduce === 'mean' ? this.weight : 1;
     let base = 0;
@@ -153,6 +160,7 @@ export class Aggregator {
   /** ADGP only: the aggregate on the positions, as the values-only download (encodeAligned it). */
   resultAligned(): AlignedValues {
     const caller = 'Aggregator.resultAligned';
+    this.checkIdle(caller);
     if (!this.positions) throw new TypeError(`${caller}: this aggregator sums plain updates; construct it with positions as the layout`);
     const s = this.checkResult(caller);
     const scale = this.reduce === 'mean' ? this.weight : 1;
@@ -169,6 +177,7 @@ export class Aggregator {
   /** The running sums, total weight, client count and layout as a partial aggregate (kind 4). */
   encodePartial(): Uint8Array {
     const caller = 'Aggregator.encodePartial';
+    this.checkIdle(caller);
     const s = this.state;
     if (!s) throw new RangeError(`${caller}: nothing to encode: no layout yet (give options.layout, or add a message first)`);
     return encodePartialBytes({ of: s.spec.of, round: s.spec.round, positionsId: s.spec.positionsId, clients: this.clients, totalWeight: this.weight, layers: s.layers, sums: s.sums }, caller);
@@ -181,6 +190,7 @@ export class Aggregator {
    */
   merge(bytes: Uint8Array): void {
     const caller = 'Aggregator.merge';
+    this.checkIdle(caller);
     this.calls++;
     let s = this.state;
     if (!s) {
@@ -204,20 +214,41 @@ export class Aggregator {
   // ------------------------------------------------------------------ internals
 
   private addNow(bytes: Uint8Array, weight: number, caller: string): void {
+    const s = this.prepareAdd(bytes, weight, caller);
+    const code = streamKernels(s.spec.total).streamAdd(bytes, s.spec, weight, s.sums, this.out);
+    this.commitAdd(bytes, weight, s, code, caller);
+  }
+
+  private async addNowAsync(bytes: Uint8Array, weight: number): Promise<void> {
+    const caller = 'Aggregator.addAsync';
+    const s = this.prepareAdd(bytes, weight, caller);
+    const k = streamKernels(s.spec.total);
+    const code = k.streamAddAsync ? await k.streamAddAsync(bytes, s.spec, weight, s.sums, this.out) : k.streamAdd(bytes, s.spec, weight, s.sums, this.out);
+    this.commitAdd(bytes, weight, s, code, caller);
+  }
+
+  /** Argument checks and the spec this message is checked against (nothing changes yet). */
+  private prepareAdd(bytes: Uint8Array, weight: number, caller: string): State {
     this.calls++;
     if (!(bytes instanceof Uint8Array)) throw new TypeError(`${caller}: bytes must be a Uint8Array, got ${describeValue(bytes)}`);
     if (typeof weight !== 'number' || !Number.isFinite(weight) || weight < 0 || weight > MAX_WEIGHT)
       throw new RangeError(`${caller}: weight must be a finite number in [0, 2^32], got ${describeValue(weight)}`);
-    let s = this.state;
-    if (!s) s = this.layoutFromFirst(bytes, caller);
-    else if (this.clients === 0 && this.messages === 0) s = { ...s, spec: { ...s.spec, round: bytes.length >= 16 ? getU32(bytes, 12) : 0 } };
-    const k = streamKernels(s.spec.total);
-    const code = k.streamAdd(bytes, s.spec, weight, s.sums, this.out);
+    const s = this.state;
+    if (!s) return this.layoutFromFirst(bytes, caller);
+    if (this.clients === 0 && this.messages === 0) return { ...s, spec: { ...s.spec, round: bytes.length >= 16 ? getU32(bytes, 12) : 0 } };
+    return s;
+  }
+
+  private commitAdd(bytes: Uint8Array, weight: number, s: State, code: number, caller: string): void {
     if (code !== StreamCode.Ok) throw this.explain(bytes, s, caller, 'message');
     this.state = s;
     this.clients++;
     this.weight += weight;
     this.messages++;
+  }
+
+  private checkIdle(caller: string): void {
+    if (this.inflight > 0) throw new DgpError(`${caller}: ${this.inflight} addAsync call(s) still pending; await them first`);
   }
 
   /** No layout yet: the first update fixes it (decoded once; later messages are never decoded). */

@@ -13,12 +13,15 @@ export interface StreamKernels {
   streamAdd(msg: Uint8Array, spec: StreamSpec, weight: number, acc: Float64Array, out: Float64Array): number;
   /** Validates the partial in full, then adds its sums into acc; out[5], out[6] = clients, weight. */
   partialMerge(msg: Uint8Array, spec: StreamSpec, acc: Float64Array, out: Float64Array): number;
+  /** streamAdd off the calling thread (native only); msg, acc and out must stay untouched until it settles. */
+  streamAddAsync?(msg: Uint8Array, spec: StreamSpec, weight: number, acc: Float64Array, out: Float64Array): Promise<number>;
 }
 
 /** The addon's functions (native/addon/stream_binding.cc); head = [of, round, positionsId, layerCount, total]. */
 interface NativeStreamBinding {
   streamAdd(msg: Uint8Array, layout: Uint8Array, head: Float64Array, weight: number, acc: Float64Array, out: Float64Array): number;
   partialMerge(msg: Uint8Array, layout: Uint8Array, head: Float64Array, acc: Float64Array, out: Float64Array): number;
+  streamAddAsync?(msg: Uint8Array, layout: Uint8Array, head: Float64Array, weight: number, acc: Float64Array, out: Float64Array): Promise<number>;
 }
 
 const tsKernels: StreamKernels = { name: 'ts', streamAdd: ts.streamAdd, partialMerge: ts.partialMerge };
@@ -43,6 +46,7 @@ function loadNative(): StreamKernels | null {
     name: 'native',
     streamAdd: (msg, spec, weight, acc, out) => n.streamAdd(msg, spec.layout, head(spec), weight, acc, out),
     partialMerge: (msg, spec, acc, out) => n.partialMerge(msg, spec.layout, head(spec), acc, out),
+    streamAddAsync: typeof n.streamAddAsync === 'function' ? (msg, spec, weight, acc, out) => n.streamAddAsync!(msg, spec.layout, head(spec), weight, acc, out) : undefined,
   };
 }
 

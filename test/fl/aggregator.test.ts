@@ -11,7 +11,7 @@ import {
   Aggregator, decodePartial, decodePositions, DgpFormatError, encodeAligned, encodePositions, encodeUpdate, Update,
 } from '../../src/fl';
 import * as ts from '../../src/fl/kernels_ts';
-import { nativeStreamAvailable } from '../../src/fl/stream_kernel';
+import { nativeStreamAvailable, streamKernels } from '../../src/fl/stream_kernel';
 import { BACKENDS, gradient, onBackend, sameBits, subset } from './helpers';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'wire');
@@ -302,10 +302,14 @@ describe.each(BACKENDS)('Aggregator on %s', (backend) => {
   test('addAsync gives the same sums as add, in call order', async () => {
     setBackendFor(backend);
     try {
+      // On 'native' the kernel runs on libuv's thread pool (the addon's streamAddAsync).
+      expect(typeof streamKernels(1e6).streamAddAsync).toBe(backend === 'native' ? 'function' : 'undefined');
       const a = new Aggregator({ maxElements: 1e6 });
       const b = new Aggregator({ maxElements: 1e6 });
       messages.forEach((m, c) => a.add(m, weights[c]));
-      await Promise.all(messages.map((m, c) => b.addAsync(m, weights[c])));
+      const all = Promise.all(messages.map((m, c) => b.addAsync(m, weights[c])));
+      expect(() => b.add(messages[0])).toThrow(/Aggregator.add: 6 addAsync call\(s\) still pending; await them first/);
+      await all;
       await expect(b.addAsync(nanMessage())).rejects.toThrow(DgpFormatError);
       expect(Buffer.from(b.encodePartial()).equals(Buffer.from(a.encodePartial()))).toBe(true);
     } finally {
