@@ -1,0 +1,71 @@
+/**
+ * One small federated client, written once and run both in Chromium (test/browser/page/main.ts,
+ * bundled with esbuild) and in Node (chromium.test.ts): train a tiny MLP with tfjs for a few SGD
+ * steps, and on every step prune the gradients (dgpPruneGradients), run error feedback
+ * (ErrorFeedback.step) and encode the update (encodeUpdate). tf and the package are passed in, so
+ * each side uses its own module instances. Everything returned is plain numbers, so the page can
+ * hand it to Node as JSON and the two are compared bit for bit.
+ */
+import type * as TF from '@tensorflow/tfjs-core';
+
+type Dgp = typeof import('../../src');
+
+export interface ClientResult {
+  backend: string;
+  /** Per step: the float32 bits of every gradient layer, in name order. */
+  gradientBits: number[][][];
+  /** Per step: per layer, dgpPruneGradients' kept indices and the bits of the pruned tensor. */
+  keptIndices: number[][][];
+  prunedBits: number[][][];
+  /** Per step: encodeUpdate(ErrorFeedback.step(grads)). */
+  updateBytes: number[][];
+  /** The final weights' bits, in name order. */
+  weightBits: number[][];
+}
+
+function lcg(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32 - 0.5;
+  };
+}
+
+const bitsOf = (a: Float32Array): number[] => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
+
+export function runClient(tf: typeof TF, dgp: Dgp, steps = 4, tag = ''): ClientResult {
+  const r = lcg(7);
+  const fill = (n: number, scale: number) => Float32Array.from({ length: n }, () => r() * scale);
+  const shapes: Record<string, number[]> = { b1: [12], b2: [3], w1: [8, 12], w2: [12, 3] };
+  const vars: Record<string, TF.Variable> = {};
+  for (const name of Object.keys(shapes).sort()) {
+    const size = shapes[name].reduce((a, b) => a * b, 1);
+    vars[name] = tf.variable(tf.tensor(fill(size, 0.8), shapes[name]), true, `${name}${tag}`);
+  }
+  const x = tf.tensor(fill(16 * 8, 2), [16, 8]);
+  const labels = tf.oneHot(tf.tensor1d(Array.from({ length: 16 }, (_, i) => (i * 7) % 3), 'int32'), 3);
+  const ef = new dgp.ErrorFeedback({ topRatio: 0.05, bottomRatio: 0.5 }, { mode: 'bottom' });
+  const result: ClientResult = { backend: dgp.getBackend(), gradientBits: [], keptIndices: [], prunedBits: [], updateBytes: [], weightBits: [] };
+  for (let step = 0; step < steps; step++) {
+    const { grads } = tf.variableGrads(() => {
+      const h = tf.relu(tf.add(tf.matMul(x, vars.w1), vars.b1));
+      const logits = tf.add(tf.matMul(h, vars.w2), vars.b2);
+      return tf.mean(tf.sub(tf.logSumExp(logits, 1), tf.sum(tf.mul(logits, labels), 1))) as TF.Scalar;
+    });
+    // variableGrads keys are the variables' names; give the package plain layer names.
+    const named: TF.NamedTensorMap = {};
+    for (const name of Object.keys(shapes).sort()) named[name] = grads[`${name}${tag}`];
+    result.gradientBits.push(Object.keys(named).map((n) => bitsOf(named[n].dataSync() as Float32Array)));
+    const { pruned, kept } = dgp.dgpPruneGradients(named, { topRatio: 0.05, bottomRatio: 0.5 });
+    result.keptIndices.push(Object.keys(named).map((n) => Array.from(kept[n].indices)));
+    result.prunedBits.push(Object.keys(named).map((n) => bitsOf(pruned[n].dataSync() as Float32Array)));
+    const update = ef.step(named);
+    result.updateBytes.push(Array.from(dgp.encodeUpdate(update)));
+    // The step the client takes locally: SGD on its own pruned gradient.
+    for (const name of Object.keys(named)) vars[name].assign(tf.sub(vars[name], tf.mul(pruned[name], 0.5)));
+    tf.dispose([...Object.values(grads), ...Object.values(pruned)]);
+  }
+  result.weightBits = Object.keys(vars).sort().map((n) => bitsOf(vars[n].dataSync() as Float32Array));
+  tf.dispose([x, labels, ...Object.values(vars)]);
+  return result;
+}
