@@ -12,7 +12,7 @@ FUZZ_ARTIFACTS=${FUZZ_ARTIFACTS:-$work/artifacts/}
 mkdir -p "$work/corpus" "$FUZZ_ARTIFACTS"
 cp test/fixtures/wire/*.bin "$work/corpus/"
 clang++-16 -std=c++17 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-  -Inative/wire native/fuzz/fuzz_stream.cc native/wire/stream_aggregate.cc native/wire/wire_kernels.cc \
+  -Inative/wire native/fuzz/fuzz_stream.cc native/wire/stream_aggregate.cc native/wire/crc32_fast.cc native/wire/wire_kernels.cc \
   -o "$work/fuzz_stream"
 "$work/fuzz_stream" -runs="$runs" -max_len=4096 -seed=1 -print_final_stats=1 \
   -artifact_prefix="$FUZZ_ARTIFACTS" "$work/corpus" 2>&1 | tail -n 25

@@ -4,6 +4,7 @@
 // `dgp_native_tests stream` runs just these.
 #include <cmath>
 
+#include "crc32_fast.h"
 #include "stream_aggregate.h"
 #include "test_util.h"
 #include "wire_kernels.h"
@@ -128,4 +129,17 @@ DGP_TEST(stream_golden_partial_merge) {
   reseal(m);
   DGP_CHECK(partial_merge(m.data(), m.size(), spec, acc.data(), &clients, &weight, &p) == STREAM_NON_FINITE && p.layer == 1);
   DGP_CHECK(acc[4] == 39.0);
+}
+
+DGP_TEST(stream_crc32_fast_matches_crc32) {
+  std::mt19937 rng(11);
+  std::vector<uint8_t> b(1 << 20);
+  for (auto& x : b) x = uint8_t(rng());
+  for (size_t len = 0; len <= 300; ++len)
+    for (size_t off = 0; off < 4; ++off) DGP_CHECK_MSG(crc32_fast(b.data() + off, len) == crc32(b.data() + off, len), "len %zu off %zu", len, off);
+  for (size_t len : {size_t(1000), size_t(4096), size_t(65537), b.size() - 3})
+    DGP_CHECK(crc32_fast(b.data() + 3, len) == crc32(b.data() + 3, len));
+  const char* s = "123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz";
+  DGP_CHECK(crc32_fast(reinterpret_cast<const uint8_t*>(s), 9) == 0xCBF43926u);
+  DGP_CHECK(crc32_fast(reinterpret_cast<const uint8_t*>(s), 72) == crc32(reinterpret_cast<const uint8_t*>(s), 72));
 }

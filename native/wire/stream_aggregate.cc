@@ -12,6 +12,7 @@
 
 #include <cstring>
 
+#include "crc32_fast.h"
 #include "wire_kernels.h"
 
 namespace dgp_wire {
@@ -111,7 +112,7 @@ int check_header(const uint8_t* m, size_t len, const StreamSpec& spec, int kind,
   if (m[5] != kind) return fail(p, STREAM_BAD_KIND, -1, 5, m[5], uint64_t(kind));
   if (m[6] != 0 || m[7] != 0) return fail(p, STREAM_BAD_RESERVED, -1, 6, uint64_t(m[6]) | uint64_t(m[7]) << 8);
   if (le32(m + 8) != len) return fail(p, STREAM_LENGTH_MISMATCH, -1, 8, le32(m + 8), len);
-  const uint32_t stored = le32(m + len - kCrc), computed = crc32(m, len - kCrc);
+  const uint32_t stored = le32(m + len - kCrc), computed = crc32_fast(m, len - kCrc);
   if (stored != computed) return fail(p, STREAM_CRC_MISMATCH, -1, len - kCrc, stored, computed);
   if (le32(m + 12) != spec.round) return fail(p, STREAM_ROUND_MISMATCH, -1, 12, le32(m + 12), spec.round);
   if (kind == KIND_PARTIAL) {
