@@ -71,14 +71,12 @@ function parseBackend(name: unknown, what: string): BackendName | 'auto' {
 /** Forces a backend ('auto' returns to automatic choice). Throws DgpError saying why when unavailable. */
 export function setBackend(name: BackendName | 'auto'): void {
   const choice = parseBackend(name, 'setBackend: name');
-  state.envError = null;
-  if (choice === 'auto') {
-    state.forced = null;
-    return;
-  }
-  const why = unavailableReason(choice);
+  // A failed call changes nothing: an earlier DGP_BACKEND error stays in force (a forced backend
+  // never falls back silently) until a call succeeds.
+  const why = choice === 'auto' ? null : unavailableReason(choice);
   if (why) throw new DgpError(`setBackend('${choice}'): backend unavailable: ${why}`);
-  state.forced = choice;
+  state.envError = null;
+  state.forced = choice === 'auto' ? null : choice;
 }
 
 /** The forced backend, or the one automatic choice uses for large work. */
@@ -153,8 +151,8 @@ export function backendInfo(): BackendInfo {
     available,
     unavailable,
     native: state.binding && info
-      ? { path: state.path, loadErrors: state.loadErrors, threads: info.threads, simd: info.simd }
-      : { path: null, loadErrors: state.loadErrors, threads: 0, simd: 'none' },
+      ? { path: state.path, loadErrors: state.loadErrors.slice(), threads: info.threads, simd: info.simd }
+      : { path: null, loadErrors: state.loadErrors.slice(), threads: 0, simd: 'none' },
     cuda: info
       ? {
           compiled: info.cudaCompiled,
@@ -167,7 +165,8 @@ export function backendInfo(): BackendInfo {
     wasm: { loaded: available.wasm, error: unavailable.wasm ?? null, ...wasmModuleInfo, simd: 'simd128', threads: 1 },
     threads: state.threads,
     envError: state.envError,
-    addon: state.binding ? loaded.origin : { ...loaded.origin, kind: null, path: null },
+    // Copies throughout: nothing a caller does to this object can reach the package's own state.
+    addon: { ...loaded.origin, prebuilds: loaded.origin.prebuilds.slice(), ...(state.binding ? {} : { kind: null, path: null }) },
   };
 }
 

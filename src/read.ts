@@ -6,7 +6,7 @@
  * read, so validation of the whole call happens before anything is written.
  */
 import { describeValue } from './errors';
-import { TYPED_ARRAY, typedArrayParts, typedArrayTag } from './typed';
+import { typedArrayParts, typedArrayTag } from './typed';
 
 export { typedArrayTag };
 
@@ -15,11 +15,16 @@ interface ViewCtor<T> {
   readonly name: string;
 }
 
-/** An object that passes `instanceof` for typed arrays without being one (a Proxy of one). */
+/**
+ * An object whose prototype chain is a typed array's (a Proxy of one, or Object.create of one)
+ * without being a typed array. Checked by shape, not by instanceof, so it works across realms.
+ */
 function posesAsTyped(v: unknown): boolean {
   if (v === null || typeof v !== 'object') return false;
   try {
-    return v instanceof TYPED_ARRAY;
+    for (let p = Object.getPrototypeOf(v); p !== null; p = Object.getPrototypeOf(p))
+      if (Object.prototype.hasOwnProperty.call(p, 'BYTES_PER_ELEMENT')) return true;
+    return false;
   } catch {
     return true; // a Proxy whose getPrototypeOf trap throws
   }

@@ -65,6 +65,8 @@ interface Job {
   result: LayerSelection;
   /** Whether any output array is the caller's. */
   callerOwned: boolean;
+  /** Every view read, with its length then: re-checked once all arguments are read. */
+  views: Array<[{ length: number }, number, string]>;
 }
 
 function badValueError(caller: string, job: Job, index: number): RangeError {
@@ -112,6 +114,7 @@ function readLayer(layer: unknown, position: number, want: Required<SelectWant>,
   const wanted: Record<OutputKey, boolean> = { codes: want.codes, pruned: want.pruned, keptIndices: want.sparse, keptValues: want.sparse };
   const write: LayerSelection = {};
   const result: LayerSelection = {};
+  const views: Job['views'] = [[v, n, `${label} values`]];
   let callerOwned = false;
   for (const [key, ctor] of OUTPUT_TYPES) {
     const arr = given[key];
@@ -128,9 +131,10 @@ function readLayer(layer: unknown, position: number, want: Required<SelectWant>,
       throw new RangeError(`${caller}: ${label} out.${key} must hold ${length} elements, got ${describeValue(arr)}`);
     (write as Record<OutputKey, unknown>)[key] = view;
     (result as Record<OutputKey, unknown>)[key] = arr;
+    views.push([view, length, `${label} out.${key}`]);
     callerOwned = true;
   }
-  return { name: name as string | undefined, label, values: v, ...counts, write, result, callerOwned };
+  return { name: name as string | undefined, label, values: v, ...counts, write, result, callerOwned, views };
 }
 
 interface Span {
@@ -239,6 +243,10 @@ export function selectLayers(layers: LayerInput[], want: SelectWant, caller = 's
   const list = readArray(layers, `${caller}: layers`, 'an Array of {values, kTop, kBottom}');
   const w = readWant(want, caller);
   const jobs = list.map((l, i) => readLayer(l, i, w, caller));
+  // A getter read after a view was taken could have detached (transferred) its buffer.
+  for (const job of jobs)
+    for (const [view, length, what] of job.views)
+      if (view.length !== length) throw new TypeError(`${caller}: ${what} was detached while the arguments were read`);
   checkNoAliasing(jobs, caller);
   const total = jobs.reduce((s, j) => s + j.values.length, 0);
   const chosen = backend ?? resolveBackend(total);

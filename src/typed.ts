@@ -13,9 +13,6 @@ const LENGTH = intrinsicGetter('length');
 const BYTE_OFFSET = intrinsicGetter('byteOffset');
 const BUFFER = intrinsicGetter('buffer');
 
-/** The constructor every typed array class extends (for telling a Proxy of one apart). */
-export const TYPED_ARRAY = Object.getPrototypeOf(Uint8Array) as Function;
-
 /** The real element type of a typed array ('Float32Array', ...), or undefined for anything else. */
 export function typedArrayTag(v: unknown): string | undefined {
   return TAG.call(v) as string | undefined;
