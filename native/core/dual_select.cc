@@ -228,9 +228,16 @@ __attribute__((target("avx512f"))) void compact_avx512(const uint32_t* bits, uin
 }
 #endif
 
+#if defined(__wasm_simd128__)
+#include "select_wasm_simd128.h"  // the wasm build's SIMD128 loops (native/wasm/)
+#endif
+
 // Copies (key, index) of the elements whose digit 0 equals a wanted bucket, in index order.
 void compact_block_loop(const uint32_t* bits, uint64_t begin, uint64_t end, CompactSink& top,
                         CompactSink& bottom) {
+#if defined(__wasm_simd128__)
+  return compact_wasm_simd128(bits, begin, end, top, bottom, compact_scalar);
+#endif
 #if defined(__x86_64__) && defined(__GNUC__)
   static const bool avx512 = __builtin_cpu_supports("avx512f");
   static const bool avx2 = __builtin_cpu_supports("avx2");
@@ -428,6 +435,9 @@ inline uint32_t code_of(uint32_t k, uint32_t i, const Cut c) {
 
 DGP_MULTIVERSION
 void write_codes(const uint32_t* bits, Range r, const Cut c, uint8_t* codes) {
+#if defined(__wasm_simd128__)
+  return write_codes_wasm_simd128(bits, r.begin, r.end, c, codes, code_of);
+#endif
   for (uint64_t i = r.begin; i < r.end; ++i)
     codes[i] = uint8_t(code_of(bits[i] & kMagnitudeMask, uint32_t(i), c));
 }
