@@ -17,19 +17,26 @@ tarball="$(ls "$tmp"/tfjs-dgp-*.tgz)"
 echo "== packed in ${SECONDS}s: $(du -k "$tarball" | cut -f1) KiB, $(tar -tzf "$tarball" | wc -l) files"
 
 echo "== tarball contents"
-list="$(tar -tzf "$tarball")"
-for f in package/prebuilds/linux-x64/tfjs_dgp.node package/prebuilds/linux-arm64/tfjs_dgp.node package/dist/index.js \
-  package/dist/index.mjs package/dist/index.d.ts package/scripts/build-native.js package/CMakeLists.txt; do
-  grep -qx "$f" <<<"$list" || { echo "missing from the tarball: $f"; exit 1; }
-done
-if grep -qx 'package/binding.gyp' <<<"$list"; then echo "binding.gyp is in the tarball (npm would run node-gyp at install)"; exit 1; fi
+tar -tzf "$tarball" >"$tmp/list"
 tar -xzOf "$tarball" package/package.json | node -e '
-  const p = JSON.parse(require("fs").readFileSync(0, "utf8"));
+  const fs = require("fs");
+  const p = JSON.parse(fs.readFileSync(0, "utf8"));
+  const packed = new Set(fs.readFileSync(process.argv[1], "utf8").split("\n"));
+  // every entry point package.json names (main, types, browser, each exports condition), the
+  // prebuilds, and what a source build needs
+  const entries = [];
+  const walk = (v) => (typeof v === "string" ? entries.push(v) : v && Object.values(v).forEach(walk));
+  walk([p.main, p.types, p.browser, p.exports]);
+  const need = [...entries, "prebuilds/linux-x64/tfjs_dgp.node", "prebuilds/linux-arm64/tfjs_dgp.node",
+    "scripts/build-native.js", "CMakeLists.txt"].map((f) => "package/" + f.replace(/^\.\//, ""));
+  const missing = [...new Set(need)].filter((f) => !packed.has(f));
+  if (missing.length) throw new Error(`missing from the tarball: ${missing.join(", ")}`);
+  if (packed.has("package/binding.gyp")) throw new Error("binding.gyp is in the tarball (npm would run node-gyp at install)");
   const s = p.scripts || {};
   for (const k of ["preinstall", "install", "postinstall"]) if (s[k]) throw new Error(`packed package.json has a ${k} script: ${s[k]}`);
   if (p.gypfile !== false) throw new Error("packed package.json lacks \"gypfile\": false");
   for (const d of ["cmake-js", "node-addon-api"]) if ((p.dependencies || {})[d]) throw new Error(`${d} is a runtime dependency`);
-  console.log("ok: no install scripts, gypfile false, no build tools in dependencies");'
+  console.log(`ok: ${need.length} required files packed (${entries.length} entry points); no install scripts, gypfile false, no build tools in dependencies`);' "$tmp/list"
 
 echo "== fresh project, install scripts blocked"
 mkdir "$tmp/app"
