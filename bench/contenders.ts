@@ -57,7 +57,7 @@ export function benchBinding(): NativeBenchBinding | null {
 
 // ---- ours ------------------------------------------------------------------------------------
 
-function oursApi(id: string, label: string, backend: 'native' | 'ts', threads: number): Contender {
+function oursApi(id: string, label: string, backend: 'native' | 'wasm' | 'ts', threads: number): Contender {
   return {
     id,
     label,
@@ -280,6 +280,38 @@ function tfjsContender(backend: 'cpu' | 'wasm', form: Form): Contender {
   };
 }
 
+/**
+ * tfjs-backend-wasm's fastest public form, the one issue 11 compares the wasm backend with:
+ * topk(|g|, n - kBottom, sorted = false). It finds the top set and kept set together but cannot
+ * tell them apart (that needs sorted = true), so it is a lower bound for tfjs and makes no codes.
+ */
+function tfjsUnsortedTopk(): Contender {
+  return {
+    id: 'tfjs-wasm-unsorted',
+    label: 'tfjs-backend-wasm: topk(|g|, n-kBottom, sorted=false) only (no top/kept split: a lower bound)',
+    group: 'baseline',
+    slow: true,
+    unavailable: () => (wasmError ? `wasm backend failed: ${wasmError}` : null),
+    skip: (w) => (w.kind === 'layer' ? null : 'timed on single layers only'),
+    async prepare(w) {
+      await tf.setBackend('wasm');
+      const xs = w.layers.map((l) => tf.tensor1d(l.values));
+      return {
+        run() {
+          for (let l = 0; l < w.layers.length; l++) {
+            const idx = tf.tidy(() => tf.topk(tf.abs(xs[l]), w.layers[l].values.length - w.layers[l].kBottom, false).indices);
+            idx.dataSync();
+            idx.dispose();
+          }
+        },
+        dispose() {
+          xs.forEach((x) => x.dispose());
+        },
+      };
+    },
+  };
+}
+
 /** In timing order; the first is the reference ("ours") for ratios and the correctness check. */
 export function contenders(): Contender[] {
   return [
@@ -287,9 +319,11 @@ export function contenders(): Contender[] {
     oursApi('native-all', 'native, all threads (selectLayers)', 'native', 0),
     oursRaw(),
     oursApi('ts', 'TypeScript backend (selectLayers)', 'ts', 0),
+    oursApi('wasm', 'wasm backend, 1 thread (selectLayers; copies in and out of the module included)', 'wasm', 0),
     nthElement(),
     readOnly(),
     tfjsContender('wasm', '1topk'),
+    tfjsUnsortedTopk(),
     tfjsContender('wasm', '2topk'),
     tfjsContender('cpu', '1topk'),
     tfjsContender('cpu', '2topk'),
