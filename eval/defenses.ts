@@ -17,7 +17,7 @@
  */
 import {
   ErrorFeedback, FeedbackMode, encodeUpdate, encodeAligned, encodePositions, decodePositions,
-  chooseAlignedPositions, AlignedPositions, DenseLayer,
+  chooseAlignedPositions, AlignedPositions, DenseLayer, Update,
 } from '../src';
 import { Params, LayerSpec } from './models';
 import { Rng } from './rng';
@@ -30,9 +30,15 @@ export interface Transmission {
   /** 1 where a value was sent (the attacker knows these positions); null = every position */
   sent: Record<string, Uint8Array> | null;
   bytes: number;
+  /** the defense sends a magnitude band of each layer (see AttackerView.band) */
+  band: boolean;
 }
 
-export interface ClientDefense { transmit(g: Params): Transmission }
+export interface ClientDefense {
+  transmit(g: Params): Transmission;
+  /** the error-feedback memory as it stands (null: the defense keeps none) */
+  memory?(): Params | null;
+}
 
 /** State shared by all clients of one run (the ADGP broadcaster). */
 export interface Shared {
@@ -50,7 +56,7 @@ export interface Shared {
 export const ADGP_REFRESH_EVERY = 4;
 
 export interface DefenseSpec {
-  /** family: none | noise | prune | dgp | adgp */
+  /** family: none | noise | prune | randomk | toponly | dgp | dgp+noise | adgp */
   defense: string;
   settings: Record<string, number | string>;
   /** short label for tables and plots */
@@ -67,52 +73,131 @@ const toLayers = (layers: LayerSpec[], g: Params): DenseLayer[] => layers.map((l
 export function noDefense(): DefenseSpec {
   return {
     defense: 'none', settings: {}, label: 'none',
-    make: (layers) => ({ transmit: (g) => ({ values: g, sent: null, bytes: denseBytes(layers) }) }),
+    make: (layers) => ({ transmit: (g) => ({ values: g, sent: null, bytes: denseBytes(layers), band: false }) }),
   };
 }
 
-export function gaussianNoise(sigma: number): DefenseSpec {
+/** Per-layer L2 clip bound for the noise defenses (about the median first-round layer norm, see eval/README.md). */
+export const NOISE_CLIP = 1;
+
+/**
+ * Clips a layer to L2 norm <= clip (in place) and adds N(0, sigma^2) to every entry listed in
+ * `at` (all entries when at is null): the Gaussian mechanism per layer.
+ */
+export function clipAndNoise(v: Float32Array, clip: number, sigma: number, rng: Rng, at: Uint32Array | null): void {
+  let n2 = 0;
+  for (let i = 0; i < v.length; i++) n2 += v[i] * v[i];
+  const f = Math.sqrt(n2) > clip ? clip / Math.sqrt(n2) : 1;
+  if (at) for (const i of at) v[i] = Math.fround(v[i] * f + sigma * rng.normal());
+  else for (let i = 0; i < v.length; i++) v[i] = Math.fround(v[i] * f + sigma * rng.normal());
+}
+
+/** Dense Gaussian noise: each layer clipped to L2 norm `clip`, then N(0, sigma^2) per entry. */
+export function gaussianNoise(sigma: number, clip = NOISE_CLIP): DefenseSpec {
   return {
-    defense: 'noise', settings: { sigma }, label: `noise σ=${sigma}`,
+    defense: 'noise', settings: { sigma, clip }, label: `noise σ=${sigma}`,
     make: (layers, rng) => ({
       transmit: (g) => {
         const values: Params = {};
         for (const l of layers) {
           const v = new Float32Array(g[l.name]);
-          for (let i = 0; i < v.length; i++) v[i] += sigma * rng.normal();
+          clipAndNoise(v, clip, sigma, rng, null);
           values[l.name] = v;
         }
-        return { values, sent: null, bytes: denseBytes(layers) };
+        return { values, sent: null, bytes: denseBytes(layers), band: false };
       },
     }),
   };
 }
 
-function sparseTransmission(layers: LayerSpec[], ef: ErrorFeedback, g: Params): Transmission {
+/**
+ * Random-k sparsification: each round every layer sends a fresh uniformly random set of
+ * floor(keep * n) positions; error feedback keeps every unsent value (as in the literature).
+ */
+export function randomK(keep: number): DefenseSpec {
+  return {
+    defense: 'randomk', settings: { keepRatio: keep }, label: `random-k keep=${keep}`,
+    make: (layers, rng) => {
+      const mem: Params = {};
+      for (const l of layers) mem[l.name] = new Float32Array(numel(l.shape));
+      return {
+        memory: () => mem,
+        transmit: (g) => {
+          const update: Update = { round: 0, layers: [] };
+          const values: Params = {};
+          const sent: Record<string, Uint8Array> = {};
+          for (const l of layers) {
+            const n = numel(l.shape);
+            const k = Math.min(n, Math.floor(keep * n + 1e-6));
+            const p = new Float32Array(n);
+            const gl = g[l.name], e = mem[l.name];
+            for (let i = 0; i < n; i++) p[i] = Math.fround(gl[i] + e[i]);
+            // partial Fisher-Yates: the first k of a random permutation
+            const perm = Uint32Array.from({ length: n }, (_, i) => i);
+            for (let i = 0; i < k; i++) { const j = i + rng.int(n - i); const t = perm[i]; perm[i] = perm[j]; perm[j] = t; }
+            const idx = perm.slice(0, k).sort();
+            const v = new Float32Array(n); const s = new Uint8Array(n);
+            e.set(p);
+            for (const i of idx) { v[i] = p[i]; s[i] = 1; e[i] = 0; }
+            values[l.name] = v; sent[l.name] = s;
+            update.layers.push({ name: l.name, shape: l.shape, indices: idx, values: Float32Array.from(idx, (i) => p[i]) });
+          }
+          return { values, sent, bytes: encodeUpdate(update).byteLength, band: false };
+        },
+      };
+    },
+  };
+}
+
+function sparseTransmission(layers: LayerSpec[], ef: ErrorFeedback, g: Params, noise?: { sigma: number; clip: number; rng: Rng }): Transmission {
   const update = ef.step(toLayers(layers, g));
   const values: Params = {};
   const sent: Record<string, Uint8Array> = {};
   update.layers.forEach((u, li) => {
     const n = numel(layers[li].shape);
+    if (noise) clipAndNoise(u.values, noise.clip, noise.sigma, noise.rng, null);
     const v = new Float32Array(n); const s = new Uint8Array(n);
     u.indices.forEach((i, j) => { v[i] = u.values[j]; s[i] = 1; });
     values[u.name] = v; sent[u.name] = s;
   });
-  return { values, sent, bytes: encodeUpdate(update).byteLength };
+  return { values, sent, bytes: encodeUpdate(update).byteLength, band: !noise };
 }
 
-/** DGP (topRatio > 0) or plain pruning (topRatio = 0), with the package's error feedback. */
+const efMemory = (fb: ErrorFeedback) => () => Object.fromEntries(fb.memory().map((l) => [l.name, l.values]));
+
+/**
+ * DGP (topRatio > 0), plain pruning (topRatio = 0) or top withholding only (bottomRatio = 0),
+ * with the package's error feedback.
+ */
 export function dgp(topRatio: number, bottomRatio: number, ef: EfMode = 'bottom'): DefenseSpec {
   const plain = topRatio === 0;
+  const topOnly = bottomRatio === 0;
   const keep = +(1 - topRatio - bottomRatio).toFixed(6);
   const efTag = ef === 'bottom' ? '' : ` ef=${ef}`;
   return {
-    defense: plain ? 'prune' : 'dgp',
+    defense: plain ? 'prune' : topOnly ? 'toponly' : 'dgp',
     settings: { topRatio, bottomRatio, keepRatio: keep, ef },
-    label: plain ? `prune keep=${keep}${efTag}` : `DGP top=${topRatio} keep=${keep}${efTag}`,
+    label: (plain ? `prune keep=${keep}` : topOnly ? `top-withhold top=${topRatio}` : `DGP top=${topRatio} keep=${keep}`) + efTag,
     make: (layers) => {
       const fb = new ErrorFeedback({ topRatio, bottomRatio }, { mode: ef });
-      return { transmit: (g) => sparseTransmission(layers, fb, g) };
+      return { transmit: (g) => sparseTransmission(layers, fb, g), memory: efMemory(fb) };
+    },
+  };
+}
+
+/**
+ * DGP, then the Gaussian mechanism on what is sent: each layer's sent values clipped to L2 norm
+ * `clip`, then N(0, sigma^2) added to each sent value. Memory is as in plain DGP (noise-free).
+ */
+export function dgpNoise(topRatio: number, bottomRatio: number, sigma: number, clip = NOISE_CLIP): DefenseSpec {
+  const keep = +(1 - topRatio - bottomRatio).toFixed(6);
+  return {
+    defense: 'dgp+noise',
+    settings: { topRatio, bottomRatio, keepRatio: keep, ef: 'bottom', sigma, clip },
+    label: `${topRatio === 0 ? 'prune' : `DGP top=${topRatio}`} keep=${keep} + noise σ=${sigma}`,
+    make: (layers, rng) => {
+      const fb = new ErrorFeedback({ topRatio, bottomRatio }, { mode: 'bottom' });
+      return { transmit: (g) => sparseTransmission(layers, fb, g, { sigma, clip, rng }), memory: efMemory(fb) };
     },
   };
 }
@@ -126,6 +211,7 @@ export function adgp(topRatio: number, bottomRatio: number, ef: EfMode = 'bottom
     make: (layers, _rng, shared) => {
       const fb = new ErrorFeedback({ topRatio, bottomRatio }, { mode: ef });
       return {
+        memory: efMemory(fb),
         transmit: (g) => {
           if (!shared.positions || (shared.alignedRounds ?? 0) >= ADGP_REFRESH_EVERY - 1) {
             return sparseTransmission(layers, fb, g);
@@ -142,7 +228,7 @@ export function adgp(topRatio: number, bottomRatio: number, ef: EfMode = 'bottom
             p.indices.forEach((i, j) => { v[i] = uv[j]; s[i] = uv[j] === 0 ? 0 : 1; });
             values[p.name] = v; sent[p.name] = s;
           });
-          return { values, sent, bytes: encodeAligned(up).byteLength };
+          return { values, sent, bytes: encodeAligned(up).byteLength, band: false };
         },
       };
     },

@@ -61,7 +61,7 @@ function permutations(n: number): number[][] {
   return out;
 }
 
-export interface BatchScore { psnr: number; ssim: number; order: number[] }
+export interface BatchScore { psnr: number; ssim: number; order: number[]; psnrs: number[]; ssims: number[] }
 
 /**
  * A batch reconstruction comes back in any order: pair each true image with a reconstruction so
@@ -85,9 +85,9 @@ export function scoreBatch(truth: Float32Array, rec: Float32Array, b: number): B
       used.add(bj); order.push(bj);
     }
   }
-  let ps = 0, ss = 0;
-  for (let i = 0; i < b; i++) { ps += P[i][order[i]]; ss += ssim(img(truth, i), img(rec, order[i])); }
-  return { psnr: ps / b, ssim: ss / b, order };
+  const psnrs = order.map((j, i) => P[i][j]);
+  const ssims = order.map((j, i) => ssim(img(truth, i), img(rec, j)));
+  return { psnr: psnrs.reduce((a, v) => a + v, 0) / b, ssim: ssims.reduce((a, v) => a + v, 0) / b, order, psnrs, ssims };
 }
 
 /** Fraction of the true labels (as a multiset) that the recovered labels account for. */

@@ -1,52 +1,86 @@
-/** What the quick and the full run measure. */
-import { DefenseSpec, noDefense, gaussianNoise, dgp, adgp } from './defenses';
+/** What the quick and the full run measure (every reduction from issue #9 is listed in eval/README.md). */
+import { DefenseSpec, noDefense, gaussianNoise, dgp, dgpNoise, adgp, randomK } from './defenses';
+import { MlpAttackConfig, LabelMode } from './attacks/mlp_attacks';
+import { FedConfig } from './fedsgd';
+
+export type Budget = Omit<MlpAttackConfig, 'labelModes' | 'attacks'>;
 
 export interface Plan {
   name: 'quick' | 'full';
-  /** B = 1 targets per model, and batches of size > 1 (MLP) */
-  mlpImages: number;
-  cnnImages: number;
+  /** batch-size-1 target images (first round, every defense) */
+  images: number;
+  /** larger batch sizes (MLP) and batches per size */
   batchSizes: number[];
   batchesPerSize: number;
-  mlpIterations: number;
-  cnnIterations: number;
-  fed: { clients: number; rounds: number; batch: number; lr: number; seed: number };
-  /** defenses attacked on the MLP (first round), trained with FedSGD, and attacked after training */
-  mlpDefenses: DefenseSpec[];
-  cnnDefenses: DefenseSpec[];
-  batchDefenses: DefenseSpec[];
-  fedDefenses: DefenseSpec[];
+  /** attack budget for an image the closed form does not already reconstruct (< 30 dB) */
+  full: Budget;
+  /** attack budget where the closed form already reconstructs the image (>= 30 dB) */
+  reduced: Budget;
+  /** attack budget per larger batch size, and the label modes attacked there */
+  batch: Record<number, Budget>;
+  batchModes: Record<number, LabelMode[]>;
+  /** stop starting new jobs after this many minutes (null: run everything); what is missing is listed in the results */
+  minutes: number | null;
+  /** attack budget on updates after training (memory in play), and how many of the images */
+  after: Budget;
+  afterImages: number;
+  defenses: DefenseSpec[];
+  /** defenses attacked at each larger batch size, when an attack succeeds there undefended */
+  batchDefenses: Record<number, string[]>;
+  fed: FedConfig;
+  seeds: number[];
+  fedDefenses: string[];
+  /** defenses whose client 0 is attacked after training (seed seeds[0]), with their memory */
+  afterDefenses: string[];
+  /** the CNN: undefended attack on a few images; defended only if it succeeds */
+  cnn: { images: number; iterations: number; restarts: number };
 }
 
-const byLabel = (ds: DefenseSpec[], labels: string[]) => ds.filter((d) => labels.includes(d.label));
+const completion = { completionIterations: 10, demix: { starts: 2, iterations: 200, lr: 0.05 } };
 
 export function makePlan(quick: boolean): Plan {
-  const main: DefenseSpec[] = [
+  const all: DefenseSpec[] = [
     noDefense(),
-    gaussianNoise(0.001), gaussianNoise(0.01), gaussianNoise(0.1), gaussianNoise(1),
-    dgp(0, 0.5), dgp(0, 0.8), dgp(0, 0.9), dgp(0, 0.99),
-    dgp(0.001, 0.899), dgp(0.01, 0.89), dgp(0.05, 0.85), dgp(0.1, 0.8),
-    dgp(0.01, 0.49), dgp(0.01, 0.79), dgp(0.05, 0.75), dgp(0.01, 0.98),
-    adgp(0.01, 0.89), adgp(0.05, 0.85),
+    dgp(0, 0.9), randomK(0.1), dgp(0.05, 0), dgp(0.01, 0.89), dgp(0.05, 0.85), dgp(0.1, 0.8), dgp(0.2, 0.7), adgp(0.05, 0.85),
+    gaussianNoise(0.01), gaussianNoise(0.03),
+    dgpNoise(0.05, 0.85, 0.01),
+    dgp(0.05, 0.85, 'all'), dgp(0.05, 0.85, 'none'),
   ];
-  const efVariants = [dgp(0.01, 0.89, 'all'), dgp(0.01, 0.89, 'none'), dgp(0.05, 0.85, 'all'), dgp(0.05, 0.85, 'none')];
-  const core = ['none', 'noise σ=0.01', 'prune keep=0.1', 'DGP top=0.01 keep=0.1', 'DGP top=0.05 keep=0.1'];
+  const efOnly = ['DGP top=0.05 keep=0.1 ef=all', 'DGP top=0.05 keep=0.1 ef=none'];
   if (quick) {
-    const q = byLabel(main, [...core, 'noise σ=0.1', 'DGP top=0.1 keep=0.1', 'ADGP top=0.01 keep=0.1']);
+    const keep = ['none', 'prune keep=0.1', 'DGP top=0.05 keep=0.1', 'DGP top=0.2 keep=0.1', 'noise σ=0.01', 'DGP top=0.05 keep=0.1 + noise σ=0.01'];
+    const q = all.filter((d) => keep.includes(d.label) || d.label === 'DGP top=0.05 keep=0.1 ef=none');
+    const small: Budget = { ...completion, igIterations: 100, restarts: 1, dlgIterations: 20, tv: 1e-4 };
     return {
-      name: 'quick', mlpImages: 2, cnnImages: 1, batchSizes: [4], batchesPerSize: 1, mlpIterations: 150, cnnIterations: 60,
-      fed: { clients: 8, rounds: 60, batch: 16, lr: 1, seed: 11 },
-      mlpDefenses: q, cnnDefenses: byLabel(main, ['none', 'prune keep=0.1', 'DGP top=0.05 keep=0.1']),
-      batchDefenses: byLabel(main, ['none', 'prune keep=0.1', 'DGP top=0.05 keep=0.1']),
-      fedDefenses: [...q, ...efVariants.slice(0, 2)],
+      name: 'quick', images: 3, batchSizes: [4], batchesPerSize: 1,
+      full: small, reduced: { ...small, igIterations: 50 }, afterImages: 3, batch: { 4: { ...small, restarts: 2, demix: { starts: 1, iterations: 50, lr: 0.05 } } }, after: small,
+      batchModes: { 4: ['true', 'recovered'] }, minutes: null,
+      defenses: q.filter((d) => keep.includes(d.label)), batchDefenses: { 4: ['none', 'prune keep=0.1'] },
+      fed: { clients: 8, rounds: 60, batch: 16, lr: 1, evalEvery: 20 }, seeds: [1],
+      fedDefenses: q.map((d) => d.label), afterDefenses: ['DGP top=0.05 keep=0.1', 'DGP top=0.05 keep=0.1 ef=none'],
+      cnn: { images: 1, iterations: 20, restarts: 1 },
     };
   }
   return {
-    name: 'full', mlpImages: 4, cnnImages: 2, batchSizes: [4, 8], batchesPerSize: 1, mlpIterations: 300, cnnIterations: 120,
-    fed: { clients: 8, rounds: 150, batch: 16, lr: 1, seed: 11 },
-    mlpDefenses: main,
-    cnnDefenses: byLabel(main, [...core, 'noise σ=0.1', 'DGP top=0.1 keep=0.1']),
-    batchDefenses: byLabel(main, [...core, 'DGP top=0.1 keep=0.1']),
-    fedDefenses: [...main.filter((d) => !['noise σ=0.001', 'prune keep=0.5', 'DGP top=0.01 keep=0.5', 'ADGP top=0.05 keep=0.1'].includes(d.label)), ...efVariants.slice(0, 2)],
+    name: 'full', images: 64, batchSizes: [4, 16], batchesPerSize: 8,
+    full: { ...completion, igIterations: 500, restarts: 1, dlgIterations: 30, tv: 1e-4 },
+    reduced: { ...completion, igIterations: 100, restarts: 1, dlgIterations: 10, tv: 1e-4 },
+    batch: {
+      4: { ...completion, completionIterations: 30, igIterations: 1000, restarts: 1, dlgIterations: 40, tv: 1e-4 },
+      16: { ...completion, completionIterations: 30, igIterations: 1000, restarts: 1, dlgIterations: 20, tv: 1e-4, demix: { starts: 1, iterations: 100, lr: 0.05 } },
+    },
+    batchModes: { 4: ['true', 'recovered'], 16: ['true'] }, minutes: 36,
+    after: { ...completion, igIterations: 100, restarts: 1, dlgIterations: 10, tv: 1e-4 }, afterImages: 32,
+    defenses: all.filter((d) => !efOnly.includes(d.label)),
+    batchDefenses: { 4: ['none', 'prune keep=0.1', 'DGP top=0.05 keep=0.1'], 16: ['none', 'prune keep=0.1', 'DGP top=0.05 keep=0.1'] },
+    fed: { clients: 8, rounds: 80, batch: 16, lr: 2, evalEvery: 20 }, seeds: [1, 2, 3],
+    fedDefenses: all.map((d) => d.label),
+    afterDefenses: ['none', 'prune keep=0.1', 'DGP top=0.05 keep=0.1', 'DGP top=0.05 keep=0.1 ef=all', 'DGP top=0.05 keep=0.1 ef=none'],
+    cnn: { images: 2, iterations: 100, restarts: 1 },
   };
+}
+
+export function allDefenses(): DefenseSpec[] {
+  const p = makePlan(false);
+  return [...p.defenses, dgp(0.05, 0.85, 'all'), dgp(0.05, 0.85, 'none')];
 }

@@ -1,70 +1,66 @@
 /**
- * Pictures: the reconstruction grid (one row per model and attack: the true image, then each
- * defense), as a PNG (no labels) and as an SVG with labels embedding the same PNG tiles; and the
- * privacy–utility plot (best attack PSNR vs FedSGD test accuracy) as SVG.
+ * Pictures: the reconstruction grid as a PNG with the column labels drawn into it (font.ts), and
+ * the privacy-utility plot (strongest attack's median PSNR with its 95% interval vs FedSGD test
+ * accuracy mean ± sd) as SVG.
  */
-import { encodePng, tile } from './png';
+import { encodePng } from './png';
+import { drawText, GLYPH_W } from './font';
+import type { Interval } from './stats';
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-export function gridPictures(grid: Record<string, Record<string, Float32Array>>, truths: Record<string, Float32Array>,
-  defenses: string[]): { png: Buffer; svg: string } {
-  const keys = Object.keys(grid);
-  const rows = keys.map((k) => [truths[k.split(' ')[0]], ...defenses.map((d) => grid[k][d] ?? null)]);
-  const t = tile(rows);
-  const png = encodePng(t.pixels, t.width, t.height);
-  const cell = 64, left = 110, top = 120;
-  const w = left + (defenses.length + 1) * (cell + 6);
-  const h = top + keys.length * (cell + 6);
-  const parts = [`<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" font-family="sans-serif" font-size="11">`,
-    `<rect width="${w}" height="${h}" fill="white"/>`];
-  ['true', ...defenses].forEach((d, c) => {
-    const x = left + c * (cell + 6) + cell / 2;
-    parts.push(`<text transform="translate(${x},${top - 6}) rotate(-50)">${esc(d)}</text>`);
-  });
-  rows.forEach((row, r) => {
-    const y = top + r * (cell + 6);
-    parts.push(`<text x="4" y="${y + cell / 2}">${esc(keys[r])}</text>`);
-    row.forEach((img, c) => {
-      if (!img) return;
-      const data = encodePng(img, 28, 28).toString('base64');
-      parts.push(`<image x="${left + c * (cell + 6)}" y="${y}" width="${cell}" height="${cell}" style="image-rendering:pixelated" href="data:image/png;base64,${data}"/>`);
-    });
-  });
-  parts.push('</svg>');
-  return { png, svg: parts.join('\n') };
+/** rows of 28x28 images (null = empty cell); one label per column, written upwards above it. */
+export function gridPng(rows: Array<Array<Float32Array | null>>, colLabels: string[], zoom = 2, textScale = 2): Buffer {
+  const cell = 28 * zoom, gap = 4;
+  const cols = colLabels.length;
+  const header = Math.max(...colLabels.map((l) => l.length)) * GLYPH_W * textScale + 8;
+  const width = gap + cols * (cell + gap);
+  const height = header + gap + rows.length * (cell + gap);
+  const img = new Float32Array(width * height).fill(1);
+  colLabels.forEach((l, c) => drawText(img, width, l, gap + c * (cell + gap) + (cell - 5 * textScale) / 2, header - 4, textScale, 0, true));
+  rows.forEach((row, r) => row.forEach((x, c) => {
+    const x0 = gap + c * (cell + gap), y0 = header + gap + r * (cell + gap);
+    for (let y = 0; y < cell; y++) for (let xx = 0; xx < cell; xx++)
+      img[(y0 + y) * width + x0 + xx] = x ? x[Math.floor(y / zoom) * 28 + Math.floor(xx / zoom)] : 0.5;
+  }));
+  return encodePng(img, width, height);
 }
 
-export interface TradeoffPoint { label: string; family: string; psnr: number; accuracy: number; bytes: number }
+export interface TradeoffPoint { label: string; family: string; psnr: Interval; accuracy: number; accuracySd: number; bytes: number }
 
-const COLORS: Record<string, string> = { none: '#000000', noise: '#1f77b4', prune: '#d62728', dgp: '#2ca02c', adgp: '#9467bd' };
+const COLORS: Record<string, string> = {
+  none: '#000000', noise: '#1f77b4', prune: '#d62728', randomk: '#ff7f0e', toponly: '#8c564b', dgp: '#2ca02c', 'dgp+noise': '#17becf', adgp: '#9467bd',
+};
 
 export function tradeoffSvg(points: TradeoffPoint[], title: string): string {
-  const W = 760, H = 480, L = 60, R = 230, T = 40, B = 50;
-  const xs = points.map((p) => p.psnr), ys = points.map((p) => p.accuracy);
+  const W = 900, H = 520, L = 60, R = 330, T = 40, B = 50;
+  const xs = points.flatMap((p) => [p.psnr.lo, p.psnr.hi]), ys = points.flatMap((p) => [p.accuracy - p.accuracySd, p.accuracy + p.accuracySd]);
   const x0 = Math.floor(Math.min(...xs) - 1), x1 = Math.ceil(Math.max(...xs) + 1);
-  const y0 = Math.max(0, Math.floor((Math.min(...ys) - 0.02) * 50) / 50), y1 = Math.min(1, Math.ceil((Math.max(...ys) + 0.02) * 50) / 50);
-  const sx = (v: number) => L + ((v - x0) / (x1 - x0)) * (W - L - R);
-  const sy = (v: number) => H - B - ((v - y0) / (y1 - y0)) * (H - T - B);
+  const y0 = Math.max(0, Math.floor((Math.min(...ys) - 0.01) * 50) / 50), y1 = Math.min(1, Math.ceil((Math.max(...ys) + 0.01) * 50) / 50);
+  const sx = (v: number) => L + ((v - x0) / (x1 - x0 || 1)) * (W - L - R);
+  const sy = (v: number) => H - B - ((v - y0) / (y1 - y0 || 1)) * (H - T - B);
   const out = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="11">`,
     `<rect width="${W}" height="${H}" fill="white"/>`,
-    `<text x="${L}" y="20" font-size="13">${esc(title)}</text>`,
+    `<text x="${L}" y="20" font-size="12">${esc(title)}</text>`,
     `<line x1="${L}" y1="${H - B}" x2="${W - R}" y2="${H - B}" stroke="black"/>`,
     `<line x1="${L}" y1="${T}" x2="${L}" y2="${H - B}" stroke="black"/>`,
-    `<text x="${(L + W - R) / 2 - 120}" y="${H - 12}">best attack PSNR (dB), lower = more private →  ←</text>`,
-    `<text transform="translate(16,${(T + H - B) / 2 + 60}) rotate(-90)">FedSGD test accuracy</text>`];
-  for (let v = x0; v <= x1; v += Math.max(1, Math.round((x1 - x0) / 10))) {
-    out.push(`<line x1="${sx(v)}" y1="${H - B}" x2="${sx(v)}" y2="${H - B + 4}" stroke="black"/><text x="${sx(v) - 6}" y="${H - B + 16}">${v}</text>`);
-  }
+    `<text x="${L + 40}" y="${H - 12}">strongest attack, median PSNR (dB) with 95% CI; lower = more private</text>`,
+    `<text transform="translate(16,${(T + H - B) / 2 + 60}) rotate(-90)">FedSGD test accuracy (mean ± sd)</text>`,
+    `<line x1="${sx(20)}" y1="${T}" x2="${sx(20)}" y2="${H - B}" stroke="#bbb" stroke-dasharray="4 3"/><text x="${sx(20) + 3}" y="${T + 10}" fill="#888">20 dB</text>`];
+  const step = Math.max(1, Math.round((x1 - x0) / 10));
+  for (let v = x0; v <= x1; v += step) out.push(`<line x1="${sx(v)}" y1="${H - B}" x2="${sx(v)}" y2="${H - B + 4}" stroke="black"/><text x="${sx(v) - 6}" y="${H - B + 16}">${v}</text>`);
   for (let k = 0; k <= 5; k++) {
     const v = y0 + ((y1 - y0) * k) / 5;
     out.push(`<line x1="${L - 4}" y1="${sy(v)}" x2="${L}" y2="${sy(v)}" stroke="black"/><text x="${L - 40}" y="${sy(v) + 4}">${v.toFixed(2)}</text>`);
   }
   points.forEach((p, i) => {
     const c = COLORS[p.family] ?? '#888';
-    out.push(`<circle cx="${sx(p.psnr)}" cy="${sy(p.accuracy)}" r="5" fill="${c}"/>`);
-    out.push(`<text x="${sx(p.psnr) + 7}" y="${sy(p.accuracy) - 3}" fill="${c}" font-size="9">${i + 1}</text>`);
-    out.push(`<text x="${W - R + 10}" y="${T + i * 14}" fill="${c}">${i + 1}: ${esc(p.label)} (${(p.bytes / 1024).toFixed(0)} KiB)</text>`);
+    const cx = sx(p.psnr.estimate), cy = sy(p.accuracy);
+    out.push(`<line x1="${sx(p.psnr.lo)}" y1="${cy}" x2="${sx(p.psnr.hi)}" y2="${cy}" stroke="${c}"/>`);
+    out.push(`<line x1="${cx}" y1="${sy(p.accuracy - p.accuracySd)}" x2="${cx}" y2="${sy(p.accuracy + p.accuracySd)}" stroke="${c}"/>`);
+    out.push(`<circle cx="${cx}" cy="${cy}" r="4" fill="${c}"/>`);
+    out.push(`<text x="${cx + 5}" y="${cy - 4}" fill="${c}" font-size="9">${i + 1}</text>`);
+    out.push(`<text x="${W - R + 10}" y="${T + i * 14}" fill="${c}">${i + 1}: ${esc(p.label)} (${(p.bytes / 1024).toFixed(0)} KiB/round)</text>`);
   });
   out.push('</svg>');
   return out.join('\n');

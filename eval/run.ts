@@ -1,105 +1,126 @@
 /**
  * The privacy/utility evaluation: `npm run eval` (full) or `npm run eval -- --quick`.
- * Writes eval/results/<run>.json, <run>.md, <run>-grid.png, <run>-grid.svg, <run>-tradeoff.svg.
+ * The work is a queue of jobs (one attacked image or batch for one defense, one FedSGD run for one
+ * defense and seed, one CNN image) run by a pool of worker threads (`--workers N`, default 2); the
+ * main thread schedules, prints progress with an estimate of the time left, and writes
+ * eval/results/<run>.json, <run>.md, <run>-grid.png, <run>-tradeoff.svg (report.ts).
  */
-import { useBackend } from './tfjs/setup';
-import { loadSplit, image, PIXELS, subset } from './data';
-import { MODELS, Model, Params, paramGradsData, toTensors } from './models';
-import { Rng } from './rng';
-import { DefenseSpec, Shared } from './defenses';
-import { runFedSgd } from './fedsgd';
-import { runScenario, AttackOutcome } from './scenario';
+import { Worker, isMainThread, parentPort, workerData } from 'worker_threads';
+import { runJob, Job, JobResult, jobWeight } from './jobs';
 import { makePlan } from './plan';
-import { Row, writeReport } from './report';
-import { tf } from './tfjs/setup';
-
-const SEED = 1;
-const t0 = Date.now();
-const log = (msg: string) => console.log(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(5)}s] ${msg}`);
-
-/** ADGP's broadcaster needs a previous aggregate: the summed gradient of other clients' data. */
-function primeShared(m: Model, weights: Params, d: DefenseSpec, ref: { x: Float32Array; y: number[] }): Shared {
-  const shared: Shared = { round: 0 };
-  if (d.endRound) {
-    const wt = toTensors(m, weights);
-    const g = paramGradsData(m, wt, ref.x, ref.y);
-    tf.dispose(Object.values(wt));
-    d.endRound(shared, g, m.layers);
-    shared.round = 1;
-  }
-  return shared;
-}
+import { writeReport, Row, FedRun } from './report';
+import { median, COUNTS_PSNR } from './stats';
 
 async function main() {
   const quick = process.argv.includes('--quick');
+  const wi = process.argv.indexOf('--workers');
+  const workers = wi > 0 ? Math.max(1, Number(process.argv[wi + 1])) : 2;
+  const mi = process.argv.indexOf('--minutes');
   const plan = makePlan(quick);
-  const split = loadSplit(SEED);
+  if (mi > 0) plan.minutes = Number(process.argv[mi + 1]);
+  const t0 = Date.now();
+  const log = (msg: string) => console.log(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(5)}s] ${msg}`);
+
+  const queue: Job[] = [];
   const rows: Row[] = [];
-  const grid: Record<string, Record<string, Float32Array>> = {};
-  const truths: Record<string, Float32Array> = {};
-  const fedByLabel = new Map<string, { testAccuracy: number; bytesPerRound: number; curve: Array<[number, number]> }>();
-  // Targets: fixed training images (the attacked client's data); reference data for ADGP: others.
-  const tRng = new Rng(SEED + 100);
-  const targetIdx = Array.from({ length: 16 }, () => tRng.int(split.train.n));
-  const refIdx = Array.from({ length: 64 }, () => tRng.int(split.train.n));
-  const ref = subset(split.train, refIdx);
-  const refBatch = { x: ref.x, y: Array.from(ref.y) };
-
-  const record = (m: Model, d: DefenseSpec, b: number, round: string, outs: AttackOutcome[], bytes: number, key?: string) => {
-    for (const o of outs) {
-      rows.push({
-        model: m.name, defense: d.defense, label: d.label, settings: d.settings, attack: o.attack, batchSize: b, round,
-        psnr: o.psnr, ssim: o.ssim, labelAccuracy: o.labelAccuracy, testAccuracy: null, bytesPerRound: bytes, samples: 1, seconds: o.seconds,
-      });
-      if (key && o.images) (grid[`${key} ${o.attack}`] ??= {})[d.label] = o.images.slice(0, PIXELS);
-    }
+  const fed: FedRun[] = [];
+  const gridImages: JobResult['grid'] = [];
+  let doneWeight = 0, totalWeight = 0, doneJobs = 0;
+  const push = (jobs: Job[], front = false) => {
+    for (const j of jobs) totalWeight += jobWeight(j, plan);
+    if (front) queue.unshift(...jobs); else queue.push(...jobs);
   };
+  // Order: the FedSGD runs whose trained client is attacked afterwards (their attacks go to the
+  // front when they finish), the gates at batch size 4 and on the CNN, the batch-size-1 attacks
+  // image by image (so that a time-limited run still has every defense on the same images) with
+  // the other FedSGD runs interleaved, then the defended batches and the batch-size-16 gate.
+  push(plan.fedDefenses.filter((d) => plan.afterDefenses.includes(d)).map((d) => ({ kind: 'fed', defense: d, seed: plan.seeds[0], keep: true })));
+  const gate = (b: number) => push(Array.from({ length: plan.batchesPerSize }, (_, t) => ({ kind: 'batch', defense: 'none', batchSize: b, batch: t })));
+  if (plan.batchSizes.length) gate(plan.batchSizes[0]);
+  push(Array.from({ length: plan.cnn.images }, (_, k) => ({ kind: 'cnn', defense: 'none', image: k })));
+  const fedRest: Job[] = [];
+  for (const s of plan.seeds) for (const d of plan.fedDefenses) if (!(s === plan.seeds[0] && plan.afterDefenses.includes(d))) fedRest.push({ kind: 'fed', defense: d, seed: s, keep: false });
+  const fedPerImage = Math.ceil(fedRest.length / plan.images);
+  for (let k = 0; k < plan.images; k++) {
+    push(plan.defenses.map((d) => ({ kind: 'b1', defense: d.label, image: k })));
+    push(fedRest.splice(0, fedPerImage));
+  }
+  for (const b of plan.batchSizes.slice(1)) gate(b);
 
-  const attackFirstRound = async (m: Model, defenses: DefenseSpec[], b: number, count: number, iterations: number) => {
-    await useBackend(m.name === 'mlp' ? 'wasm' : 'cpu');
-    const weights = m.init(new Rng(SEED + 7));
-    for (const [di, d] of defenses.entries()) {
-      for (let k = 0; k < count; k++) {
-        const idx = targetIdx.slice(k * b, (k + 1) * b);
-        const x = subset(split.train, idx);
-        const shared = primeShared(m, weights, d, refBatch);
-        const client = d.make(m.layers, new Rng(SEED + 31 * k), shared);
-        const attacks: AttackOutcome['attack'][] = m.name === 'mlp' ? ['idlg', 'analytic', 'dlg', 'ig'] : ['idlg', 'dlg', 'ig'];
-        const r = runScenario(m, weights, client, x.x, Array.from(x.y), { iterations, attacks, seed: SEED + k });
-        const key = b === 1 && k === 0 ? m.name : undefined;
-        if (key) truths[m.name] = image(split.train, idx[0]).slice();
-        record(m, d, b, 'first', r.outcomes, r.bytes, key);
+  const gateDone = new Map<string, number>();
+  const skipped: string[] = [];
+  const onResult = (job: Job, r: JobResult) => {
+    rows.push(...r.rows);
+    if (r.grid) gridImages!.push(...r.grid);
+    if (r.fed) {
+      fed.push({ defense: job.defense, seed: (job as { seed: number }).seed, testAccuracy: r.fed.testAccuracy, bytesPerRound: r.fed.bytesPerRound, curve: r.fed.curve });
+      if (r.fed.weights) push(Array.from({ length: plan.afterImages }, (_, k) => ({ kind: 'after', defense: job.defense, image: k, weights: r.fed!.weights!, memory: r.fed!.memory ?? null })), true);
+    }
+    // gates: when every undefended job of a batch size (or the CNN) is in, defended jobs follow
+    if ((job.kind === 'batch' || job.kind === 'cnn') && job.defense === 'none') {
+      const key = job.kind === 'batch' ? `batch ${job.batchSize}` : 'cnn';
+      const n = (gateDone.get(key) ?? 0) + 1;
+      gateDone.set(key, n);
+      const need = job.kind === 'batch' ? plan.batchesPerSize : plan.cnn.images;
+      if (n === need) {
+        const sel = rows.filter((x) => x.defense === 'none' && x.labelMode === 'true' && x.round === 'first' && !x.attack.startsWith('baseline') &&
+          (job.kind === 'cnn' ? x.model === 'cnn' : x.model === 'mlp' && x.batchSize === job.batchSize));
+        const attacks = [...new Set(sel.map((x) => x.attack))];
+        const best = Math.max(...attacks.map((a) => median(sel.filter((x) => x.attack === a).map((x) => x.psnr))));
+        const ok = best >= COUNTS_PSNR;
+        log(`gate ${key}: strongest undefended attack median ${best.toFixed(1)} dB -> ${ok ? 'attacking the defenses' : 'attack fails undefended, defenses not attacked'}`);
+        if (ok && job.kind === 'batch') for (const d of plan.batchDefenses[job.batchSize].filter((x) => x !== 'none'))
+          push(Array.from({ length: plan.batchesPerSize }, (_, t) => ({ kind: 'batch', defense: d, batchSize: job.batchSize, batch: t })));
+        if (ok && job.kind === 'cnn') for (const d of ['prune keep=0.1', 'DGP top=0.05 keep=0.1'])
+          push(Array.from({ length: plan.cnn.images }, (_, k) => ({ kind: 'cnn', defense: d, image: k })), true);
       }
-      log(`${m.name} B=${b} first-round attacks: ${di + 1}/${defenses.length} ${d.label}`);
     }
   };
 
-  log(`plan '${plan.name}': ${plan.mlpDefenses.length} MLP defenses, ${plan.cnnDefenses.length} CNN, ${plan.fedDefenses.length} FedSGD runs of ${plan.fed.rounds} rounds`);
-  await attackFirstRound(MODELS.mlp, plan.mlpDefenses, 1, plan.mlpImages, plan.mlpIterations);
-  for (const b of plan.batchSizes) await attackFirstRound(MODELS.mlp, plan.batchDefenses, b, plan.batchesPerSize, plan.mlpIterations);
-  await attackFirstRound(MODELS.cnn, plan.cnnDefenses, 1, plan.cnnImages, plan.cnnIterations);
-
-  // FedSGD utility (MLP), then an attack on client 0's next update, error-feedback memory included.
-  await useBackend('wasm');
-  const m = MODELS.mlp;
-  const init = m.init(new Rng(SEED + 7));
-  for (const [di, d] of plan.fedDefenses.entries()) {
-    const t = Date.now();
-    const fed = runFedSgd(m, init, d, split.train, split.test, plan.fed);
-    fedByLabel.set(d.label, fed);
-    const idx = targetIdx[0];
-    const r = runScenario(m, fed.weights, fed.clients[0], image(split.train, idx).slice(), [split.train.y[idx]],
-      { iterations: plan.mlpIterations, attacks: ['idlg', 'analytic', 'dlg', 'ig'], seed: SEED });
-    record(m, d, 1, `after ${plan.fed.rounds} rounds`, r.outcomes, r.bytes);
-    log(`FedSGD ${di + 1}/${plan.fedDefenses.length} ${d.label}: test accuracy ${fed.testAccuracy.toFixed(3)}, ${fed.bytesPerRound.toFixed(0)} B/round (${((Date.now() - t) / 1000).toFixed(0)}s)`);
-  }
-  for (const r of rows) {
-    const f = fedByLabel.get(r.label);
-    if (f && r.model === 'mlp') { r.testAccuracy = f.testAccuracy; r.bytesPerRound = f.bytesPerRound; }
-  }
+  log(`plan '${plan.name}': ${queue.length} jobs, ${workers} worker threads`);
+  let lastLog = 0;
+  await new Promise<void>((resolve, reject) => {
+    let running = 0;
+    const idle: Worker[] = [];
+    const pool = Array.from({ length: workers }, () => new Worker(__filename, { workerData: { quick } }));
+    const feed = (w: Worker) => {
+      if (plan.minutes !== null && Date.now() - t0 > plan.minutes * 60000 && queue.length) {
+        skipped.push(...queue.splice(0).map((j) => `${j.kind} ${j.defense}${'image' in j ? ` image ${j.image}` : ''}${'batch' in j ? ` B=${j.batchSize} batch ${j.batch}` : ''}${'seed' in j ? ` seed ${j.seed}` : ''}`));
+        log(`time limit of ${plan.minutes} min reached: ${skipped.length} jobs not run (listed in the results)`);
+      }
+      const job = queue.shift();
+      if (!job) {
+        idle.push(w);
+        if (running === 0) { pool.forEach((x) => x.terminate()); resolve(); }
+        return;
+      }
+      running++;
+      w.once('message', (r: JobResult) => {
+        running--; doneJobs++;
+        doneWeight += jobWeight(job, plan);
+        onResult(job, r);
+        const now = Date.now();
+        if (now - lastLog > 15000 || queue.length === 0) {
+          lastLog = now;
+          const el = (now - t0) / 1000;
+          const eta = (el / doneWeight) * (totalWeight - doneWeight);
+          log(`${doneJobs} jobs done, ${queue.length + running} left; last: ${job.kind} ${job.defense}; about ${(eta / 60).toFixed(1)} min left`);
+        }
+        while (idle.length && queue.length) feed(idle.pop()!);
+        feed(w);
+      });
+      w.postMessage(job);
+    };
+    for (const w of pool) { w.on('error', reject); feed(w); }
+  });
   const command = `npm run eval${quick ? ' -- --quick' : ''}`;
-  writeReport(plan, rows, fedByLabel, grid, truths, command, (Date.now() - t0) / 1000);
+  writeReport(plan, rows, fed, gridImages ?? [], command, (Date.now() - t0) / 1000, workers, skipped);
   log('done');
 }
 
-main().catch((e) => { console.error(e); process.exit(1); });
+if (isMainThread) main().catch((e) => { console.error(e); process.exit(1); });
+else {
+  parentPort!.on('message', async (job: Job) => {
+    parentPort!.postMessage(await runJob(job, workerData.quick as boolean));
+  });
+}

@@ -7,7 +7,8 @@
  * Both match only the positions the wire carried (a withheld position is unknown, not zero), use
  * the labels iDLG recovered, optimise with Adam (learning rate divided by 10 at 3/8, 5/8 and 7/8 of
  * the iterations, as IG does), keep the image in [0, 1] by clipping after each step, and return the
- * iterate with the lowest matching loss. DLG's L-BFGS is replaced by Adam (no L-BFGS in tfjs).
+ * iterate with the lowest matching loss. IG steps on the sign of the gradient, as in Geiping et
+ * al. This tfjs version serves the CNN only; the MLP attacks are plain TypeScript (optimize.ts).
  */
 import { tf } from '../tfjs/setup';
 import { PIXELS } from '../data';
@@ -65,7 +66,8 @@ export function matchingAttack(v: AttackerView, labels: number[], cfg: MatchingC
     const frac = t / cfg.iterations;
     const lr = cfg.lr * (frac > 7 / 8 ? 1e-3 : frac > 5 / 8 ? 1e-2 : frac > 3 / 8 ? 1e-1 : 1);
     const next = tf.tidy(() => {
-      const { value, grad } = valueAndGrad(x);
+      const { value, grad: raw } = valueAndGrad(x);
+      const grad = cfg.kind === 'ig' ? tf.sign(raw) : raw;
       const n1 = tf.add(tf.mul(m1, b1), tf.mul(grad, 1 - b1));
       const n2 = tf.add(tf.mul(m2, b2), tf.mul(tf.square(grad), 1 - b2));
       const step = tf.div(tf.mul(n1, lr / (1 - b1 ** t)), tf.add(tf.sqrt(tf.mul(n2, 1 / (1 - b2 ** t))), 1e-8));

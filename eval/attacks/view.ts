@@ -9,6 +9,12 @@ export interface AttackerView {
   values: Params;
   /** 1 where a value was sent; null = dense update (every position sent) */
   sent: Record<string, Uint8Array> | null;
+  /**
+   * true when the defense is known to send a magnitude band of each layer (plain pruning, DGP,
+   * top withholding): every unsent entry then lies at or above the largest sent magnitude or at or
+   * below the smallest one, and the attacker may use that.
+   */
+  band: boolean;
   batchSize: number;
 }
 
