@@ -64,7 +64,8 @@ function linuxLibc(): 'glibc' | 'musl' {
     // no ldd (minimal containers): ask the process report
   }
   const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
-  return header?.glibcVersionRuntime ? 'glibc' : 'musl';
+  // no report at all (other runtimes): assume the common case
+  return !header || header.glibcVersionRuntime ? 'glibc' : 'musl';
 }
 
 /** The prebuilds/ folder name for this process: `${platform}-${arch}`, plus `-musl` on musl Linux. */
