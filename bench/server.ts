@@ -8,9 +8,12 @@
  *   npm run bench:server [-- --messages 1000 --backend native|ts]
  *
  * Messages: `DISTINCT` different client updates (random kept sets and log-normal values) are
- * encoded up front and sent in turn; validation and scatter-add cost does not depend on which.
+ * encoded up front (by the parent, into a temporary folder) and sent in turn; validation and scatter-add cost does not depend on which.
  */
 import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { performance } from 'perf_hooks';
 import { isMainThread, parentPort, Worker, workerData } from 'worker_threads';
 
@@ -21,10 +24,18 @@ import { resnet18Shapes } from './fl';
 const DISTINCT = 4;
 const KEPT = 0.19; // top 1% and bottom 80% removed
 
-function args(): { messages: number; backend: string; mode: string } {
+function args(): { messages: number; backend: string; mode: string; dir: string } {
   const a = process.argv.slice(2);
   const get = (k: string, d: string) => (a.includes(k) ? a[a.indexOf(k) + 1] : d);
-  return { messages: Number(get('--messages', '1000')), backend: get('--backend', 'native'), mode: get('--mode', '') };
+  return { messages: Number(get('--messages', '1000')), backend: get('--backend', 'native'), mode: get('--mode', ''), dir: get('--dir', '') };
+}
+
+/** The messages, made once by the parent and read from files, so generating them does not raise a child's peak RSS. */
+function load(dir: string): Uint8Array[] {
+  return Array.from({ length: DISTINCT }, (_, c) => {
+    const b = fs.readFileSync(path.join(dir, `client${c}.bin`));
+    return new Uint8Array(b.buffer, b.byteOffset, b.length);
+  });
 }
 
 function layout(): LayerLayout[] {
@@ -57,9 +68,9 @@ const mb = (bytes: number) => bytes / 1e6;
 const rssMb = () => process.resourceUsage().maxRSS / 1024; // maxRSS is in KiB
 
 /** One aggregator, `count` messages, on this thread. */
-function single(count: number, backend: string): object {
+function single(count: number, backend: string, dir: string): object {
   setBackend(backend as 'native');
-  const msgs = Array.from({ length: DISTINCT }, (_, c) => message(c));
+  const msgs = load(dir);
   const before = rssMb();
   const agg = new Aggregator({ reduce: 'mean', maxElements: 2e7, layout: layout() });
   let bytes = 0;
@@ -85,9 +96,9 @@ function single(count: number, backend: string): object {
 
 /** Worker: builds its messages, waits for 'go', adds `count`, returns its partial. */
 function worker(): void {
-  const { count, backend, id } = workerData as { count: number; backend: string; id: number };
+  const { count, backend, id, dir } = workerData as { count: number; backend: string; id: number; dir: string };
   setBackend(backend as 'native');
-  const msgs = Array.from({ length: DISTINCT }, (_, c) => message(c));
+  const msgs = load(dir);
   const agg = new Aggregator({ reduce: 'mean', maxElements: 2e7, layout: layout() });
   parentPort!.once('message', () => {
     let bytes = 0;
@@ -102,10 +113,10 @@ function worker(): void {
   parentPort!.postMessage('ready');
 }
 
-async function tree(count: number, backend: string): Promise<object> {
+async function tree(count: number, backend: string, dir: string): Promise<object> {
   setBackend(backend as 'native');
   const before = rssMb();
-  const workers = [0, 1, 2, 3].map((id) => new Worker(__filename, { workerData: { count: count / 4, backend, id } }));
+  const workers = [0, 1, 2, 3].map((id) => new Worker(__filename, { workerData: { count: count / 4, backend, id, dir } }));
   await Promise.all(workers.map((w) => new Promise((ok) => w.once('message', ok))));
   const results = workers.map((w) => new Promise<{ partial: Uint8Array; bytes: number }>((ok) => w.once('message', ok)));
   const t0 = performance.now();
@@ -125,17 +136,20 @@ async function tree(count: number, backend: string): Promise<object> {
 
 async function main(): Promise<void> {
   const a = args();
-  if (a.mode === 'single') return void console.log(JSON.stringify(single(a.messages, a.backend)));
-  if (a.mode === 'tree') return void console.log(JSON.stringify(await tree(a.messages, a.backend)));
+  if (a.mode === 'single') return void console.log(JSON.stringify(single(a.messages, a.backend, a.dir)));
+  if (a.mode === 'tree') return void console.log(JSON.stringify(await tree(a.messages, a.backend, a.dir)));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dgp-bench-server-'));
+  for (let c = 0; c < DISTINCT; c++) fs.writeFileSync(path.join(dir, `client${c}.bin`), message(c));
   const dense = layout().reduce((s, l) => s + 4 * l.shape.reduce((x, y) => x * y, 1), 0);
-  const run = (mode: string) => JSON.parse(execFileSync(process.execPath, [__filename, '--mode', mode, '--messages', String(a.messages), '--backend', a.backend], { encoding: 'utf8', maxBuffer: 1 << 20 }));
+  const run = (mode: string) => JSON.parse(execFileSync(process.execPath, [__filename, '--mode', mode, '--messages', String(a.messages), '--backend', a.backend, '--dir', dir], { encoding: 'utf8', maxBuffer: 1 << 20 }));
   const s = run('single');
   const t = run('tree');
+  fs.rmSync(dir, { recursive: true });
   console.log(`ResNet-18 update: ${mb(dense).toFixed(1)} MB dense float32, ${s.messageMB.toFixed(2)} MB per message (top 1% / bottom 80%), backend ${a.backend}, ${a.messages} messages`);
   for (const r of [s, t])
     console.log(`${r.mode.padEnd(18)} ${r.seconds.toFixed(2)} s  ${r.messagesPerSecond.toFixed(1)} msg/s  ${r.MBps.toFixed(0)} MB/s of messages  peak RSS ${r.peakRssMB.toFixed(0)} MB (${r.rssBeforeMB.toFixed(0)} MB before the aggregator)`);
   console.log(`one aggregator: ${s.MBperCpuSecond.toFixed(0)} MB of messages per CPU-second (${s.cpuSeconds.toFixed(1)} CPU-s for the adds)`);
-  console.log(`one aggregator: peak RSS growth during the adds ${(s.peakRssDuringAddsMB - s.rssBeforeMB).toFixed(0)} MB; target < 2 x dense + one message = ${(2 * mb(dense) + s.messageMB).toFixed(0)} MB`);
+  console.log(`one aggregator: peak RSS ${s.peakRssDuringAddsMB.toFixed(0)} MB during the adds, ${(s.peakRssDuringAddsMB - s.rssBeforeMB).toFixed(0)} MB above the process with its ${DISTINCT} messages loaded; target: growth < 2 x dense + one message = ${(2 * mb(dense) + s.messageMB).toFixed(0)} MB`);
   console.log(`tree speed-up over one aggregator: ${(t.messagesPerSecond / s.messagesPerSecond).toFixed(2)}x on ${require('os').cpus().length} cores`);
   console.log(JSON.stringify({ single: s, tree: t }));
 }
