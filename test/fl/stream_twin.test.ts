@@ -1,0 +1,109 @@
+/**
+ * The streaming kernels' twins (native/wire/stream_aggregate.cc via the addon, src/fl/stream_ts.ts)
+ * agree on every outcome: for valid messages and thousands of hostile ones (every truncation,
+ * every bit flip, byte overwrites, all resealed so they reach the layer parser), both return the
+ * same code, layer, byte offset and details, and leave bit-identical sums.
+ */
+import { Aggregator, encodeAligned, encodeUpdate } from '../../src/fl';
+import * as ts from '../../src/fl/kernels_ts';
+import { layerMeta } from '../../src/fl/partial';
+import { streamKernels } from '../../src/fl/stream_kernel';
+import { KIND_ALIGNED, KIND_UPDATE, OUT_SLOTS, StreamSpec } from '../../src/fl/stream_ts';
+import { BACKENDS, onBackend, rng, subset } from './helpers';
+
+const run = BACKENDS.includes('native') ? describe : describe.skip;
+
+function reseal(bytes: Uint8Array): Uint8Array {
+  const b = bytes.slice();
+  if (b.length < 24) return b;
+  const v = new DataView(b.buffer);
+  v.setUint32(8, b.length, true);
+  v.setUint32(b.length - 4, ts.crc32(b, 0, b.length - 4), true);
+  return b;
+}
+
+function spec(of: number, round: number, positionsId: number, layers: Array<[string, number[] | number]>): StreamSpec {
+  const metas = layers.map(([name, s]) => layerMeta(name, s));
+  const layout = new Uint8Array(metas.reduce((t, m) => t + m.length, 0));
+  metas.reduce((o, m) => (layout.set(m, o), o + m.length), 0);
+  const total = layers.reduce((t, [, s]) => t + (typeof s === 'number' ? s : s.reduce((a, b) => a * b, 1)), 0);
+  return { of, round, positionsId, layout, layerCount: layers.length, total };
+}
+
+/** Every variant of a valid message that reaches the parser. */
+function hostile(m: Uint8Array, seed: number): Uint8Array[] {
+  const out: Uint8Array[] = [m];
+  for (let len = 0; len < m.length; len++) out.push(m.subarray(0, len), reseal(m.subarray(0, Math.max(len, 24))));
+  for (let bit = 0; bit < m.length * 8; bit++) {
+    const b = m.slice();
+    b[bit >> 3] ^= 1 << (bit & 7);
+    out.push(b, reseal(b));
+  }
+  const r = rng(seed);
+  for (let i = 0; i < 500; i++) {
+    const b = m.slice();
+    b[20 + Math.floor(r() * (m.length - 24))] = [0, 0x7f, 0x80, 0xff, 0x0f, 0x10, 0x01][Math.floor(r() * 7)];
+    out.push(reseal(b));
+  }
+  return out;
+}
+
+run('streaming kernels: native and TypeScript twins agree on every outcome', () => {
+  test.each([
+    ['update', KIND_UPDATE],
+    ['aligned', KIND_ALIGNED],
+  ] as const)('%s messages: same code, details and sums', (_, of) => {
+    const layers: Array<[string, number[]]> = [['k', [3, 5]], ['b', [20]], ['s', []]];
+    const idx = layers.map(([, shape], i) => subset(shape.reduce((a, b) => a * b, 1), [0.5, 0.1, 1][i], i + 3));
+    const values = idx.map((ix, i) => Float32Array.from(ix, (_v, j) => (j % 7) - 3 + i * 0.25));
+    const msg =
+      of === KIND_UPDATE
+        ? encodeUpdate({ round: 4, layers: layers.map(([name, shape], i) => ({ name, shape, indices: idx[i], values: values[i] })) })
+        : encodeAligned({ round: 4, positionsId: 0xabcdef01, layers: layers.map(([name], i) => ({ name, values: values[i] })) });
+    const sp = of === KIND_UPDATE ? spec(of, 4, 0, layers) : spec(of, 4, 0xabcdef01, layers.map(([name], i) => [name, idx[i].length]));
+    const native = onBackend('native', () => streamKernels(1e6));
+    const tsk = onBackend('ts', () => streamKernels(1e6));
+    expect([native.name, tsk.name]).toEqual(['native', 'ts']);
+    let accepted = 0;
+    const cases = hostile(msg, of);
+    for (const m of cases) {
+      const accN = new Float64Array(sp.total).fill(0.5);
+      const accT = accN.slice();
+      const outN = new Float64Array(OUT_SLOTS);
+      const outT = new Float64Array(OUT_SLOTS);
+      const cN = native.streamAdd(m, sp, 1.25, accN, outN);
+      const cT = tsk.streamAdd(m, sp, 1.25, accT, outT);
+      expect([cT, ...outT.subarray(0, 5)]).toEqual([cN, ...outN.subarray(0, 5)]);
+      expect(Buffer.from(accT.buffer).equals(Buffer.from(accN.buffer))).toBe(true);
+      if (cN === 0) accepted++;
+      else expect(accN.every((x) => x === 0.5)).toBe(true);
+    }
+    expect(accepted).toBeGreaterThan(1);
+    expect(cases.length).toBeGreaterThan(1000);
+  });
+
+  test('partial aggregates: same code, details, clients, weight and sums', () => {
+    const layout = [{ name: 'b', shape: [6] }, { name: 's', shape: [] }];
+    const agg = new Aggregator({ maxElements: 100, layout });
+    agg.add(encodeUpdate({ round: 2, layers: [
+      { name: 'b', shape: [6], indices: Uint32Array.of(0, 4), values: Float32Array.of(1.5, -3) },
+      { name: 's', shape: [], indices: Uint32Array.of(0), values: Float32Array.of(0.25) },
+    ] }), 3);
+    const sp = spec(KIND_UPDATE, 2, 0, layout.map((l) => [l.name, l.shape] as [string, number[]]));
+    const native = onBackend('native', () => streamKernels(1e6));
+    const tsk = onBackend('ts', () => streamKernels(1e6));
+    let accepted = 0;
+    for (const m of hostile(agg.encodePartial(), 9)) {
+      const accN = new Float64Array(sp.total).fill(0.5);
+      const accT = accN.slice();
+      const outN = new Float64Array(OUT_SLOTS);
+      const outT = new Float64Array(OUT_SLOTS);
+      const cN = native.partialMerge(m, sp, accN, outN);
+      const cT = tsk.partialMerge(m, sp, accT, outT);
+      expect([cT, ...outT]).toEqual([cN, ...outN]);
+      expect(Buffer.from(accT.buffer).equals(Buffer.from(accN.buffer))).toBe(true);
+      if (cN === 0) accepted++;
+    }
+    expect(accepted).toBeGreaterThan(1);
+  });
+});
