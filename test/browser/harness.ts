@@ -36,8 +36,8 @@ export interface Served {
   close(): Promise<void>;
 }
 
-/** Serves `files` (path -> body) from 127.0.0.1 on a free port; anything else is 404. */
-export function serve(files: Record<string, { body: string | Uint8Array; type: string }>): Promise<Served> {
+/** Serves `files` (path -> body) from 127.0.0.1 on `port` (0: a free one); anything else is 404. */
+export function serve(files: Record<string, { body: string | Uint8Array; type: string }>, port = 0): Promise<Served> {
   const server = http.createServer((req, res) => {
     const file = files[(req.url ?? '/').split('?')[0]];
     if (!file) {
@@ -48,7 +48,7 @@ export function serve(files: Record<string, { body: string | Uint8Array; type: s
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(port, '127.0.0.1', () => {
       const { port } = server.address() as AddressInfo;
       resolve({ url: `http://127.0.0.1:${port}/`, close: () => new Promise((done) => server.close(() => done())) });
     });
