@@ -7,7 +7,10 @@
  */
 import { describeValue, DgpError } from '../errors';
 import { DgpFormatError } from './errors';
-import { getU32, hex32, KIND_NAMES, Reader, shapeSize } from './layout';
+import { readArray, readChoice, readObject, readTyped, typedArrayTag } from '../read';
+import { flKernels } from './kernels';
+import { getU32, hex32, KIND_NAMES, nameBytes, Reader, readShape, shapeSize } from './layout';
+import { checkSparseContent, quoteName, readSparseMessage } from './objects';
 import { checkLimit } from './options';
 import { encodePartialBytes, layerMeta, readPartialLayout, StreamLayer } from './partial';
 import { KIND_ALIGNED, KIND_UPDATE, OUT_SLOTS, StreamCode, StreamSpec } from './stream_ts';
@@ -43,6 +46,15 @@ interface State {
   sums: Float64Array;
 }
 
+/**
+ * The message, brand-checked: a real Uint8Array (a Proxy of one, or another typed array, is a
+ * TypeError). No fresh view is made here: add() allocates nothing per message.
+ */
+function plainBytes(bytes: unknown, caller: string): Uint8Array {
+  if (typedArrayTag(bytes) !== 'Uint8Array') readTyped(bytes, Uint8Array, `${caller}: bytes`); // throws the right TypeError
+  return bytes as Uint8Array;
+}
+
 export class Aggregator {
   private readonly reduce: 'sum' | 'mean';
   private readonly maxElements: number;
@@ -60,37 +72,30 @@ export class Aggregator {
 
   constructor(options: AggregatorOptions) {
     const caller = 'new Aggregator';
-    this.maxElements = checkLimit(options, caller);
-    const reduce = options.reduce ?? 'sum';
-    if (reduce !== 'sum' && reduce !== 'mean') throw new RangeError(`${caller}: options.reduce must be 'sum' or 'mean', got ${describeValue(reduce)}`);
-    this.reduce = reduce;
-    const layout = options.layout;
+    // Each option read once; the layout is copied, so later changes by the caller cannot reach it.
+    const { maxElements, reduce, layout } = readObject(options, `${caller}: options`, 'an object with maxElements');
+    this.maxElements = checkLimit({ maxElements }, caller);
+    this.reduce = readChoice(reduce, ['sum', 'mean'] as const, 'sum', `${caller}: options.reduce`);
     if (layout === undefined) return;
     if (Array.isArray(layout)) {
-      const layers = layout.map((l, i) => {
-        if (l === null || typeof l !== 'object') throw new TypeError(`${caller}: options.layout[${i}] must be {name, shape}, got ${describeValue(l)}`);
-        const n = shapeSize(l.shape, `${caller}: options.layout[${i}] ('${l.name}')`);
-        return { name: l.name, shape: l.shape.slice(), n, meta: layerMeta(l.name, l.shape) };
+      const layers = readArray(layout, `${caller}: options.layout`, 'an Array of {name, shape}').map((entry, i) => {
+        const { name, shape } = readObject(entry, `${caller}: options.layout[${i}]`, 'an object {name, shape}');
+        nameBytes(name, `${caller}: options.layout[${i}]`);
+        const s = readShape(shape, `${caller}: options.layout[${i}] (${quoteName(name as string)})`);
+        return { name: name as string, shape: s.shape, n: s.n, meta: layerMeta(name as string, s.shape) };
       });
       this.checkLayers(layers, caller, RangeError);
       this.state = this.makeState(KIND_UPDATE, 0, 0, layers);
       return;
     }
-    const p = layout as AlignedPositions;
-    if (p === null || typeof p !== 'object' || !Array.isArray(p.layers))
-      throw new TypeError(`${caller}: options.layout must be an Array of {name, shape} or AlignedPositions, got ${describeValue(layout)}`);
-    if (typeof p.id !== 'number') throw new TypeError(`${caller}: options.layout.id must be set (decode the broadcast with decodePositions())`);
-    const layers = p.layers.map((l, i) => {
-      const what = `${caller}: options.layout.layers[${i}] ('${l?.name}')`;
-      const n = shapeSize(l.shape, what);
-      if (!(l.indices instanceof Uint32Array)) throw new TypeError(`${what}: indices must be a Uint32Array, got ${describeValue(l.indices)}`);
-      l.indices.forEach((x, j) => {
-        if (x >= n || (j > 0 && x <= l.indices[j - 1])) throw new RangeError(`${what}: indices[${j}] = ${x} is not ascending and < ${n}`);
-      });
-      return { name: l.name, shape: null, n: l.indices.length, meta: layerMeta(l.name, l.indices.length), dense: n };
-    });
+    const p = readSparseMessage(layout, `${caller}: options.layout`, false);
+    if (typeof p.id !== 'number' || !Number.isInteger(p.id) || p.id < 0 || p.id > 0xffffffff)
+      throw new TypeError(`${caller}: options.layout.id must be the u32 id set by decodePositions(), got ${describeValue(p.id)}`);
+    const k = flKernels(p.layers.reduce((t, l) => t + l.indices.length, 0));
+    p.layers.forEach((l, i) => checkSparseContent(k, l, `${caller}: options.layout.layers[${i}] (${quoteName(l.name)})`, RangeError));
+    const layers = p.layers.map((l) => ({ name: l.name, shape: null, n: l.indices.length, meta: layerMeta(l.name, l.indices.length), dense: l.n }));
     this.checkLayers(layers.map((l) => ({ ...l, n: l.dense })), caller, RangeError);
-    this.positions = p;
+    this.positions = { round: p.round, id: p.id, layers: p.layers.map((l) => ({ name: l.name, shape: l.shape, indices: l.indices.slice() })) };
     this.state = this.makeState(KIND_ALIGNED, 0, p.id, layers);
   }
 
@@ -188,10 +193,11 @@ export class Aggregator {
    * clients. Validated in full first (CRC, round, layout, every sum finite); a bad partial throws
    * DgpFormatError and changes nothing.
    */
-  merge(bytes: Uint8Array): void {
+  merge(input: Uint8Array): void {
     const caller = 'Aggregator.merge';
     this.checkIdle(caller);
     this.calls++;
+    const bytes = plainBytes(input, caller);
     let s = this.state;
     if (!s) {
       const p = readPartialLayout(bytes, caller);
@@ -213,14 +219,16 @@ export class Aggregator {
 
   // ------------------------------------------------------------------ internals
 
-  private addNow(bytes: Uint8Array, weight: number, caller: string): void {
+  private addNow(input: Uint8Array, weight: number, caller: string): void {
+    const bytes = plainBytes(input, caller);
     const s = this.prepareAdd(bytes, weight, caller);
     const code = streamKernels(s.spec.total).streamAdd(bytes, s.spec, weight, s.sums, this.out);
     this.commitAdd(bytes, weight, s, code, caller);
   }
 
-  private async addNowAsync(bytes: Uint8Array, weight: number): Promise<void> {
+  private async addNowAsync(input: Uint8Array, weight: number): Promise<void> {
     const caller = 'Aggregator.addAsync';
+    const bytes = plainBytes(input, caller);
     const s = this.prepareAdd(bytes, weight, caller);
     const k = streamKernels(s.spec.total);
     const code = k.streamAddAsync ? await k.streamAddAsync(bytes, s.spec, weight, s.sums, this.out) : k.streamAdd(bytes, s.spec, weight, s.sums, this.out);
@@ -230,7 +238,6 @@ export class Aggregator {
   /** Argument checks and the spec this message is checked against (nothing changes yet). */
   private prepareAdd(bytes: Uint8Array, weight: number, caller: string): State {
     this.calls++;
-    if (!(bytes instanceof Uint8Array)) throw new TypeError(`${caller}: bytes must be a Uint8Array, got ${describeValue(bytes)}`);
     if (typeof weight !== 'number' || !Number.isFinite(weight) || weight < 0 || weight > MAX_WEIGHT)
       throw new RangeError(`${caller}: weight must be a finite number in [0, 2^32], got ${describeValue(weight)}`);
     const s = this.state;
