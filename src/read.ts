@@ -55,9 +55,11 @@ export function readOptionalTyped<T>(v: unknown, ctor: ViewCtor<T>, what: string
   return v === undefined ? undefined : readTyped(v, ctor, what);
 }
 
-/** A non-null, non-array object (an options bag or a record); TypeError otherwise. */
+/** A plain (or class-instance) object: an options bag or a record; TypeError otherwise. */
 export function readObject(v: unknown, what: string, expected: string): Record<string, unknown> {
-  if (v === null || typeof v !== 'object' || Array.isArray(v) || typedArrayTag(v) !== undefined)
+  // Built-ins (Array, Map, Date, ArrayBuffer, typed arrays...) are refused: their fields would all
+  // read as undefined and the message would blame a field instead of the argument.
+  if (v === null || typeof v !== 'object' || Object.prototype.toString.call(v) !== '[object Object]')
     throw new TypeError(`${what} must be ${expected}, got ${describeValue(v)}`);
   return v as Record<string, unknown>;
 }
@@ -99,9 +101,8 @@ export function readFlag(v: unknown, what: string): boolean {
  * value read once, in Object.keys order.
  */
 export function readRecord(v: unknown, what: string, expected: string): Array<[string, unknown]> {
-  if (v === null || typeof v !== 'object' || Object.prototype.toString.call(v) !== '[object Object]')
-    throw new TypeError(`${what} must be ${expected}, got ${describeValue(v)}`);
-  return Object.keys(v).map((k) => [k, (v as Record<string, unknown>)[k]]);
+  const o = readObject(v, what, expected);
+  return Object.keys(o).map((k) => [k, o[k]]);
 }
 
 /** Nesting deeper than this is rejected (a cycle, or not a tensor). */

@@ -204,11 +204,14 @@ function runNative(jobs: Job[], caller: string, device: 'cpu' | 'cuda' | 'wasm',
   if (!binding && device !== 'wasm') throw new DgpError(`${caller}: the native addon is not loaded`);
   // The native kernels select layers in parallel (wasm: one after another) and write each layer's
   // outputs as soon as its thresholds are known, so a NaN in layer 5 is found after layer 0 was
-  // written. Outputs the
-  // package allocated are dropped on error, but caller-owned ones must stay untouched (issue 14),
-  // so when another layer could be written first, one read-only finiteness pass goes ahead
-  // (about 0.2-0.3 ns/element, a memory-bandwidth read, against 1-2.5 ns/element for the
-  // selection). A single layer, or no caller-owned outputs, keeps the one-pass fast path.
+  // written. Outputs the package allocated are dropped on error, but caller-owned ones must stay
+  // untouched (issue 14), so when another layer could be written first, one read-only finiteness
+  // pass goes ahead. It
+  // costs 0.2-0.4x the selection's time at 10^7 (test/misuse/precheck_cost.js, two runs on a
+  // loaded 2-core machine), so it runs only then: a single layer, or outputs the package
+  // allocates, keep the one-pass fast path. (Checking inside the kernel before its writes would
+  // be free, but dual_select.cc belongs to the kernel's owners; a vectorised first_non_finite
+  // would cut the pass too.)
   if (jobs.some((j) => j.callerOwned) && (jobs.length > 1 || device === 'cuda')) {
     const k = flKernels(total);
     for (const job of jobs) {

@@ -17,11 +17,16 @@ export const BACKENDS: BackendName[] = (Object.keys(backendInfo().available) as 
 
 export type ErrorName = 'TypeError' | 'RangeError' | 'DgpError' | 'DgpFormatError';
 
-/** A call built fresh for each backend: `run` makes the call, `watch` is what must not change. */
+/**
+ * A call built fresh for each backend: `run` makes the call, `watch` is what must not change (a
+ * function is called for it: the observable state of an object).
+ */
 export interface Prepared {
   run: () => unknown;
   watch?: unknown;
 }
+
+const watched = (p: Prepared): string => digest(typeof p.watch === 'function' ? (p.watch as () => unknown)() : p.watch);
 
 export interface Outcome {
   error: string | null;
@@ -104,7 +109,7 @@ export function observe(backend: BackendName, prepare: () => Prepared): Outcome 
   setBackend(backend);
   try {
     const p = prepare();
-    const before = digest(p.watch);
+    const before = watched(p);
     const tensors = tf.memory().numTensors;
     const state = backendState();
     let outcome: Outcome;
@@ -116,7 +121,7 @@ export function observe(backend: BackendName, prepare: () => Prepared): Outcome 
     } catch (e) {
       const err = e as Error;
       outcome = { error: err?.name ?? typeof e, message: String(err?.message), result: '' };
-      expect(digest(p.watch)).toBe(before); // inputs, memory, round count: unchanged
+      expect(watched(p)).toBe(before); // inputs, memory, round count: unchanged
       expect(tf.memory().numTensors).toBe(tensors); // no tensor leaked
       expect(backendState()).toBe(state);
     }
