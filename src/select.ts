@@ -67,6 +67,8 @@ interface Job {
   callerOwned: boolean;
   /** Every view read, with its length then: re-checked once all arguments are read. */
   views: Array<[{ length: number }, number, string]>;
+  /** Outputs to allocate (not passed by the caller): key, type, length. */
+  fresh: Array<[OutputKey, ViewCtor, number]>;
 }
 
 function badValueError(caller: string, job: Job, index: number): RangeError {
@@ -76,8 +78,39 @@ function badValueError(caller: string, job: Job, index: number): RangeError {
 }
 
 // Output arrays skip the zero fill of `new TypedArray(n)` where the platform can (Node): every
-// backend writes every element, and on an error the arrays are dropped unseen.
-const uninitialised = (bytes: number): ArrayBuffer => platform.uninitialised(bytes);
+// backend writes every element, and on an error the arrays are dropped unseen. Small buffers
+// come from `new ArrayBuffer`, V8's fast path, which beats a malloc at that size.
+const SMALL_BUFFER_BYTES = 4096;
+const uninitialised = (bytes: number): ArrayBuffer =>
+  bytes <= SMALL_BUFFER_BYTES ? new ArrayBuffer(bytes) : platform.uninitialised(bytes);
+
+/**
+ * Outputs the package allocates for layers up to CARVE_MAX_ELEMENTS elements are views into one
+ * buffer per call (each 8-byte aligned), not one allocation per layer and output: a model of
+ * hundreds of small tensors costs one allocation. Larger layers get buffers of their own.
+ */
+const CARVE_MAX_ELEMENTS = 1 << 16;
+const align8 = (bytes: number): number => (bytes + 7) & ~7;
+
+/** Allocates every output of `jobs` that the caller did not pass (left undefined by readLayer). */
+function allocateOutputs(jobs: Job[]): void {
+  let carved = 0;
+  for (const j of jobs)
+    if (j.values.length <= CARVE_MAX_ELEMENTS)
+      for (const [, ctor, length] of j.fresh) carved += align8(ctor.BYTES_PER_ELEMENT * length);
+  const shared = carved > 0 ? uninitialised(carved) : null;
+  let at = 0;
+  for (const j of jobs) {
+    const carve = j.values.length <= CARVE_MAX_ELEMENTS;
+    for (const [key, ctor, length] of j.fresh) {
+      const bytes = ctor.BYTES_PER_ELEMENT * length;
+      const view = carve ? new ctor(shared!, at, length) : new ctor(uninitialised(bytes), 0, length);
+      if (carve) at += align8(bytes);
+      (j.write as Record<OutputKey, unknown>)[key] = view;
+      (j.result as Record<OutputKey, unknown>)[key] = view;
+    }
+  }
+}
 
 type OutputKey = keyof LayerSelection;
 type ViewCtor = typeof Uint8Array | typeof Float32Array | typeof Uint32Array;
@@ -116,14 +149,13 @@ function readLayer(layer: unknown, position: number, want: Required<SelectWant>,
   const result: LayerSelection = {};
   const views: Job['views'] = [[v, n, `${label} values`]];
   let callerOwned = false;
+  const fresh: Array<[OutputKey, ViewCtor, number]> = [];
   for (const [key, ctor] of OUTPUT_TYPES) {
     const arr = given[key];
     if (!wanted[key]) continue; // an output not asked for is ignored, as before
     const length = key === 'codes' || key === 'pruned' ? n : kept;
     if (arr === undefined) {
-      const fresh = new ctor(uninitialised(ctor.BYTES_PER_ELEMENT * length), 0, length);
-      (write as Record<OutputKey, unknown>)[key] = fresh;
-      (result as Record<OutputKey, unknown>)[key] = fresh;
+      fresh.push([key, ctor, length]); // allocated by allocateOutputs once the call is valid
       continue;
     }
     const view = readTyped(arr, ctor as new (b: ArrayBufferLike, o: number, n: number) => ArrayBufferView & { length: number }, `${caller}: ${label} out.${key}`);
@@ -134,7 +166,7 @@ function readLayer(layer: unknown, position: number, want: Required<SelectWant>,
     views.push([view, length, `${label} out.${key}`]);
     callerOwned = true;
   }
-  return { name: name as string | undefined, label, values: v, ...counts, write, result, callerOwned, views };
+  return { name: name as string | undefined, label, values: v, ...counts, write, result, callerOwned, views, fresh };
 }
 
 interface Span {
@@ -223,17 +255,27 @@ function runNative(jobs: Job[], caller: string, device: 'cpu' | 'cuda' | 'wasm',
     device === 'wasm'
       ? (v: Float32Array[], t: number[], b: number[], o: Parameters<typeof wasmSelectLayers>[3]) => wasmSelectLayers(v, t, b, o)
       : (v: Float32Array[], t: number[], b: number[], o: Parameters<typeof wasmSelectLayers>[3]) => binding!.selectLayers(v, t, b, o, getThreads(), device);
-  const bad = select(
-    jobs.map((j) => j.values),
-    jobs.map((j) => j.kTop),
-    jobs.map((j) => j.kBottom),
-    {
-      codes: jobs.map((j) => j.write.codes ?? null),
-      pruned: jobs.map((j) => j.write.pruned ?? null),
-      keptIndices: jobs.map((j) => j.write.keptIndices ?? null),
-      keptValues: jobs.map((j) => j.write.keptValues ?? null),
-    },
-  );
+  // One pass over the jobs builds all seven per-layer lists (thousands of small layers: the
+  // wrapper's cost per layer is part of the kernel's budget).
+  const count = jobs.length;
+  const values: Float32Array[] = new Array(count);
+  const kTop: number[] = new Array(count);
+  const kBottom: number[] = new Array(count);
+  const codes: Array<Uint8Array | null> = new Array(count);
+  const pruned: Array<Float32Array | null> = new Array(count);
+  const keptIndices: Array<Uint32Array | null> = new Array(count);
+  const keptValues: Array<Float32Array | null> = new Array(count);
+  for (let i = 0; i < count; i++) {
+    const j = jobs[i];
+    values[i] = j.values;
+    kTop[i] = j.kTop;
+    kBottom[i] = j.kBottom;
+    codes[i] = j.write.codes ?? null;
+    pruned[i] = j.write.pruned ?? null;
+    keptIndices[i] = j.write.keptIndices ?? null;
+    keptValues[i] = j.write.keptValues ?? null;
+  }
+  const bad = select(values, kTop, kBottom, { codes, pruned, keptIndices, keptValues });
   if (bad) throw badValueError(caller, jobs[bad.layer], bad.index);
 }
 
@@ -251,6 +293,7 @@ export function selectLayers(layers: LayerInput[], want: SelectWant, caller = 's
     for (const [view, length, what] of job.views)
       if (view.length !== length) throw new TypeError(`${caller}: ${what} was detached while the arguments were read`);
   checkNoAliasing(jobs, caller);
+  allocateOutputs(jobs);
   const total = jobs.reduce((s, j) => s + j.values.length, 0);
   const chosen = backend ?? resolveBackend(total);
   if (chosen === 'ts') runTs(jobs, caller);

@@ -29,11 +29,16 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   return o;
 }
 
-// Optional per-layer output list: undefined/absent, or an Array of (TypedArray | null).
+// Optional per-layer output list: undefined/absent, or an Array of (TypedArray | null). Fills
+// the data pointers and element counts (lengths are checked by the caller against the layer).
+// Error messages are built only on failure: a call with thousands of small layers pays for
+// none of them.
 template <class T>
 std::vector<T*> output_list(Napi::Env env, const Napi::Object& outputs, const char* key,
-                            size_t count, napi_typedarray_type type, const char* type_name) {
+                            size_t count, napi_typedarray_type type, const char* type_name,
+                            std::vector<size_t>* lengths) {
   std::vector<T*> out(count, nullptr);
+  lengths->assign(count, 0);
   const Napi::Value v = outputs.Get(key);
   if (v.IsUndefined() || v.IsNull()) return out;
   if (!v.IsArray() || v.As<Napi::Array>().Length() != count)
@@ -43,22 +48,24 @@ std::vector<T*> output_list(Napi::Env env, const Napi::Object& outputs, const ch
   for (size_t l = 0; l < count; ++l) {
     const Napi::Value e = a.Get(uint32_t(l));
     if (e.IsNull() || e.IsUndefined()) continue;
-    const std::string what =
-        std::string("selectLayers: outputs.") + key + "[" + std::to_string(l) + "]";
-    auto arr = typed_array_arg<Napi::TypedArrayOf<T>>(env, e, type, type_name, what);
+    if (!e.IsTypedArray() || e.As<Napi::TypedArray>().TypedArrayType() != type)
+      typed_array_arg<Napi::TypedArrayOf<T>>(
+          env, e, type, type_name, std::string("selectLayers: outputs.") + key + "[" + std::to_string(l) + "]");
+    auto arr = e.As<Napi::TypedArrayOf<T>>();
     out[l] = arr.Data();
-    // Lengths are checked by the caller against the layer's n / kept count.
-    (void)arr;
+    (*lengths)[l] = arr.ElementLength();
   }
   return out;
 }
 
-template <class T>
-size_t output_length(const Napi::Object& outputs, const char* key, size_t l) {
-  const Napi::Value v = outputs.Get(key);
-  if (!v.IsArray()) return 0;
-  const Napi::Value e = v.As<Napi::Array>().Get(uint32_t(l));
-  return e.IsTypedArray() ? e.As<Napi::TypedArray>().ElementLength() : 0;
+// A count argument: a plain non-negative integer is read directly; anything else goes through
+// count_arg for its message.
+inline uint64_t layer_count(Napi::Env env, const Napi::Value& v, const char* what, size_t l) {
+  if (v.IsNumber()) {
+    const double d = v.As<Napi::Number>().DoubleValue();
+    if (d >= 0 && d <= 9007199254740991.0 && d == double(uint64_t(d))) return uint64_t(d);
+  }
+  return count_arg(env, v, std::string("selectLayers: ") + what + "[" + std::to_string(l) + "]");
 }
 
 // selectLayers(layers: Float32Array[], kTop: number[], kBottom: number[],
@@ -86,35 +93,38 @@ Napi::Value SelectLayers(const Napi::CallbackInfo& info) {
     throw_range(env, "selectLayers: kTop and kBottom must have one entry per layer (" +
                          std::to_string(count) + "), got " + std::to_string(k_top.Length()) +
                          " and " + std::to_string(k_bottom.Length()));
-  auto codes = output_list<uint8_t>(env, outputs, "codes", count, napi_uint8_array, "Uint8Array");
-  auto pruned = output_list<float>(env, outputs, "pruned", count, napi_float32_array, "Float32Array");
-  auto kept_idx = output_list<uint32_t>(env, outputs, "keptIndices", count, napi_uint32_array, "Uint32Array");
-  auto kept_val = output_list<float>(env, outputs, "keptValues", count, napi_float32_array, "Float32Array");
+  std::vector<size_t> codes_len, pruned_len, kept_idx_len, kept_val_len;
+  auto codes = output_list<uint8_t>(env, outputs, "codes", count, napi_uint8_array, "Uint8Array", &codes_len);
+  auto pruned = output_list<float>(env, outputs, "pruned", count, napi_float32_array, "Float32Array", &pruned_len);
+  auto kept_idx = output_list<uint32_t>(env, outputs, "keptIndices", count, napi_uint32_array, "Uint32Array", &kept_idx_len);
+  auto kept_val = output_list<float>(env, outputs, "keptValues", count, napi_float32_array, "Float32Array", &kept_val_len);
 
   std::vector<DgpLayer> jobs(count);
   for (size_t l = 0; l < count; ++l) {
-    const std::string at = "[" + std::to_string(l) + "]";
-    auto values = typed_array_arg<Napi::Float32Array>(env, layers.Get(uint32_t(l)), napi_float32_array,
-                                                      "Float32Array", "selectLayers: layers" + at);
+    const auto at = [l] { return "[" + std::to_string(l) + "]"; };
+    const Napi::Value v = layers.Get(uint32_t(l));
+    if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+      typed_array_arg<Napi::Float32Array>(env, v, napi_float32_array, "Float32Array", "selectLayers: layers" + at());
+    const auto values = v.As<Napi::Float32Array>();
     DgpLayer& L = jobs[l];
     L.values = values.Data();
     L.n = values.ElementLength();
-    L.k_top = count_arg(env, k_top.Get(uint32_t(l)), "selectLayers: kTop" + at);
-    L.k_bottom = count_arg(env, k_bottom.Get(uint32_t(l)), "selectLayers: kBottom" + at);
+    L.k_top = layer_count(env, k_top.Get(uint32_t(l)), "kTop", l);
+    L.k_bottom = layer_count(env, k_bottom.Get(uint32_t(l)), "kBottom", l);
     if (L.k_top > L.n || L.k_bottom > L.n || L.k_top + L.k_bottom > L.n)
-      throw_range(env, "selectLayers: kTop" + at + " + kBottom" + at + " = " +
+      throw_range(env, "selectLayers: kTop" + at() + " + kBottom" + at() + " = " +
                            std::to_string(L.k_top + L.k_bottom) + " exceeds the layer size " +
                            std::to_string(L.n));
     const uint64_t kept = L.n - L.k_top - L.k_bottom;
     auto need = [&](bool present, size_t have, uint64_t want, const char* key) {
       if (present && have != want)
-        throw_range(env, std::string("selectLayers: outputs.") + key + at + " must hold " +
+        throw_range(env, std::string("selectLayers: outputs.") + key + at() + " must hold " +
                              std::to_string(want) + " elements, got " + std::to_string(have));
     };
-    need(codes[l] != nullptr, output_length<uint8_t>(outputs, "codes", l), L.n, "codes");
-    need(pruned[l] != nullptr, output_length<float>(outputs, "pruned", l), L.n, "pruned");
-    need(kept_idx[l] != nullptr, output_length<uint32_t>(outputs, "keptIndices", l), kept, "keptIndices");
-    need(kept_val[l] != nullptr, output_length<float>(outputs, "keptValues", l), kept, "keptValues");
+    need(codes[l] != nullptr, codes_len[l], L.n, "codes");
+    need(pruned[l] != nullptr, pruned_len[l], L.n, "pruned");
+    need(kept_idx[l] != nullptr, kept_idx_len[l], kept, "keptIndices");
+    need(kept_val[l] != nullptr, kept_val_len[l], kept, "keptValues");
     L.codes = codes[l];
     L.pruned = pruned[l];
     L.kept_indices = kept_idx[l];

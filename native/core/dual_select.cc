@@ -18,26 +18,22 @@
 #include <new>
 #include <vector>
 
+#include "cpu_features.h"
 #include "layer_check.h"
+#include "simd_variants.h"
+#include "small_select.h"
 #include "thread_pool.h"
 
-#if defined(__x86_64__) && defined(__GNUC__)
+#if DGP_X86_VARIANTS
 #include <immintrin.h>
 #endif
 
-// Hot loops are compiled for AVX-512, AVX2 and baseline x86-64 and picked at load time, so one
-// binary is fast everywhere without -march=native.
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define DGP_MULTIVERSION __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
-#else
-#define DGP_MULTIVERSION
-#endif
+// Hot loops are compiled for AVX-512, AVX2 and baseline x86-64 and picked at run time
+// (simd_variants.h, capped by DGP_SIMD), so one binary is fast everywhere without -march=native.
 
 namespace dgp {
 namespace {
 
-// Layers at least this large are split across threads; smaller ones run one per thread.
-constexpr uint64_t kSplitLayerMin = uint64_t(1) << 18;
 // Candidate scratch per threshold, in elements (8 bytes each).
 constexpr uint64_t kCandidateCap = uint64_t(1) << 20;
 // Spare slots after each part's candidate region: the branch-free scalar append stores one slot
@@ -60,8 +56,8 @@ std::vector<Range> split(uint64_t n, int parts) {
 
 // Histogram of digit 0 over [begin, end) and an OR-accumulated non-finite flag. Four
 // interleaved sub-histograms keep runs of equal digits from serialising on one counter.
-DGP_MULTIVERSION
-bool histogram_pass0(const uint32_t* bits, uint64_t begin, uint64_t end, uint32_t* hist) {
+static inline DGP_ALWAYS_INLINE bool histogram_pass0_body(const uint32_t* bits, uint64_t begin,
+                                                          uint64_t end, uint32_t* hist) {
   static_assert(kMaxBins == 2048, "pass-0 digit is 11 bits");
   std::vector<uint32_t> sub(4 * kMaxBins, 0);
   uint32_t* h0 = sub.data();
@@ -87,6 +83,8 @@ bool histogram_pass0(const uint32_t* bits, uint64_t begin, uint64_t end, uint32_
   for (int b = 0; b < kMaxBins; ++b) hist[b] = h0[b] + h1[b] + h2[b] + h3[b];
   return (flag & 0x80000000u) != 0;
 }
+DGP_SIMD_VARIANTS(bool, histogram_pass0, (const uint32_t* bits, uint64_t begin, uint64_t end, uint32_t* hist),
+                  (bits, begin, end, hist))
 
 uint64_t first_non_finite(const uint32_t* bits, uint64_t n) {
   for (uint64_t i = 0; i < n; ++i)
@@ -170,30 +168,68 @@ inline void compact_scalar(const uint32_t* bits, uint64_t i, uint64_t end, Compa
   }
 }
 
-#if defined(__x86_64__) && defined(__GNUC__)
-// AVX2: test 16 digits at a time; most blocks hold no candidate and are skipped.
+#if DGP_X86_VARIANTS
+// AVX2 has no compress instruction: a table maps each 8-lane mask to the lane permutation that
+// moves the set lanes to the front, in order (8 KB, built on first use).
+struct CompressTable {
+  alignas(32) uint32_t perm[256][8];
+  CompressTable() {
+    for (int m = 0; m < 256; ++m) {
+      int k = 0;
+      for (int lane = 0; lane < 8; ++lane)
+        if (m & (1 << lane)) perm[m][k++] = uint32_t(lane);
+      while (k < 8) perm[m][k++] = 0;
+    }
+  }
+};
+
+const CompressTable& compress_table() {
+  static const CompressTable table;
+  return table;
+}
+
+// Appends the lanes of (k, ix) selected by mask m: all 8 lanes are stored at the list's end and
+// the list advances by the match count (needs 8 slots of slack, kCandidateSlack has 16).
+__attribute__((target("avx2"))) inline void append8(CompactSink& s, __m256i k, __m256i ix,
+                                                    unsigned m, const CompressTable& t) {
+  if (m == 0) return;
+  const __m256i perm = _mm256_load_si256(reinterpret_cast<const __m256i*>(t.perm[m]));
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(s.keys + s.at), _mm256_permutevar8x32_epi32(k, perm));
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(s.index + s.at), _mm256_permutevar8x32_epi32(ix, perm));
+  s.at += unsigned(__builtin_popcount(m));
+}
+
+// AVX2: compare 16 digits at a time; blocks without a candidate (most) are skipped, the others
+// are compressed through the permutation table as the AVX-512 path does with vpcompressd.
 __attribute__((target("avx2"))) void compact_avx2(const uint32_t* bits, uint64_t begin,
                                                    uint64_t end, CompactSink& top,
                                                    CompactSink& bottom) {
+  const CompressTable& table = compress_table();
   const __m256i tb = _mm256_set1_epi32(int(top.bucket));
   const __m256i bb = _mm256_set1_epi32(int(bottom.bucket));
-  const __m256i low11 = _mm256_set1_epi32(0x7ff);
+  const __m256i magnitude = _mm256_set1_epi32(int(kMagnitudeMask));
+  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
   uint64_t i = begin;
   for (; i + 16 <= end; i += 16) {
-    const __m256i a = _mm256_srli_epi32(_mm256_loadu_si256((const __m256i*)(bits + i)), 20);
-    const __m256i b = _mm256_srli_epi32(_mm256_loadu_si256((const __m256i*)(bits + i + 8)), 20);
-    const __m256i da = _mm256_and_si256(a, low11), db = _mm256_and_si256(b, low11);
-    const __m256i hit = _mm256_or_si256(
-        _mm256_or_si256(_mm256_cmpeq_epi32(da, tb), _mm256_cmpeq_epi32(da, bb)),
-        _mm256_or_si256(_mm256_cmpeq_epi32(db, tb), _mm256_cmpeq_epi32(db, bb)));
-    if (_mm256_testz_si256(hit, hit)) continue;
-    compact_scalar(bits, i, i + 16, top, bottom);
+    const __m256i ka = _mm256_and_si256(_mm256_loadu_si256((const __m256i*)(bits + i)), magnitude);
+    const __m256i kb = _mm256_and_si256(_mm256_loadu_si256((const __m256i*)(bits + i + 8)), magnitude);
+    const __m256i da = _mm256_srli_epi32(ka, 20), db = _mm256_srli_epi32(kb, 20);
+    const __m256i ta = _mm256_cmpeq_epi32(da, tb), tb2 = _mm256_cmpeq_epi32(db, tb);
+    const __m256i ba = _mm256_cmpeq_epi32(da, bb), bb2 = _mm256_cmpeq_epi32(db, bb);
+    const __m256i any = _mm256_or_si256(_mm256_or_si256(ta, tb2), _mm256_or_si256(ba, bb2));
+    if (_mm256_testz_si256(any, any)) continue;
+    const __m256i ixa = _mm256_add_epi32(_mm256_set1_epi32(int(uint32_t(i))), lane);
+    const __m256i ixb = _mm256_add_epi32(_mm256_set1_epi32(int(uint32_t(i + 8))), lane);
+    append8(top, ka, ixa, unsigned(_mm256_movemask_ps(_mm256_castsi256_ps(ta))), table);
+    append8(top, kb, ixb, unsigned(_mm256_movemask_ps(_mm256_castsi256_ps(tb2))), table);
+    append8(bottom, ka, ixa, unsigned(_mm256_movemask_ps(_mm256_castsi256_ps(ba))), table);
+    append8(bottom, kb, ixb, unsigned(_mm256_movemask_ps(_mm256_castsi256_ps(bb2))), table);
   }
   compact_scalar(bits, i, end, top, bottom);
 }
 #endif
 
-#if defined(__x86_64__) && defined(__GNUC__)
+#if DGP_X86_VARIANTS
 // AVX-512: compare 16 digits into a mask, compress the matching keys and indices into a register
 // and store all 16 lanes at the list's end (compressing straight to memory is slow on Zen 4);
 // the list advances by the match count. Needs kCandidateSlack spare slots.
@@ -238,11 +274,10 @@ void compact_block_loop(const uint32_t* bits, uint64_t begin, uint64_t end, Comp
 #if defined(__wasm_simd128__)
   return compact_wasm_simd128(bits, begin, end, top, bottom, compact_scalar);
 #endif
-#if defined(__x86_64__) && defined(__GNUC__)
-  static const bool avx512 = __builtin_cpu_supports("avx512f");
-  static const bool avx2 = __builtin_cpu_supports("avx2");
-  if (avx512) return compact_avx512(bits, begin, end, top, bottom);
-  if (avx2) return compact_avx2(bits, begin, end, top, bottom);
+#if DGP_X86_VARIANTS
+  static const Simd level = active_simd();
+  if (level == Simd::Avx512) return compact_avx512(bits, begin, end, top, bottom);
+  if (level == Simd::Avx2) return compact_avx2(bits, begin, end, top, bottom);
 #endif
   compact_scalar(bits, begin, end, top, bottom);
 }
@@ -427,37 +462,37 @@ Cut make_cut(const Thresholds& t, uint64_t n) {
 
 // Cuts are passed by value: a local copy cannot alias the output stores (uint8_t stores alias
 // everything), so the compiler keeps the thresholds in registers and vectorises.
-inline uint32_t code_of(uint32_t k, uint32_t i, const Cut c) {
+static inline DGP_ALWAYS_INLINE uint32_t code_of(uint32_t k, uint32_t i, const Cut c) {
   const uint32_t top = (k > c.top_key) | ((k == c.top_key) & (i < c.top_index));
   const uint32_t bottom = (k < c.bottom_key) | ((k == c.bottom_key) & (i >= c.bottom_index));
   return 1u + top - bottom;
 }
 
-DGP_MULTIVERSION
-void write_codes(const uint32_t* bits, Range r, const Cut c, uint8_t* codes) {
+static inline DGP_ALWAYS_INLINE void write_codes_body(const uint32_t* bits, Range r, const Cut c, uint8_t* codes) {
 #if defined(__wasm_simd128__)
   return write_codes_wasm_simd128(bits, r.begin, r.end, c, codes, code_of);
 #endif
   for (uint64_t i = r.begin; i < r.end; ++i)
     codes[i] = uint8_t(code_of(bits[i] & kMagnitudeMask, uint32_t(i), c));
 }
+DGP_SIMD_VARIANTS(void, write_codes, (const uint32_t* bits, Range r, const Cut c, uint8_t* codes), (bits, r, c, codes))
 
-DGP_MULTIVERSION
-void write_pruned(const uint32_t* bits, Range r, const Cut c, float* pruned) {
+static inline DGP_ALWAYS_INLINE void write_pruned_body(const uint32_t* bits, Range r, const Cut c, float* pruned) {
   uint32_t* out = reinterpret_cast<uint32_t*>(pruned);
   for (uint64_t i = r.begin; i < r.end; ++i) {
     const uint32_t kept = code_of(bits[i] & kMagnitudeMask, uint32_t(i), c) == 1u;
     out[i] = bits[i] & (0u - kept);  // value bits when kept, +0 otherwise
   }
 }
+DGP_SIMD_VARIANTS(void, write_pruned, (const uint32_t* bits, Range r, const Cut c, float* pruned), (bits, r, c, pruned))
 
-DGP_MULTIVERSION
-uint64_t count_kept(const uint32_t* bits, Range r, const Cut c) {
+static inline DGP_ALWAYS_INLINE uint64_t count_kept_body(const uint32_t* bits, Range r, const Cut c) {
   uint64_t m = 0;
   for (uint64_t i = r.begin; i < r.end; ++i)
     m += code_of(bits[i] & kMagnitudeMask, uint32_t(i), c) == 1u;
   return m;
 }
+DGP_SIMD_VARIANTS(uint64_t, count_kept, (const uint32_t* bits, Range r, const Cut c), (bits, r, c))
 
 // Where the sparse kept set goes. A list the caller did not ask for is a one-slot sink written
 // with mask 0, so asking for only indices or only values costs no scratch proportional to n.
@@ -481,7 +516,7 @@ uint64_t write_sparse_scalar(const uint32_t* bits, uint64_t begin, uint64_t end,
   return at;
 }
 
-#if defined(__x86_64__) && defined(__GNUC__)
+#if DGP_X86_VARIANTS
 // AVX2: classify 8 elements into a kept bitmask, then store the set bits in order. The kept set
 // is scattered (about 1 in 5), so a per-element branch mispredicts; a bit loop does not.
 __attribute__((target("avx2"))) void write_sparse_avx2(const uint32_t* bits, Range r, const Cut c,
@@ -514,11 +549,35 @@ __attribute__((target("avx2"))) void write_sparse_avx2(const uint32_t* bits, Ran
 #endif
 
 void write_sparse(const uint32_t* bits, Range r, const Cut c, uint64_t at, const SparseSink& out) {
-#if defined(__x86_64__) && defined(__GNUC__)
-  static const bool avx2 = __builtin_cpu_supports("avx2");
+#if DGP_X86_VARIANTS
+  static const bool avx2 = active_simd() >= Simd::Avx2;
   if (avx2) return write_sparse_avx2(bits, r, c, at, out);
 #endif
   write_sparse_scalar(bits, r.begin, r.end, c, at, out);
+}
+
+// Where the sparse outputs of one part go; an output not asked for is a one-slot sink.
+struct SinkSlots {
+  uint32_t idx = 0, val = 0;  // per part, so parts never share a store target
+};
+
+SparseSink sparse_sink(const DgpLayer& L, SinkSlots& slots) {
+  return SparseSink{L.kept_indices ? L.kept_indices : &slots.idx, L.kept_indices ? ~uint64_t(0) : 0,
+                    L.kept_values ? reinterpret_cast<uint32_t*>(L.kept_values) : &slots.val,
+                    L.kept_values ? ~uint64_t(0) : 0};
+}
+
+// All outputs of one layer on the calling thread, with no allocation (small layers).
+void write_outputs_serial(const DgpLayer& L, const Thresholds& t) {
+  const uint32_t* bits = as_bits(L.values);
+  const Cut c = make_cut(t, L.n);
+  const Range r{0, L.n};
+  if (L.codes) write_codes(bits, r, c, L.codes);
+  if (L.pruned) write_pruned(bits, r, c, L.pruned);
+  if (L.kept_indices != nullptr || L.kept_values != nullptr) {
+    SinkSlots slots;
+    write_sparse(bits, r, c, 0, sparse_sink(L, slots));
+  }
 }
 
 void write_outputs(const DgpLayer& L, const Thresholds& t, int parts, int threads) {
@@ -543,24 +602,42 @@ void write_outputs(const DgpLayer& L, const Thresholds& t, int parts, int thread
     if (L.codes) write_codes(bits, ranges[p], c, L.codes);
     if (L.pruned) write_pruned(bits, ranges[p], c, L.pruned);
     if (sparse) {
-      uint32_t sink_idx = 0, sink_val = 0;  // per part, so parts never share a store target
-      const SparseSink out{L.kept_indices ? L.kept_indices : &sink_idx,
-                           L.kept_indices ? ~uint64_t(0) : 0,
-                           L.kept_values ? reinterpret_cast<uint32_t*>(L.kept_values) : &sink_val,
-                           L.kept_values ? ~uint64_t(0) : 0};
-      write_sparse(bits, ranges[p], c, offset[p], out);
+      SinkSlots slots;
+      write_sparse(bits, ranges[p], c, offset[p], sparse_sink(L, slots));
     }
   });
+}
+
+// Candidate lists of the small-layer path, one per thread that runs layers, kept across calls
+// (at most 16 * kSmallLayerMax bytes each), so a small layer costs no heap allocation.
+SmallScratch& thread_scratch() {
+#if defined(DGP_SINGLE_THREADED)
+  static SmallScratch scratch;  // wasm: one thread, and no thread_local destructors in wasi
+#else
+  thread_local SmallScratch scratch;
+#endif
+  return scratch;
 }
 
 // Selects one layer with up to `threads` threads. Returns false on NaN/Inf.
 bool select_one(const DgpLayer& L, int threads, uint64_t* bad_index) {
   Thresholds t;
+  if (L.n <= kSmallLayerMax) {
+    if (!find_thresholds_small(as_bits(L.values), L.n, L.k_top, L.k_bottom, thread_scratch(), &t,
+                               bad_index))
+      return false;
+    write_outputs_serial(L, t);
+    return true;
+  }
   if (!find_thresholds(L.values, L.n, L.k_top, L.k_bottom, threads, &t, bad_index)) return false;
   const int parts = (threads > 1 && L.n >= kSplitLayerMin) ? threads : 1;
-  write_outputs(L, t, parts, threads);
+  if (parts == 1) write_outputs_serial(L, t);
+  else write_outputs(L, t, parts, threads);
   return true;
 }
+
+// Work units of a layer run whole on one thread: its elements plus a fixed cost per layer.
+uint64_t layer_work(const DgpLayer& L) { return L.n + kLayerWork; }
 
 }  // namespace
 
@@ -589,12 +666,30 @@ DgpStatus select_layers_cpu(const DgpLayer* layers, size_t count, int threads) {
         small.push_back(l);
       }
     }
-    // Small layers: spread over the threads, one thread per layer.
-    global_pool().parallel_for(small.size(), threads, [&](size_t j, int) {
-      const size_t l = small[j];
+    // Layers run whole: on the calling thread when that is less work than a wake-up, else in
+    // contiguous groups of about equal work, a few groups per thread.
+    uint64_t total = 0;
+    for (size_t l : small) total += layer_work(layers[l]);
+    const auto run_layer = [&](size_t l) {
       uint64_t at = 0;
       if (!select_one(layers[l], 1, &at)) bad[l] = at;
-    });
+    };
+    if (threads <= 1 || small.size() <= 1 || total < kParallelMinWork) {
+      for (size_t l : small) run_layer(l);
+    } else {
+      const size_t groups = std::min(small.size(), size_t(threads) * 4);
+      std::vector<size_t> first(groups + 1, small.size());
+      uint64_t done = 0;
+      size_t g = 0;
+      for (size_t j = 0; j < small.size() && g < groups; ++j) {
+        if (done * groups >= total * g) first[g++] = j;
+        done += layer_work(layers[small[j]]);
+      }
+      first[0] = 0;
+      global_pool().parallel_for(groups, threads, [&](size_t grp, int) {
+        for (size_t j = first[grp]; j < first[grp + 1]; ++j) run_layer(small[j]);
+      });
+    }
   } catch (const std::bad_alloc&) {
     status.code = DGP_NO_MEMORY;
     std::snprintf(status.message, sizeof status.message, "out of memory for selection scratch");

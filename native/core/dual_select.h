@@ -12,6 +12,16 @@
 
 namespace dgp {
 
+// Size classes (tests cover both sides of each boundary):
+//   n <= kSmallLayerMax (small_select.h)  8-bit-digit path, scratch reused, whole layer on one thread
+//   n <  kSplitLayerMin                   2048-bin radix path on one thread
+//   n >= kSplitLayerMin                   2048-bin radix path split across the threads
+constexpr uint64_t kSplitLayerMin = uint64_t(1) << 18;
+// Layers that run whole go to the thread pool only when their work (elements + kLayerWork per
+// layer) reaches this: below it, waking the pool costs more than it saves.
+constexpr uint64_t kParallelMinWork = uint64_t(1) << 16;
+constexpr uint64_t kLayerWork = 256;
+
 // Selects every layer and fills its outputs. threads <= 0 means all hardware threads.
 // On NaN/Inf returns DGP_BAD_VALUE naming the lowest such layer and its first bad index; the
 // outputs of the call are then unspecified (callers discard them). Inputs are never written.

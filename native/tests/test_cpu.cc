@@ -5,6 +5,7 @@
 
 #include "dual_select.h"
 #include "radix_common.h"
+#include "small_select.h"
 #include "test_util.h"
 
 using namespace dgp_test;
@@ -159,5 +160,96 @@ DGP_TEST(cpu_sparse_indices_or_values_alone) {
     DGP_CHECK(dgp::select_layers_cpu(&only_val, 1, threads).code == DGP_OK);
     DGP_CHECK(idx_only == idx_both);
     for (size_t j = 0; j < kept; ++j) DGP_CHECK(bits_of(val_only[j]) == bits_of(val_both[j]));
+  }
+}
+
+// Every size class of the kernel (dual_select.h) on both sides of each boundary.
+DGP_TEST(cpu_matches_reference_at_size_boundaries) {
+  const uint64_t S = dgp::kSmallLayerMax, L = dgp::kSplitLayerMin;
+  const uint64_t sizes[] = {S - 1, S, S + 1, L - 1, L, L + 1};
+  const Dist dists[] = {Dist::LogNormal, Dist::FewValues, Dist::Subnormals};
+  for (uint64_t n : sizes)
+    for (Dist d : dists) {
+      const auto g = make_input(d, n, n + 31 * int(d));
+      const uint64_t cases[][2] = {{n / 100, n * 8 / 10}, {1, n - 1}, {n / 2, 0}};
+      for (auto& c : cases) {
+        const auto want = reference_codes(g, c[0], c[1]);
+        for (int threads : {1, 2})
+          DGP_CHECK_MSG(cpu_codes(g, c[0], c[1], threads) == want, "dist %d n %llu kTop %llu kBottom %llu threads %d",
+                        int(d), (unsigned long long)n, (unsigned long long)c[0], (unsigned long long)c[1], threads);
+      }
+    }
+}
+
+// The small-layer path on every count pair of tiny layers (its early exits: a candidate list of
+// one, ties filling a whole bucket, thresholds in the same bucket).
+DGP_TEST(cpu_small_layers_every_count_pair) {
+  const Dist dists[] = {Dist::LogNormal, Dist::AllEqual, Dist::FewValues, Dist::SignedZeros, Dist::FullRange};
+  for (Dist d : dists)
+    for (uint64_t n = 0; n <= 24; ++n) {
+      const auto g = make_input(d, n, 1000 + n + 77 * int(d));
+      for (uint64_t kt = 0; kt <= n; ++kt)
+        for (uint64_t kb = 0; kb + kt <= n; ++kb)
+          DGP_CHECK_MSG(cpu_codes(g, kt, kb, 1) == reference_codes(g, kt, kb), "dist %d n %llu kTop %llu kBottom %llu",
+                        int(d), (unsigned long long)n, (unsigned long long)kt, (unsigned long long)kb);
+    }
+}
+
+// Thousands of small layers in one call: grouped onto the pool (2 threads) or run inline (1),
+// every output kind, the same bits as one call per layer; a NaN reports the lowest layer.
+DGP_TEST(cpu_many_small_layers_one_call) {
+  std::mt19937_64 rng(99);
+  const size_t count = 3000;
+  std::vector<std::vector<float>> g(count);
+  std::vector<uint64_t> kt(count), kb(count);
+  for (size_t l = 0; l < count; ++l) {
+    const size_t n = rng() % 400;
+    g[l] = make_input(Dist(rng() % 7), n, l);
+    kt[l] = n ? rng() % (n / 10 + 1) : 0;
+    kb[l] = n ? rng() % (n - kt[l] + 1) : 0;
+  }
+  for (int threads : {1, 2}) {
+    std::vector<std::vector<uint8_t>> codes(count);
+    std::vector<std::vector<float>> pruned(count), vals(count);
+    std::vector<std::vector<uint32_t>> idx(count);
+    std::vector<DgpLayer> layers(count);
+    for (size_t l = 0; l < count; ++l) {
+      const size_t n = g[l].size(), kept = n - kt[l] - kb[l];
+      codes[l].assign(n, 9);
+      pruned[l].assign(n, 7.f);
+      vals[l].assign(kept, 7.f);
+      idx[l].assign(kept, 7);
+      DgpLayer& L = layers[l];
+      L = DgpLayer{};
+      L.values = g[l].data(); L.n = n; L.k_top = kt[l]; L.k_bottom = kb[l];
+      L.codes = codes[l].data(); L.pruned = pruned[l].data();
+      L.kept_indices = idx[l].data(); L.kept_values = vals[l].data();
+    }
+    DGP_CHECK(dgp::select_layers_cpu(layers.data(), count, threads).code == DGP_OK);
+    for (size_t l = 0; l < count; ++l) {
+      DGP_CHECK_MSG(codes[l] == reference_codes(g[l], kt[l], kb[l]), "layer %zu threads %d", l, threads);
+      size_t m = 0;
+      for (size_t i = 0; i < g[l].size(); ++i) {
+        const bool kept = codes[l][i] == 1;
+        DGP_CHECK(bits_of(pruned[l][i]) == (kept ? bits_of(g[l][i]) : 0u));
+        if (kept) {
+          DGP_CHECK(idx[l][m] == i && bits_of(vals[l][m]) == bits_of(g[l][i]));
+          ++m;
+        }
+      }
+    }
+    std::vector<std::vector<float>> bad = {g[1234], g[2000]};
+    bad[0].push_back(std::numeric_limits<float>::infinity());
+    bad[0].push_back(std::numeric_limits<float>::quiet_NaN());
+    bad[1].insert(bad[1].begin(), std::numeric_limits<float>::quiet_NaN());
+    std::vector<DgpLayer> plain(count);
+    for (size_t l = 0; l < count; ++l) {
+      plain[l] = DgpLayer{};
+      plain[l].values = g[l].data(); plain[l].n = g[l].size();
+    }
+    plain[1234].values = bad[0].data(); plain[1234].n = bad[0].size();
+    plain[2000].values = bad[1].data(); plain[2000].n = bad[1].size();
+    const DgpStatus s = dgp::select_layers_cpu(plain.data(), count, threads);
+    DGP_CHECK(s.code == DGP_BAD_VALUE && s.layer == 1234 && s.index == g[1234].size());
   }
 }

@@ -6,6 +6,10 @@
  *
  * Keys are bits & 0x7fffffff (monotone in |g|). "Ascending order" is key ascending, ties by
  * index descending; the top set is ascending positions [n-kTop, n), the bottom set [0, kBottom).
+ *
+ * Layers up to SMALL_LAYER_MAX elements take the small path of native/core/small_select.h:
+ * 8-bit digits over module-level scratch reused across layers and calls (no allocation per
+ * layer, 256-bin histograms), finished by ranking at most SORT_MAX candidates directly.
  */
 
 /** Exact cut of one layer: top iff key > topKey or (key == topKey and i < topIndex);
@@ -166,6 +170,168 @@ function newSide(rank: number, bucketSize: number): Side {
   };
 }
 
+// ---- small layers (same constants and steps as native/core/small_select.h) ----------------
+
+const SMALL_LAYER_MAX = 1 << 15;
+const SORT_MAX = 16;
+const SMALL_SHIFT = [23, 15, 7, 0];
+const SMALL_MASK = [0xff, 0xff, 0xff, 0x7f];
+const smallHist = new Uint32Array(256);
+let scratchKeys = new Uint32Array(2 * (1024 + 1));
+let scratchIndex = new Uint32Array(2 * (1024 + 1));
+
+interface SmallSide {
+  rank: number; // ascending position still wanted among the side's candidates
+  prefix: number; // key bits fixed so far
+  count: number; // candidates in the list
+  base: number; // offset of this side's list in the scratch arrays
+}
+
+function smallChoose(s: SmallSide, bins: number, pass: number): void {
+  let seen = 0;
+  for (let b = 0; b < bins; b++) {
+    const h = smallHist[b];
+    if (s.rank < seen + h) {
+      s.rank -= seen;
+      s.prefix = pass === 0 ? b : s.prefix * (pass === 3 ? 128 : 256) + b;
+      s.count = h;
+      return;
+    }
+    seen += h;
+  }
+  throw new Error('tfjs-dgp internal error: histogram does not cover the wanted rank');
+}
+
+function smallRefine(s: SmallSide, pass: number): void {
+  const shift = SMALL_SHIFT[pass];
+  const mask = SMALL_MASK[pass];
+  const keys = scratchKeys;
+  const index = scratchIndex;
+  const end = s.base + s.count;
+  smallHist.fill(0);
+  for (let j = s.base; j < end; j++) smallHist[(keys[j] >>> shift) & mask]++;
+  smallChoose(s, mask + 1, pass);
+  const bucket = s.prefix & mask;
+  let w = s.base;
+  for (let j = s.base; j < end; j++) {
+    const k = keys[j];
+    if (((k >>> shift) & mask) === bucket) {
+      keys[w] = k;
+      index[w++] = index[j];
+    }
+  }
+}
+
+// The candidate at ascending position `rank` among keys/index[base, base+m): the one with
+// exactly `rank` smaller ones (key ascending, ties by index descending). Returns its slot.
+function rankedAt(keys: Uint32Array, index: Uint32Array, base: number, m: number, rank: number): number {
+  for (let a = base; a < base + m; a++) {
+    const ka = keys[a];
+    const ia = index[a];
+    let smaller = 0;
+    for (let b = base; b < base + m; b++) {
+      const kb = keys[b];
+      if (kb < ka || (kb === ka && index[b] > ia)) smaller++;
+    }
+    if (smaller === rank) return a;
+  }
+  throw new Error('tfjs-dgp internal error: rank not found');
+}
+
+// Cut from the elements at the top/bottom ascending positions: ties at the top key with index
+// <= the top element's are top; ties at the bottom key with index >= the bottom element's are
+// bottom.
+function setTop(cut: Cut, key: number, index: number): void {
+  cut.topKey = key;
+  cut.topIndex = index + 1;
+}
+function setBottom(cut: Cut, key: number, index: number): void {
+  cut.bottomKey = key;
+  cut.bottomIndex = index;
+}
+
+function firstNonFiniteBits(bits: Uint32Array): number {
+  for (let i = 0; i < bits.length; i++) if ((bits[i] & 0x7f800000) === 0x7f800000) return i;
+  return -1;
+}
+
+function findCutSmall(bits: Uint32Array, kTop: number, kBottom: number): Cut | { badIndex: number } {
+  const n = bits.length;
+  const cut: Cut = { topKey: 0x7fffffff, topIndex: 0, bottomKey: 0, bottomIndex: 0xffffffff };
+  if (2 * (n + 1) > scratchKeys.length) {
+    scratchKeys = new Uint32Array(2 * (n + 1));
+    scratchIndex = new Uint32Array(2 * (n + 1));
+  }
+  const keys = scratchKeys;
+  const index = scratchIndex;
+  let flag = 0; // bit 31 set exactly for NaN/Inf
+  if (n <= SORT_MAX) {
+    for (let i = 0; i < n; i++) {
+      const u = bits[i];
+      flag |= (u & 0x7f800000) + 0x00800000;
+      keys[i] = u & 0x7fffffff;
+      index[i] = i;
+    }
+    if (flag < 0) return { badIndex: firstNonFiniteBits(bits) };
+    if (kTop > 0) {
+      const a = rankedAt(keys, index, 0, n, n - kTop);
+      setTop(cut, keys[a], index[a]);
+    }
+    if (kBottom > 0) {
+      const a = rankedAt(keys, index, 0, n, kBottom - 1);
+      setBottom(cut, keys[a], index[a]);
+    }
+    return cut;
+  }
+  smallHist.fill(0);
+  for (let i = 0; i < n; i++) {
+    const u = bits[i];
+    flag |= (u & 0x7f800000) + 0x00800000;
+    smallHist[(u >>> 23) & 0xff]++;
+  }
+  if (flag < 0) return { badIndex: firstNonFiniteBits(bits) };
+  if (kTop === 0 && kBottom === 0) return cut;
+  const top: SmallSide = { rank: n - kTop, prefix: 0, count: 0, base: 0 };
+  const bottom: SmallSide = { rank: kBottom - 1, prefix: 0, count: 0, base: n + 1 };
+  if (kTop > 0) smallChoose(top, 256, 0);
+  if (kBottom > 0) smallChoose(bottom, 256, 0);
+  // Compact both buckets, index order kept; -1 matches no digit.
+  const tb = kTop > 0 ? top.prefix : -1;
+  const bb = kBottom > 0 ? bottom.prefix : -1;
+  let t = 0;
+  let b = n + 1;
+  for (let i = 0; i < n; i++) {
+    const k = bits[i] & 0x7fffffff;
+    const d = k >>> 23;
+    if (d === tb) {
+      keys[t] = k;
+      index[t++] = i;
+    }
+    if (d === bb) {
+      keys[b] = k;
+      index[b++] = i;
+    }
+  }
+  if (kTop > 0) {
+    const at = smallFinish(top);
+    setTop(cut, keys[at], index[at]);
+  }
+  if (kBottom > 0) {
+    const at = smallFinish(bottom);
+    setBottom(cut, keys[at], index[at]);
+  }
+  return cut;
+}
+
+// Refines a side's list until at most SORT_MAX candidates (or all digits) remain; returns the
+// scratch slot of the threshold element.
+function smallFinish(s: SmallSide): number {
+  for (let pass = 1; pass < 4 && s.count > SORT_MAX; pass++) smallRefine(s, pass);
+  if (s.count <= SORT_MAX) return rankedAt(scratchKeys, scratchIndex, s.base, s.count, s.rank);
+  // Still long: every key equal, in index order, so ascending position r is the (m-1-r)-th.
+  return s.base + s.count - 1 - s.rank;
+}
+
 /**
  * The exact cut of one layer, or the first index of a NaN/Inf as a negative-free marker
  * `{ badIndex }`. Counts must already be valid (0 <= kTop + kBottom <= n).
@@ -173,6 +339,7 @@ function newSide(rank: number, bucketSize: number): Side {
 export function findCut(values: Float32Array, kTop: number, kBottom: number): Cut | { badIndex: number } {
   const bits = bitsOf(values);
   const n = bits.length;
+  if (n <= SMALL_LAYER_MAX) return findCutSmall(bits, kTop, kBottom);
   hist0.fill(0);
   let flag = 0;
   for (let i = 0; i < n; i++) {
