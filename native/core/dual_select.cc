@@ -94,10 +94,33 @@ uint64_t first_non_finite(const uint32_t* bits, uint64_t n) {
 
 // ---- one threshold's search state ------------------------------------------------------------
 
+// A threshold's candidate list: views into per-thread storage that lives across calls, so a
+// large layer's candidates (about 1-5% of it: megabytes at 10^7) are not a fresh allocation,
+// zero fill and page faults on every call. The storage grows to the largest list seen (at most
+// kCandidateCap + slack per threshold and thread) and is not shrunk.
 struct Candidates {
-  std::vector<uint32_t> keys;
-  std::vector<uint32_t> index;
+  uint32_t* keys = nullptr;
+  uint32_t* index = nullptr;
+  uint64_t size = 0;
 };
+
+struct CandidateStorage {
+  std::vector<uint32_t> keys, index;
+};
+
+Candidates candidate_storage(int side, uint64_t n) {
+#if defined(DGP_SINGLE_THREADED)
+  static CandidateStorage storage[2];  // wasm: one thread, and no thread_local destructors in wasi
+#else
+  thread_local CandidateStorage storage[2];
+#endif
+  CandidateStorage& s = storage[side];
+  if (s.keys.size() < n) {
+    s.keys.resize(n);
+    s.index.resize(n);
+  }
+  return Candidates{s.keys.data(), s.index.data(), n};
+}
 
 struct Side {
   bool active = false;
@@ -121,14 +144,13 @@ void histogram_filtered(const uint32_t* bits, uint64_t begin, uint64_t end, int 
 // After bucket `bucket` was chosen at `pass`, keep only the candidates in it (stable).
 void filter_candidates(Candidates& c, int pass, uint32_t bucket) {
   size_t m = 0;
-  for (size_t j = 0; j < c.keys.size(); ++j) {
+  for (size_t j = 0; j < c.size; ++j) {
     const uint32_t k = c.keys[j];
     c.keys[m] = k;
     c.index[m] = c.index[j];
     m += key_digit(k, pass) == bucket ? 1 : 0;
   }
-  c.keys.resize(m);
-  c.index.resize(m);
+  c.size = m;
 }
 
 // Index of the tie with ordinal `ordinal` (0-based, index order) among keys equal to `key`.
@@ -349,10 +371,10 @@ class ThresholdSearch {
   // past the next free slot, which must not reach the next part's first candidate.
   void compact() {
     Side* sides[2] = {&top_, &bottom_};
-    for (Side* s : sides) {
+    for (int side = 0; side < 2; ++side) {
+      Side* s = sides[side];
       if (!s->active || s->equal > kCandidateCap) continue;
-      s->cand.keys.resize(s->equal + kCandidateSlack * parts_);
-      s->cand.index.resize(s->equal + kCandidateSlack * parts_);
+      s->cand = candidate_storage(side, s->equal + kCandidateSlack * parts_);
       s->compacted = true;
     }
     if (!top_.compacted && !bottom_.compacted) return;
@@ -376,8 +398,7 @@ class ThresholdSearch {
         std::memmove(&s->cand.index[write], &s->cand.index[from], len * sizeof(uint32_t));
         write += len;
       }
-      s->cand.keys.resize(s->equal);
-      s->cand.index.resize(s->equal);
+      s->cand.size = s->equal;
     }
   }
 
@@ -386,7 +407,7 @@ class ThresholdSearch {
     auto make = [&](Side& s, uint64_t at) {
       // A side that is not compacted never matches (bucket 0xffffffff) and writes to the sink.
       if (!s.compacted) return CompactSink{&sink_k, &sink_i, 0, 0, 0xffffffffu};
-      return CompactSink{s.cand.keys.data(), s.cand.index.data(), at, ~uint64_t(0), s.prefix};
+      return CompactSink{s.cand.keys, s.cand.index, at, ~uint64_t(0), s.prefix};
     };
     CompactSink top = make(top_, top_at), bottom = make(bottom_, bottom_at);
     compact_block_loop(bits_, r.begin, r.end, top, bottom);
@@ -398,7 +419,7 @@ class ThresholdSearch {
       if (!s->active) continue;
       std::vector<uint32_t> hist(digit_bins(pass), 0);
       if (s->compacted) {
-        for (uint32_t k : s->cand.keys) ++hist[key_digit(k, pass)];
+        for (uint64_t j = 0; j < s->cand.size; ++j) ++hist[key_digit(s->cand.keys[j], pass)];
       } else {
         scan_histogram(pass, s->prefix, hist.data());
       }
