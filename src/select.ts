@@ -292,7 +292,9 @@ export function selectLayers(layers: LayerInput[], want: SelectWant, caller = 's
   for (const job of jobs)
     for (const [view, length, what] of job.views)
       if (view.length !== length) throw new TypeError(`${caller}: ${what} was detached while the arguments were read`);
-  checkNoAliasing(jobs, caller);
+  // Only caller-owned outputs can alias anything: a call without them skips the check (its cost
+  // per layer matters for models of hundreds of small tensors).
+  if (jobs.some((j) => j.callerOwned)) checkNoAliasing(jobs, caller);
   allocateOutputs(jobs);
   const total = jobs.reduce((s, j) => s + j.values.length, 0);
   const chosen = backend ?? resolveBackend(total);
