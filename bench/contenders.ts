@@ -5,13 +5,10 @@
  * - ours: selectLayers() through the public API on the native backend (1 thread, all threads) and
  *   on the TypeScript backend; plus the raw addon call with preallocated outputs (kernel only).
  * - nth_element: std::nth_element on a packed (|g| bits, index) scratch copy (native/bench/).
- * - tfjs-backend-cpu / tfjs-backend-wasm with public ops. Best formulation ("1topk"):
- *     idx = topk(abs(x), n - kBottom).indices      // top set ∪ kept set, rank order, ties lower index first
- *     mask = scatterND(idx[kTop:], 1, [n]) as bool // the kept set
- *   The formulation of the issue ("2topk"): topk(abs(x), kTop) and topk(neg(abs(x)), kBottom),
- *   then mask = no scatter hit. tfjs topk sorts its k results, so with bottomRatio 80-90% the
- *   second form sorts 4-9x more elements than the first; it is timed on single layers up to 1e6.
- *   Both read the mask back (dataSync) so the work is really done.
+ * - tfjs-backend-cpu / tfjs-backend-wasm with public ops, in their fastest form (sorted=false,
+ *   see keptMask below) plus the sorted form as an extra row; each reads the mask back
+ *   (dataSync) so the work is really done.
+ * - numpy argpartition and PyTorch topk on the same bytes, timed in Python (bench/python_peers.ts).
  * - read-only: one vectorised pass that sums |g| (native/bench/baselines.cc).
  */
 import * as path from 'path';
@@ -24,6 +21,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { selectLayers, setThreads } from '../src/index';
 import { nativeBinding } from '../src/backend';
 import type { NativeBenchBinding } from '../src/native/binding';
+import { pythonPeers } from './python_peers';
 import type { Workload } from './workloads';
 
 export type Group = 'ours' | 'baseline' | 'limit';
@@ -190,7 +188,16 @@ export function tfjsInfo(): Record<string, unknown> {
   return { version: tf.version_core, wasmSimd: simd, wasmThreads: threads, wasmError };
 }
 
-type Form = '1topk' | '2topk';
+/**
+ * tfjs formulations of the selection, all with public ops:
+ * - 'fast' (the fastest measured): hi = topk(|g|, n - kBottom, sorted=false) is the top and kept
+ *   sets; topk(hi.values, kTop, sorted=false) picks the top set among them. Kept mask =
+ *   scatter(hi.indices) minus scatter(the top indices).
+ * - '2topk': topk(|g|, kTop, sorted=false) and topk(-|g|, kBottom, sorted=false), mask = neither.
+ * - 'sorted': the previous best form, topk(|g|, n - kBottom) with tfjs's default sorted=true
+ *   (sorts the 20-80% of the layer it returns), then the kept slice scattered. An extra row.
+ */
+type Form = 'fast' | '2topk' | 'sorted';
 
 /** Kept mask of one layer with public tfjs ops; the caller disposes the result. */
 function keptMask(x: tf.Tensor1D, n: number, kTop: number, kBottom: number, form: Form): tf.Tensor {
@@ -198,18 +205,28 @@ function keptMask(x: tf.Tensor1D, n: number, kTop: number, kBottom: number, form
     const kept = n - kTop - kBottom;
     if (kept === 0) return tf.zeros([n], 'bool');
     const a = tf.abs(x);
-    if (form === '1topk') {
+    if (form === 'sorted') {
       const idx = tf.topk(a, n - kBottom).indices;
       const keptIdx = tf.reshape(tf.slice(idx, kTop, kept), [kept, 1]);
       return tf.cast(tf.scatterND(keptIdx, tf.ones([kept], 'int32'), [n]), 'bool');
     }
+    if (form === 'fast') {
+      const m = n - kBottom;
+      const hi = tf.topk(a, m, false);
+      let mask = tf.scatterND(tf.reshape(hi.indices, [m, 1]), tf.ones([m], 'int32'), [n]);
+      if (kTop > 0) {
+        const top = tf.gather(hi.indices, tf.topk(hi.values, kTop, false).indices);
+        mask = tf.sub(mask, tf.scatterND(tf.reshape(top, [kTop, 1]), tf.ones([kTop], 'int32'), [n]));
+      }
+      return tf.cast(mask, 'bool');
+    }
     let removed: tf.Tensor = tf.zeros([n], 'int32');
     if (kTop > 0) {
-      const t = tf.reshape(tf.topk(a, kTop).indices, [kTop, 1]);
+      const t = tf.reshape(tf.topk(a, kTop, false).indices, [kTop, 1]);
       removed = tf.add(removed, tf.scatterND(t, tf.ones([kTop], 'int32'), [n]));
     }
     if (kBottom > 0) {
-      const b = tf.reshape(tf.topk(tf.neg(a), kBottom).indices, [kBottom, 1]);
+      const b = tf.reshape(tf.topk(tf.neg(a), kBottom, false).indices, [kBottom, 1]);
       removed = tf.add(removed, tf.scatterND(b, tf.ones([kBottom], 'int32'), [n]));
     }
     return tf.equal(removed, tf.scalar(0, 'int32'));
@@ -221,44 +238,51 @@ function tfjsCodes(x: tf.Tensor1D, n: number, kTop: number, kBottom: number, for
   const codes = new Uint8Array(n); // 0 = bottom
   tf.tidy(() => {
     const a = tf.abs(x);
-    if (form === '1topk') {
+    if (form === 'sorted') {
       const idx = tf.topk(a, n - kBottom).indices.dataSync();
       for (let j = 0; j < idx.length; j++) codes[idx[j]] = j < kTop ? 2 : 1;
+    } else if (form === 'fast') {
+      const hi = tf.topk(a, n - kBottom, false);
+      for (const i of hi.indices.dataSync()) codes[i] = 1;
+      if (kTop > 0) for (const i of tf.gather(hi.indices, tf.topk(hi.values, kTop, false).indices).dataSync()) codes[i] = 2;
     } else {
       codes.fill(1);
-      if (kTop > 0) for (const i of tf.topk(a, kTop).indices.dataSync()) codes[i] = 2;
-      if (kBottom > 0) for (const i of tf.topk(tf.neg(a), kBottom).indices.dataSync()) codes[i] = codes[i] === 2 ? 3 : 0;
+      if (kTop > 0) for (const i of tf.topk(a, kTop, false).indices.dataSync()) codes[i] = 2;
+      if (kBottom > 0) for (const i of tf.topk(tf.neg(a), kBottom, false).indices.dataSync()) codes[i] = codes[i] === 2 ? 3 : 0;
     }
   });
   return codes;
 }
 
+const FORM_LABEL: Record<Form, string> = {
+  fast: 'topk(|g|, n-kBottom, sorted=false) + topk(of those, kTop, sorted=false) + scatter mask',
+  '2topk': 'topk(|g|, kTop, sorted=false) + topk(-|g|, kBottom, sorted=false) + mask',
+  sorted: 'topk(|g|, n-kBottom) sorted (tfjs default) + scatter mask; extra row',
+};
+
+/** Documented limits (docs/BENCHMARKS.md): tfjs-backend-cpu takes seconds per call on 10^7. */
+function tfjsSkip(backend: 'cpu' | 'wasm', form: Form, w: Workload, quick: boolean): string | null {
+  if (form !== 'fast' && w.kind !== 'layer') return `the ${form} form is timed on single layers only`;
+  if (form === 'sorted') {
+    const max = backend === 'wasm' ? (quick ? 1e5 : 1e6) : quick ? 0 : 1e5;
+    return w.n <= max ? null : `the sorted form runs on single layers up to ${max} here`;
+  }
+  if (backend === 'cpu') {
+    if (form === '2topk') return w.n <= (quick ? 1e5 : 1e6) ? null : 'tfjs-cpu 2-topk runs on <= 1e6 (1e5 in --quick)';
+    if (w.n > 1e6 && (quick || w.id !== 'lognormal-1e7-r1')) return 'tfjs-backend-cpu runs on > 1e6 only for lognormal-1e7-r1, full run (seconds per call)';
+  }
+  return null;
+}
+
 function tfjsContender(backend: 'cpu' | 'wasm', form: Form): Contender {
-  const id = `tfjs-${backend}${form === '2topk' ? '-2topk' : ''}`;
-  const label =
-    form === '1topk'
-      ? `tfjs-backend-${backend}: topk(|g|, n-kBottom) + scatterND mask`
-      : `tfjs-backend-${backend}: topk(|g|,kTop) + topk(-|g|,kBottom) + mask`;
+  const id = `tfjs-${backend}${form === 'fast' ? '' : `-${form}`}`;
   return {
     id,
-    label,
+    label: `tfjs-backend-${backend}: ${FORM_LABEL[form]}`,
     group: 'baseline',
     slow: true,
     unavailable: () => (backend === 'wasm' && wasmError ? `wasm backend failed: ${wasmError}` : null),
-    skip(w, quick) {
-      // Documented limits (docs/BENCHMARKS.md): tfjs-backend-cpu takes seconds per call on 1e7.
-      if (form === '2topk') {
-        if (w.kind !== 'layer') return 'the 2-topk form is timed on single layers only';
-        if (quick) return backend === 'wasm' && w.n <= 1e5 ? null : 'the 2-topk form runs only on wasm and <= 1e5 in --quick';
-        if (backend === 'wasm') return w.n <= 1e6 ? null : 'the 2-topk form is timed on single layers up to 1e6';
-        return w.n <= 1e5 || w.id === 'lognormal-1e6-r1' ? null : 'tfjs-cpu 2-topk runs on <= 1e5 and lognormal-1e6-r1 only (>1 s per call)';
-      }
-      if (backend === 'cpu' && w.n > 1e6) {
-        if (quick) return 'tfjs-backend-cpu runs only on <= 1e6 elements in --quick (seconds per call at 1e7)';
-        if (w.id !== 'lognormal-1e7-r1' && w.id !== 'resnet18-r1') return 'tfjs-backend-cpu runs on > 1e6 only for lognormal-1e7-r1 and resnet18-r1 (seconds per call)';
-      }
-      return null;
-    },
+    skip: (w, quick) => tfjsSkip(backend, form, w, quick),
     async prepare(w) {
       await tf.setBackend(backend);
       const xs = w.layers.map((l) => tf.tensor1d(l.values));
@@ -312,6 +336,12 @@ function tfjsUnsortedTopk(): Contender {
   };
 }
 
+/** tfjs forms in their fastest public form per backend (for targets and docs). */
+export const TFJS_FASTEST: Record<'wasm' | 'cpu', string[]> = {
+  wasm: ['tfjs-wasm', 'tfjs-wasm-2topk'],
+  cpu: ['tfjs-cpu', 'tfjs-cpu-2topk'],
+};
+
 /** In timing order; the first is the reference ("ours") for ratios and the correctness check. */
 export function contenders(): Contender[] {
   return [
@@ -322,11 +352,14 @@ export function contenders(): Contender[] {
     oursApi('wasm', 'wasm backend, 1 thread (selectLayers; copies in and out of the module included)', 'wasm', 0),
     nthElement(),
     readOnly(),
-    tfjsContender('wasm', '1topk'),
+    tfjsContender('wasm', 'fast'),
     tfjsUnsortedTopk(),
     tfjsContender('wasm', '2topk'),
-    tfjsContender('cpu', '1topk'),
+    tfjsContender('wasm', 'sorted'),
+    tfjsContender('cpu', 'fast'),
     tfjsContender('cpu', '2topk'),
+    tfjsContender('cpu', 'sorted'),
+    ...pythonPeers(),
   ];
 }
 

@@ -3,7 +3,9 @@
  * another part of the project; bench/fl.ts is theirs). The update is one client's ResNet-18
  * round (top 1% / bottom 80%: 19% of 11.7M entries kept, as selectLayers() returns them);
  * aggregation sums 4 copies of it (the cost does not depend on the values). Timed on the native
- * FL kernels and on their TypeScript twins.
+ * FL kernels and on their TypeScript twins. The many-tensor case: selection of the sparse kept
+ * set plus encodeUpdate of one client's update of the 391-tensor transformer
+ * (bench/workloads.ts), the path a client runs every round.
  */
 import Benchmark from 'benchmark';
 
@@ -75,8 +77,28 @@ export async function runFl(quick: boolean): Promise<FlResult> {
         },
       );
     }
+    const t = model('transformer', RATIOS[0]);
+    const tLayers = t.layers.map((l) => ({ name: l.name, values: l.values, kTop: l.kTop, kBottom: l.kBottom }));
+    for (const be of backends) {
+      setBackend(be);
+      const encodeRound = () => {
+        const s = selectLayers(tLayers, { sparse: true }, 'bench');
+        return encodeUpdate({
+          round: 1,
+          layers: t.layers.map((l, i) => ({ name: l.name, shape: l.shape, indices: s[i].keptIndices!, values: s[i].keptValues! })),
+        });
+      };
+      const bytes = encodeRound();
+      const tRound = time(() => encodeRound(), quick);
+      rows.push({
+        op: `select + encodeUpdate, transformer (${be})`,
+        msMedian: tRound * 1e3,
+        mbPerSecond: (4 * t.n) / 1e6 / tRound,
+        detail: `${t.layers.length} tensors, ${t.n.toLocaleString('en-US')} params -> ${(bytes.length / 1e6).toFixed(2)} MB message (MB/s of float32 gradient)`,
+      });
+    }
   } finally {
     setBackend('auto');
   }
-  return { status: 'measured', note: `ResNet-18 update, top 1% / bottom 80%; backends: ${backends.join(', ')}`, rows };
+  return { status: 'measured', note: `ResNet-18 update and the 391-tensor transformer, top 1% / bottom 80%; backends: ${backends.join(', ')}`, rows };
 }

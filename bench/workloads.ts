@@ -9,9 +9,13 @@
  *   threshold falls inside a tie group of millions of equal magnitudes. This exercises the
  *   tie rule (SPEC §1) and the kernels' slow path for huge tie groups.
  * - Models: the parameter tensor shapes of ResNet-18 (torchvision, ImageNet head: 62 tensors,
- *   11,689,512 parameters; batch-norm running statistics are buffers, not gradients) and of a
- *   784-256-128-10 MLP (6 tensors, 235,146 parameters), each tensor filled log-normally with its
- *   own scale.
+ *   11,689,512 parameters; batch-norm running statistics are buffers, not gradients), of a
+ *   784-256-128-10 MLP (6 tensors, 235,146 parameters) and of a small transformer (24 pre-norm
+ *   blocks, width 128, 4x MLP, separate q/k/v projections with biases, 8000-token embedding:
+ *   391 tensors, 5.8M parameters, most of them bias and layer-norm vectors of 128 or 512), each
+ *   tensor filled log-normally with its own scale.
+ * - Many equal small layers (the issue-10 table): 1 x 250,000, 100 x 2,500, 1,000 x 250 and
+ *   1,000 x 16 elements.
  */
 import { countsFromRatios } from '../src/index';
 
@@ -110,6 +114,27 @@ export function resnet18Shapes(): Array<{ name: string; shape: number[] }> {
   return list;
 }
 
+/** A small GPT-style transformer's parameter list: several hundred tensors, most of them small. */
+export function transformerShapes(blocks = 24, d = 128, vocab = 8000, context = 512): Array<{ name: string; shape: number[] }> {
+  const list: Array<{ name: string; shape: number[] }> = [
+    { name: 'tok_embedding', shape: [vocab, d] },
+    { name: 'pos_embedding', shape: [context, d] },
+  ];
+  const ln = (name: string) => list.push({ name: `${name}.weight`, shape: [d] }, { name: `${name}.bias`, shape: [d] });
+  const dense = (name: string, inD: number, outD: number) =>
+    list.push({ name: `${name}.weight`, shape: [outD, inD] }, { name: `${name}.bias`, shape: [outD] });
+  for (let b = 0; b < blocks; b++) {
+    const p = `block${b}`;
+    ln(`${p}.ln1`);
+    for (const proj of ['q', 'k', 'v', 'o']) dense(`${p}.attn.${proj}`, d, d);
+    ln(`${p}.ln2`);
+    dense(`${p}.mlp.fc1`, d, 4 * d);
+    dense(`${p}.mlp.fc2`, 4 * d, d);
+  }
+  ln('ln_final');
+  return list;
+}
+
 export function mlpShapes(): Array<{ name: string; shape: number[] }> {
   return [
     { name: 'dense1.kernel', shape: [784, 256] },
@@ -141,7 +166,11 @@ function layerData(distribution: 'lognormal' | 'ties', n: number): Float32Array 
   return v;
 }
 
-const fmtN = (n: number) => `1e${Math.round(Math.log10(n))}`;
+const fmtN = (n: number) => {
+  const e = Math.floor(Math.log10(n) + 1e-9);
+  const m = n / 10 ** e;
+  return m === 1 ? `1e${e}` : `${m}e${e}`;
+};
 
 export function singleLayer(distribution: 'lognormal' | 'ties', n: number, ratios: Ratios): Workload {
   const values = layerData(distribution, n);
@@ -159,31 +188,70 @@ export function singleLayer(distribution: 'lognormal' | 'ties', n: number, ratio
 
 const modelCache = new Map<string, Array<{ name: string; shape: number[]; values: Float32Array }>>();
 
-export function model(which: 'resnet18' | 'mlp', ratios: Ratios): Workload {
+export type ModelName = 'resnet18' | 'mlp' | 'transformer';
+
+export function model(which: ModelName, ratios: Ratios): Workload {
   let tensors = modelCache.get(which);
   if (!tensors) {
-    const shapes = which === 'resnet18' ? resnet18Shapes() : mlpShapes();
+    const shapes = which === 'resnet18' ? resnet18Shapes() : which === 'mlp' ? mlpShapes() : transformerShapes();
     tensors = shapes.map((s, i) => {
       // Each tensor gets its own scale, as gradients of different layers do.
       const mu = -11 + 4 * rng(7 + i)();
-      return { ...s, values: fillLogNormal(new Float32Array(size(s.shape)), 1000 * (i + 1) + (which === 'mlp' ? 7 : 0), mu, 2) };
+      const salt = which === 'mlp' ? 7 : which === 'transformer' ? 13 : 0;
+      return { ...s, values: fillLogNormal(new Float32Array(size(s.shape)), 1000 * (i + 1) + salt, mu, 2) };
     });
     modelCache.set(which, tensors);
   }
   const layers = tensors.map((t) => withCounts(t.name, t.shape, t.values, ratios));
   const n = layers.reduce((a, l) => a + l.values.length, 0);
   const r = ratios.topRatio === 0.01 ? 'r1' : 'r5';
-  const title = which === 'resnet18' ? `ResNet-18 (${layers.length} tensors, ${(n / 1e6).toFixed(1)}M)` : `MLP 784-256-128-10 (${layers.length} tensors, ${(n / 1e3).toFixed(0)}k)`;
+  const title =
+    which === 'resnet18'
+      ? `ResNet-18 (${layers.length} tensors, ${(n / 1e6).toFixed(1)}M)`
+      : which === 'mlp'
+        ? `MLP 784-256-128-10 (${layers.length} tensors, ${(n / 1e3).toFixed(0)}k)`
+        : `transformer 24x128 (${layers.length} tensors, ${(n / 1e6).toFixed(1)}M)`;
   return { id: `${which}-${r}`, label: `${title}, ${ratios.label}`, kind: 'model', distribution: 'lognormal', ratios, layers, n };
 }
+
+/** `count` equal layers of n lognormal elements (the issue-10 table), top 1% / bottom 80%. */
+export function manyLayers(count: number, n: number): Workload {
+  const ratios = RATIOS[0];
+  const layers: BenchLayer[] = [];
+  for (let l = 0; l < count; l++) {
+    const key = `many:${count}:${n}:${l}`;
+    let v = cache.get(key);
+    if (!v) {
+      v = fillLogNormal(new Float32Array(n), 5000 + 31 * l + n, -11 + 4 * rng(3 * l + 1)(), 2);
+      cache.set(key, v);
+    }
+    layers.push(withCounts(`layer${l}`, [n], v, ratios));
+  }
+  return {
+    id: `many-${count}x${n}`,
+    label: `${count.toLocaleString('en-US')} layers x ${n.toLocaleString('en-US')}, ${ratios.label}`,
+    kind: 'model',
+    distribution: 'lognormal',
+    ratios,
+    layers,
+    n: count * n,
+  };
+}
+
+export const MANY_LAYER_SHAPES: Array<[number, number]> = [
+  [1, 250_000],
+  [100, 2_500],
+  [1_000, 250],
+  [1_000, 16],
+];
 
 /** The workload list of one run. */
 export function workloads(quick: boolean): Workload[] {
   const [r1, r5] = RATIOS;
   const list: Workload[] = [];
-  for (const n of [1e4, 1e5, 1e6, 1e7]) {
+  for (const n of [1e4, 1e5, 1e6, 4e6, 1e7]) {
     list.push(singleLayer('lognormal', n, r1));
-    if (!quick || n === 1e6) list.push(singleLayer('lognormal', n, r5));
+    if (n !== 4e6 && (!quick || n === 1e6)) list.push(singleLayer('lognormal', n, r5));
   }
   list.push(singleLayer('ties', 1e6, r1));
   if (!quick) list.push(singleLayer('ties', 1e7, r1));
@@ -191,5 +259,7 @@ export function workloads(quick: boolean): Workload[] {
   if (!quick) list.push(model('resnet18', r5));
   list.push(model('mlp', r1));
   if (!quick) list.push(model('mlp', r5));
+  list.push(model('transformer', r1));
+  for (const [count, n] of MANY_LAYER_SHAPES) list.push(manyLayers(count, n));
   return list;
 }
