@@ -263,6 +263,7 @@ const FORM_LABEL: Record<Form, string> = {
 /** Documented limits (docs/BENCHMARKS.md): tfjs-backend-cpu takes seconds per call on 10^7. */
 function tfjsSkip(backend: 'cpu' | 'wasm', form: Form, w: Workload, quick: boolean): string | null {
   if (form !== 'fast' && w.kind !== 'layer') return `the ${form} form is timed on single layers only`;
+  if (quick && backend === 'cpu' && w.layers.length > 100) return 'tfjs-cpu skips models of > 100 tensors in --quick';
   if (form === 'sorted') {
     const max = backend === 'wasm' ? (quick ? 1e5 : 1e6) : quick ? 0 : 1e5;
     return w.n <= max ? null : `the sorted form runs on single layers up to ${max} here`;

@@ -50,7 +50,12 @@ function pythonPeer(module: 'numpy' | 'torch'): PythonContender {
     group: 'baseline',
     slow: true,
     unavailable: () => unavailable(module),
-    skip: (w) => (w.kind === 'layer' ? null : 'Python peers run on single layers'),
+    skip: (w, quick) =>
+      w.kind !== 'layer'
+        ? 'Python peers run on single layers'
+        : quick && (w.n < 1e6 || w.ratios.topRatio !== 0.01)
+          ? 'Python peers run on layers of >= 1e6 (top 1%) in --quick'
+          : null,
     async prepare() {
       throw new Error(`${id} is timed in Python (selfTimed)`);
     },
