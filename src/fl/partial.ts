@@ -4,7 +4,7 @@
  * split across workers, processes or hosts and merged as a tree. Also the layer-metadata bytes
  * the streaming kernels compare message layers against.
  */
-import { describeValue } from '../errors';
+import { readTyped } from '../read';
 import { DgpFormatError } from './errors';
 import { crc32 } from './kernels_ts';
 import { CRC_BYTES, FORMAT_VERSION, getU32, HEADER_BYTES, hex32, MAGIC, nameBytes, putU32, putVarint, Reader, varintLength } from './layout';
@@ -58,8 +58,8 @@ export interface PartialLayout {
 }
 
 /** Parses a partial's header and layer metadata, checking everything but the sums' values. */
-export function readPartialLayout(bytes: unknown, caller: string): PartialLayout {
-  if (!(bytes instanceof Uint8Array)) throw new TypeError(`${caller}: bytes must be a Uint8Array, got ${describeValue(bytes)}`);
+export function readPartialLayout(input: unknown, caller: string): PartialLayout {
+  const bytes = readTyped(input, Uint8Array, `${caller}: bytes`); // a Proxy of one is refused
   const len = bytes.length;
   const min = HEADER_BYTES + PARTIAL_EXTRA_BYTES + CRC_BYTES;
   const fail = (msg: string): never => {
@@ -113,8 +113,9 @@ export function readPartialLayout(bytes: unknown, caller: string): PartialLayout
 }
 
 /** Decodes a partial aggregate (kind 4); any malformed input is a DgpFormatError. */
-export function decodePartial(bytes: Uint8Array): PartialAggregate {
+export function decodePartial(input: Uint8Array): PartialAggregate {
   const caller = 'decodePartial';
+  const bytes = readTyped(input, Uint8Array, `${caller}: bytes`);
   const p = readPartialLayout(bytes, caller);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const layers = p.layers.map((l, i) => {

@@ -10,7 +10,7 @@ import fc from 'fast-check';
 
 import {
   aggregateAligned, aggregateToTensors, aggregateUpdates, Aggregator, chooseAlignedPositions, countsFromRatios,
-  decodeAligned, decodePositions, decodeUpdate, densifyAligned, densifyUpdate, dgpMask, dgpPrune, dgpPruneGradients,
+  decodeAligned, decodePartial, decodePositions, decodeUpdate, densifyAligned, densifyUpdate, dgpMask, dgpPrune, dgpPruneGradients,
   dualTopBottomK, encodeAligned, encodePositions, encodeUpdate, ErrorFeedback, selectLayers, setBackend, setThreads,
   sparseFromDense, Update,
 } from '../../src';
@@ -272,6 +272,18 @@ describe('backend and streaming aggregator', () => {
     const agg = new Aggregator({ maxElements: 100 });
     return { run: () => agg.add(v as Uint8Array), watch: () => [agg.count, agg.totalWeight, agg.round] };
   });
+  slot('Aggregator.merge', 'bytes', notTyped(() => encodeUpdate(update())), (v) => {
+    const agg = new Aggregator({ maxElements: 100 });
+    agg.add(encodeUpdate(update()));
+    return { run: () => agg.merge(v as Uint8Array), watch: () => [agg.count, agg.totalWeight, agg.round, agg.encodePartial()] };
+  });
+  slot('Aggregator.merge', 'bytes (content)', fc.uint8Array({ maxLength: 64 }).map((b) => bad(b, [])), (v) => {
+    const agg = new Aggregator({ maxElements: 100 });
+    agg.add(encodeUpdate(update()));
+    return { run: () => agg.merge(v as Uint8Array), watch: () => [agg.count, agg.totalWeight, agg.round, agg.encodePartial()] };
+  }, ['DgpFormatError'], '');
+  slot('decodePartial', 'bytes', notTyped(() => new Uint8Array(40)), (v) => ({ run: () => decodePartial(v as Uint8Array) }));
+  slot('decodePartial', 'bytes (content)', fc.uint8Array({ maxLength: 64 }).map((b) => bad(b, [])), (v) => ({ run: () => decodePartial(v as Uint8Array), watch: v }), ['DgpFormatError'], '');
   slot('Aggregator.add', 'weight', fc.oneof(notNumber.filter((b) => b.value !== undefined), named(fc.double().filter((x) => !(Number.isFinite(x) && x >= 0 && x <= 2 ** 32)))), (v) => {
     const agg = new Aggregator({ maxElements: 100 });
     return { run: () => agg.add(encodeUpdate(update()), v as number), watch: () => [agg.count, agg.totalWeight, agg.round] };

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 
 import {
-  aggregateAligned, aggregateToTensors, aggregateUpdates, backendInfo, chooseAlignedPositions, decodePositions,
+  aggregateAligned, aggregateToTensors, aggregateUpdates, Aggregator, backendInfo, chooseAlignedPositions, decodePositions,
   decodeUpdate, densifyAligned, dgpMask, dgpPrune, dgpPruneGradients, dualTopBottomK, encodeAligned, encodePositions,
   encodeUpdate, ErrorFeedback, selectLayers, setBackend, sparseFromDense, Update,
 } from '../../src';
@@ -324,4 +324,26 @@ describe('kind 10: state leaks and arguments that change while read', () => {
     const out = { get codes() { structuredClone(v.buffer, { transfer: [v.buffer] }); return undefined; } };
     return { run: () => selectLayers([{ values: v, kTop: 1, kBottom: 1 }, { values: ramp(8), kTop: 1, kBottom: 1, out }], { codes: true }) };
   }, { error: 'TypeError', mentions: ['layer 0 values was detached while the arguments were read'] });
+});
+
+describe('async calls reject like the sync ones and change nothing', () => {
+  count++;
+  for (const backend of BACKENDS)
+    test(`Aggregator.addAsync on ${backend}`, async () => {
+      setBackend(backend);
+      try {
+        const agg = new Aggregator({ maxElements: 100 });
+        await agg.addAsync(encodeUpdate(update()));
+        const state = () => [agg.count, agg.totalWeight, agg.round, Buffer.from(agg.encodePartial()).toString('hex')].join();
+        const before = state();
+        await expect(agg.addAsync(new Proxy(encodeUpdate(update()), {}))).rejects.toThrow(/Aggregator.addAsync: bytes must be a Uint8Array, got a Proxy/);
+        await expect(agg.addAsync(encodeUpdate(update()), -1)).rejects.toThrow(/Aggregator.addAsync: weight must be .* got -1/);
+        const corrupt = encodeUpdate(update());
+        corrupt[corrupt.length - 1] ^= 1;
+        await expect(agg.addAsync(corrupt)).rejects.toThrow(/CRC-32 mismatch/);
+        expect(state()).toBe(before);
+      } finally {
+        setBackend('auto');
+      }
+    });
 });
