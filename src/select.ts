@@ -9,7 +9,7 @@ import { DgpError, describeValue } from './errors';
 import { flKernels } from './fl/kernels';
 import { findCut, writeCodes, writeKept } from './kernels/ts_select';
 import { platform } from './platform';
-import { readArray, readFlag, readObject, readTyped } from './read';
+import { readArray, readChoice, readFlag, readObject, readTyped } from './read';
 import { wasmSelectLayers } from './wasm/kernels';
 
 /** One layer to select: a flat float32 view (any byte offset) and its counts. */
@@ -285,6 +285,8 @@ function runNative(jobs: Job[], caller: string, device: 'cpu' | 'cuda' | 'wasm',
  * NaN/Inf is a RangeError naming the layer and index, with no output written.
  */
 export function selectLayers(layers: LayerInput[], want: SelectWant, caller = 'selectLayers', backend?: BackendName): LayerSelection[] {
+  if (typeof caller !== 'string') throw new TypeError(`selectLayers: caller must be a string, got ${describeValue(caller)}`);
+  if (backend !== undefined) readChoice(backend, ['native', 'cuda', 'wasm', 'ts'] as const, undefined, `${caller}: backend`);
   const list = readArray(layers, `${caller}: layers`, 'an Array of {values, kTop, kBottom}');
   const w = readWant(want, caller);
   const jobs = list.map((l, i) => readLayer(l, i, w, caller));

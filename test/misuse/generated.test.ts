@@ -137,6 +137,7 @@ describe('counts and selection', () => {
     return { run: () => selectLayers([{ values: x, kTop: 1, kBottom: 1, out: { pruned: v as Float32Array } }], { pruned: true }), watch: x };
   });
   slot('selectLayers', 'want', named(fc.oneof(primitive.filter((v) => v !== undefined), builtin, otherTyped)), (v) => ({ run: () => selectLayers([{ values: ramp(4), kTop: 1, kBottom: 1 }], v as never) }));
+  slot('selectLayers', 'backend', named(fc.oneof(fc.constantFrom('gpu', 'cpu', 'toString', '__proto__', ''), fc.double(), fc.constant(null), fc.constant({}))), (v) => ({ run: () => selectLayers([{ values: ramp(4), kTop: 1, kBottom: 1 }], { codes: true }, 'selectLayers', v as never) }));
   slot('selectLayers', 'want.sparse', named(fc.oneof(fc.constant(null), fc.double(), fc.string({ maxLength: 3 }), fc.constant({}))), (v) => ({ run: () => selectLayers([{ values: ramp(4), kTop: 1, kBottom: 1 }], { sparse: v as boolean }) }));
 });
 
