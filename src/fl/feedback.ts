@@ -8,8 +8,9 @@ import { checkConfig, countsFor, DgpConfig, DEFAULT_CONFIG } from '../counts';
 import { DgpError, describeValue } from '../errors';
 import { readChoice, readOptions } from '../read';
 import { selectLayers } from '../select';
-import { GradientInput, readGradients } from './gradients';
-import { FlKernels, flKernels } from './kernels';
+import { kernelsFor } from '../backend';
+import { GradientInput, readGradients } from '../gradients';
+import type { Kernels } from '../kernels/surface';
 import { checkRound, nameBytes } from './layout';
 import { PlainSparseLayer, quoteName, readSparseMessage } from './objects';
 import type { AlignedPositions, AlignedValues, DenseLayer, Update } from './types';
@@ -19,7 +20,7 @@ import type { AlignedPositions, AlignedValues, DenseLayer, Update } from './type
  * 'all' the bottom- and top-removed values, 'none' nothing.
  */
 export type FeedbackMode = 'bottom' | 'all' | 'none';
-/** The modes in kernel-code order (memoryUpdate's mode argument is the index). */
+/** The modes in kernel-code order (memoryUpdate's mode argument is the index: MODE_BOTTOM, MODE_ALL, MODE_NONE). */
 const MODES: readonly FeedbackMode[] = ['bottom', 'all', 'none'];
 
 export interface ErrorFeedbackOptions {
@@ -65,7 +66,7 @@ export class ErrorFeedback {
     const { states, layers } = this.prepare(grads, caller);
     const want = this.mode === 'none' ? { sparse: true } : { sparse: true, codes: true };
     const outs = selectLayers(states.map((s) => ({ name: s.name, values: s.p, kTop: s.kTop, kBottom: s.kBottom })), want, caller);
-    const k = flKernels(layers.total);
+    const k = kernelsFor(layers.total);
     states.forEach((s, i) => {
       if (outs[i].codes) k.memoryUpdate(s.p, outs[i].codes!, this.modeCode, s.memory);
       else s.memory.fill(0);
@@ -90,7 +91,7 @@ export class ErrorFeedback {
     if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > 0xffffffff)
       throw new TypeError(`${caller}: positions.id must be the u32 id set by decodePositions(), got ${describeValue(id)}`);
     const { states, layers } = this.prepare(grads, caller);
-    const k = flKernels(layers.total);
+    const k = kernelsFor(layers.total);
     const pos = alignPositions(read.layers, states, caller, k);
     const outs = selectLayers(states.map((s) => ({ name: s.name, values: s.p, kTop: s.kTop, kBottom: s.kBottom })), { codes: true }, caller);
     const values = states.map((s, i) => {
@@ -153,7 +154,7 @@ export class ErrorFeedback {
     }
     const counts = input.map((l) => countsFor(l.values.length, this.config, `${caller}: layer '${l.name}'`));
     const total = input.reduce((s, l) => s + l.values.length, 0);
-    const k = flKernels(total);
+    const k = kernelsFor(total);
     const states = input.map((l, i) => {
       const s: LayerState = first
         ? { name: l.name, shape: l.shape.slice(), ...counts[i], memory: new Float32Array(l.values.length), p: new Float32Array(l.values.length) }
@@ -166,7 +167,7 @@ export class ErrorFeedback {
 }
 
 /** Checks that positions (read once) match the layer set (names, shapes, ascending indices < n). */
-function alignPositions(layers: PlainSparseLayer[], states: LayerState[], caller: string, k: FlKernels): Uint32Array[] {
+function alignPositions(layers: PlainSparseLayer[], states: LayerState[], caller: string, k: Kernels): Uint32Array[] {
   if (layers.length !== states.length)
     throw new RangeError(`${caller}: positions have ${layers.length} layers, the gradient has ${states.length}`);
   const byName = new Map(layers.map((l) => [l.name, l]));

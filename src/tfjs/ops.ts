@@ -6,7 +6,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import { checkConfig, countsFor, DgpConfig, DEFAULT_CONFIG } from '../counts';
-import { readRecord, readTensorLike } from '../read';
+import type { DenseLayer } from '../fl/types';
+import { readFloat32, readGradients } from '../gradients';
 import { LayerInput, selectLayers } from '../select';
 import { buildTensorMap } from './tensor_map';
 
@@ -19,22 +20,6 @@ export interface SparseLayer {
   indices: Uint32Array;
   /** The kept values, bit-for-bit. */
   values: Float32Array;
-}
-
-/**
- * Flat float32 data and shape of a tensor or TensorLike (int32 cast; bool/string/complex
- * rejected). A TensorLike is read by the package itself (src/read.ts), once, and must be
- * rectangular; tensor fields are read once.
- */
-export function readFloat32(x: unknown, what: string): { values: Float32Array; shape: number[] } {
-  if (x instanceof tf.Tensor) {
-    const { isDisposed, dtype, shape } = x;
-    if (isDisposed) throw new TypeError(`${what} is a disposed tensor`);
-    if (dtype === 'float32') return { values: x.dataSync() as Float32Array, shape: shape.slice() };
-    if (dtype === 'int32') return { values: Float32Array.from(x.dataSync() as Int32Array), shape: shape.slice() };
-    throw new TypeError(`${what} must have dtype float32 or int32, got ${String(dtype)}`);
-  }
-  return readTensorLike(x, what);
 }
 
 function selectOne(x: TensorInput, config: DgpConfig, caller: string, want: { codes?: boolean; pruned?: boolean }) {
@@ -67,21 +52,9 @@ export interface PrunedGradients {
   kept: Record<string, SparseLayer>;
 }
 
-/** Reads a NamedTensorMap (as tf.variableGrads returns) into selection inputs. */
-export function readGradientMap(grads: unknown, config: DgpConfig, caller: string): { layers: LayerInput[]; shapes: number[][] } {
-  const expected = 'a NamedTensorMap (a plain object of tensors)';
-  if (grads instanceof tf.Tensor) throw new TypeError(`${caller}: grads must be ${expected}, got a Tensor`);
-  const entries = readRecord(grads, `${caller}: grads`, expected);
-  const checked = checkConfig(config, caller);
-  const layers: LayerInput[] = [];
-  const shapes: number[][] = [];
-  for (const [name, tensor] of entries) {
-    const { values, shape } = readFloat32(tensor, `${caller}: grads['${name}']`);
-    const counts = countsFor(values.length, checked, `${caller}: grads['${name}']`);
-    layers.push({ name, values, ...counts });
-    shapes.push(shape);
-  }
-  return { layers, shapes };
+/** Selection inputs (counts from a checked config) for layers read by readGradients. */
+function selectionInputs(layers: DenseLayer[], checked: DgpConfig, caller: string): LayerInput[] {
+  return layers.map((l) => ({ name: l.name, values: l.values, ...countsFor(l.values.length, checked, `${caller}: grads['${l.name}']`) }));
 }
 
 /**
@@ -90,7 +63,10 @@ export function readGradientMap(grads: unknown, config: DgpConfig, caller: strin
  */
 export function dgpPruneGradients(grads: tf.NamedTensorMap, config: DgpConfig = DEFAULT_CONFIG): PrunedGradients {
   const caller = 'dgpPruneGradients';
-  const { layers, shapes } = readGradientMap(grads, config, caller);
+  const read = readGradients(grads, caller);
+  const checked = checkConfig(config, caller);
+  const layers = selectionInputs(read, checked, caller);
+  const shapes = read.map((l) => l.shape);
   const outs = selectLayers(layers, { pruned: true, sparse: true }, caller);
   // Both maps have a null prototype: any layer name is an own key (see buildTensorMap).
   const pruned = buildTensorMap(layers.map((l, i) => [l.name!, () => tf.tensor(outs[i].pruned!, shapes[i], 'float32')]));
