@@ -20,7 +20,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 
 import { selectLayers, setThreads } from '../src/index';
 import { nativeBinding } from '../src/backend';
-import type { NativeBenchBinding } from '../src/native/binding';
+import { benchBinding, benchUnavailable } from './baselines';
 import { pythonPeers } from './python_peers';
 import type { Workload } from './workloads';
 
@@ -47,11 +47,7 @@ export interface Contender {
   prepare(w: Workload): Promise<Prepared>;
 }
 
-export function benchBinding(): NativeBenchBinding | null {
-  const b = nativeBinding();
-  const bench = b ? (b as unknown as { bench?: NativeBenchBinding }).bench : undefined;
-  return bench ?? null;
-}
+export { benchBinding };
 
 // ---- ours ------------------------------------------------------------------------------------
 
@@ -110,7 +106,7 @@ function nthElement(): Contender {
     id: 'nth_element',
     label: 'C++ std::nth_element x2 on (|g|,index) copy, 1 thread',
     group: 'baseline',
-    unavailable: () => (benchBinding() ? null : 'addon has no bench baselines (built without native/bench)'),
+    unavailable: benchUnavailable,
     async prepare(w) {
       const bench = benchBinding()!;
       const codes = w.layers.map((l) => new Uint8Array(l.values.length));
@@ -135,7 +131,7 @@ function readOnly(): Contender {
     id: 'read-only',
     label: 'memory limit: vectorised sum of |g|, 1 thread',
     group: 'limit',
-    unavailable: () => (benchBinding() ? null : 'addon has no bench baselines (built without native/bench)'),
+    unavailable: benchUnavailable,
     async prepare(w) {
       const bench = benchBinding()!;
       return {

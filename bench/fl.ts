@@ -18,7 +18,6 @@ import {
   aggregateAligned, aggregateUpdates, chooseAlignedPositions, decodeAligned, decodePositions, decodeUpdate, DenseLayer,
   encodeAligned, encodePositions, encodeUpdate, ErrorFeedback, Update,
 } from '../src/fl';
-import { nativeFlAvailable } from '../src/fl/kernels';
 
 export const FL_RATIOS = { topRatio: 0.01, bottomRatio: 0.9 };
 
@@ -123,7 +122,7 @@ export function runFlBench(options: { runs?: number; clients?: number } = {}): F
   aggregateAligned([decodeAligned(adgp)], positions); // exercised once: the ADGP path stays sound
 
   const rows: FlBenchRow[] = [];
-  const backends: Array<'native' | 'ts'> = nativeFlAvailable() ? ['native', 'ts'] : ['ts'];
+  const backends: Array<'native' | 'ts'> = backendInfo().available.native ? ['native', 'ts'] : ['ts'];
   for (const backend of backends) {
     setBackend(backend);
     const add = (op: FlBenchRow['op'], ms: number, bytes: number) => rows.push({ backend, op, ms, mbPerSecond: bytes / 1e6 / (ms / 1e3) });

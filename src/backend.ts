@@ -1,17 +1,24 @@
 /**
- * Backend choice (SPEC §9): 'cuda' (C++/CUDA through the addon), 'native' (C++ through the
- * addon), 'wasm' (the same C++ compiled to WebAssembly, embedded in the package) or 'ts' (pure
- * TypeScript). Automatic by default: cuda when a device exists and the work is large enough,
- * else native, else wasm, else ts. Forced with DGP_BACKEND or setBackend().
+ * Backend choice (SPEC §9), the one place that maps a call to an implementation of the kernel
+ * surface (src/kernels/surface.ts): 'cuda' (the addon's CUDA kernels), 'native' (the addon's C++
+ * kernels), 'wasm' (the same C++ compiled to WebAssembly and embedded, src/wasm/kernels.ts) or
+ * 'ts' (src/kernels/ts.ts). Automatic by default, in this order: cuda when a device exists and
+ * the work is large enough, else native, else wasm, else ts. Forced with DGP_BACKEND or
+ * setBackend().
  */
 import { DgpError, describeValue } from './errors';
+import { nativeKernels } from './kernels/native';
+import type { Device, Kernels } from './kernels/surface';
+import { tsKernels } from './kernels/ts';
 import type { NativeBinding, NativeInfo } from './native/binding';
 import type { LoadResult } from './native/loader';
 import { platform } from './platform';
+import { wasmKernels } from './wasm/kernels';
 import { wasmLoadError, wasmModuleInfo } from './wasm/module';
 
-export type BackendName = 'native' | 'cuda' | 'wasm' | 'ts';
-const NAMES: readonly BackendName[] = ['native', 'cuda', 'wasm', 'ts'];
+export type BackendName = 'cuda' | 'native' | 'wasm' | 'ts';
+/** In the order automatic choice tries them. */
+const NAMES: readonly BackendName[] = ['cuda', 'native', 'wasm', 'ts'];
 
 /**
  * Below this many elements in one call the GPU's launch and copy overhead costs more than the
@@ -24,6 +31,8 @@ export const CUDA_MIN_ELEMENTS_DEFAULT = 1 << 22;
 
 interface State {
   binding: NativeBinding | null;
+  /** The addon as the kernel surface (null when it did not load or lacks kernels). */
+  native: Kernels | null;
   path: string | null;
   loadErrors: string[];
   info: NativeInfo | null;
@@ -36,6 +45,7 @@ interface State {
 const loaded = platform.loadNative();
 const state: State = {
   binding: loaded.binding,
+  native: null,
   path: loaded.path,
   loadErrors: loaded.errors,
   info: null,
@@ -51,11 +61,16 @@ if (state.binding) {
     state.binding = null;
   }
 }
+if (state.binding) {
+  const k = nativeKernels(state.binding);
+  if (typeof k === 'string') state.loadErrors.push(`${state.path}: ${k}`);
+  else state.native = k;
+}
 
 function unavailableReason(name: BackendName): string | null {
   if (name === 'ts') return null;
   if (name === 'wasm') return wasmLoadError();
-  if (!state.binding) return `the native addon did not load (${state.loadErrors.join('; ')})`;
+  if (!state.native) return `the native addon did not load (${state.loadErrors.join('; ')})`;
   if (name === 'cuda') {
     if (!state.info?.cudaCompiled) return state.info?.cudaReason || 'the addon was built without CUDA';
     if (!state.info.cudaDevices) return `no CUDA device: ${state.info.cudaReason}`;
@@ -65,7 +80,7 @@ function unavailableReason(name: BackendName): string | null {
 
 function parseBackend(name: unknown, what: string): BackendName | 'auto' {
   if (name === 'auto' || (NAMES as readonly unknown[]).includes(name)) return name as BackendName | 'auto';
-  throw new RangeError(`${what} must be one of 'native', 'cuda', 'wasm', 'ts' or 'auto', got ${describeValue(name)}`);
+  throw new RangeError(`${what} must be one of ${NAMES.map((n) => `'${n}'`).join(', ')} or 'auto', got ${describeValue(name)}`);
 }
 
 /** Forces a backend ('auto' returns to automatic choice). Throws DgpError saying why when unavailable. */
@@ -81,10 +96,7 @@ export function setBackend(name: BackendName | 'auto'): void {
 
 /** The forced backend, or the one automatic choice uses for large work. */
 export function getBackend(): BackendName {
-  if (state.forced) return state.forced;
-  if (!unavailableReason('cuda')) return 'cuda';
-  if (state.binding) return 'native';
-  return wasmLoadError() === null ? 'wasm' : 'ts';
+  return state.forced ?? NAMES.find((n) => !unavailableReason(n))!;
 }
 
 /** Threads for the native backend: 0 (default) means all hardware threads. */
@@ -111,7 +123,22 @@ export function resolveBackend(elements: number): BackendName {
   return elements >= cudaMinElements() ? 'cuda' : 'native';
 }
 
-/** The loaded addon, or null (internal). */
+/** The kernel surface a backend runs on, and the device its selection uses. */
+export function kernelsOf(name: BackendName): { kernels: Kernels; device: Device } {
+  if (name === 'ts') return { kernels: tsKernels, device: 'cpu' };
+  const kernels = name === 'wasm' ? (wasmLoadError() ? null : wasmKernels) : state.native;
+  if (!kernels) throw new DgpError(`backend '${name}' is unavailable: ${unavailableReason(name)}`);
+  // cuda: selection runs on the GPU; the memory-bound FL loops stay on the addon's CPU kernels
+  // (cheaper than a device copy).
+  return { kernels, device: name === 'cuda' ? 'cuda' : 'cpu' };
+}
+
+/** The kernels for one call touching `elements` elements, under the current backend choice. */
+export function kernelsFor(elements: number): Kernels {
+  return kernelsOf(resolveBackend(elements)).kernels;
+}
+
+/** The loaded addon, or null (internal; bench/ and tests use it for raw calls). */
 export function nativeBinding(): NativeBinding | null {
   return state.binding;
 }
@@ -150,7 +177,7 @@ export function backendInfo(): BackendInfo {
     forced: state.forced !== null,
     available,
     unavailable,
-    native: state.binding && info
+    native: state.native && info
       ? { path: state.path, loadErrors: state.loadErrors.slice(), threads: info.threads, simd: info.simd }
       : { path: null, loadErrors: state.loadErrors.slice(), threads: 0, simd: 'none' },
     cuda: info

@@ -5,6 +5,8 @@
 export { DgpError } from './errors';
 export { countsFromRatios, Counts, DgpConfig, DEFAULT_CONFIG } from './counts';
 export { getBackend, setBackend, backendInfo, setThreads, getThreads, BackendName, BackendInfo } from './backend';
-export { dualTopBottomK, selectLayers, LayerInput, LayerSelection, SelectWant } from './select';
-export { dgpMask, dgpPrune, dgpPruneGradients, PrunedGradients, SparseLayer, TensorInput } from './tfjs/ops';
+export { dualTopBottomK, selectLayers, selectLayersAsync, LayerInput, LayerSelection, SelectWant } from './select';
+export {
+  dgpMask, dgpMaskAsync, dgpPrune, dgpPruneAsync, dgpPruneGradients, dgpPruneGradientsAsync, PrunedGradients, SparseLayer, TensorInput,
+} from './tfjs/ops';
 export * from './fl';

@@ -3,14 +3,12 @@
  * bad values with the layer's name. Everything above (tfjs ops, error feedback, ADGP) calls
  * selectLayers().
  */
-import { nativeBinding, resolveBackend, getThreads, BackendName } from './backend';
+import { kernelsOf, resolveBackend, getThreads, BackendName } from './backend';
 import { checkCounts } from './counts';
-import { DgpError, describeValue } from './errors';
-import { flKernels } from './fl/kernels';
-import { findCut, writeCodes, writeKept } from './kernels/ts_select';
+import { describeValue } from './errors';
+import type { BadValue } from './kernels/surface';
 import { platform } from './platform';
 import { readArray, readChoice, readFlag, readObject, readTyped } from './read';
-import { wasmSelectLayers } from './wasm/kernels';
 
 /** One layer to select: a flat float32 view (any byte offset) and its counts. */
 export interface LayerInput {
@@ -217,44 +215,38 @@ function checkNoAliasing(jobs: Job[], caller: string): void {
   }
 }
 
-function runTs(jobs: Job[], caller: string): void {
-  // Find every cut first so a bad value anywhere leaves no output behind.
-  const cuts = jobs.map((job) => {
-    const cut = findCut(job.values, job.kTop, job.kBottom);
-    if ('badIndex' in cut) throw badValueError(caller, job, cut.badIndex);
-    return cut;
-  });
-  jobs.forEach((job, i) => {
-    const o = job.write;
-    if (o.codes) writeCodes(job.values, cuts[i], o.codes);
-    if (o.pruned || o.keptIndices) writeKept(job.values, cuts[i], o.pruned ?? null, o.keptIndices ?? null, o.keptValues ?? null);
-  });
-}
-
-function runNative(jobs: Job[], caller: string, device: 'cpu' | 'cuda' | 'wasm', total: number): void {
-  const binding = nativeBinding();
-  if (!binding && device !== 'wasm') throw new DgpError(`${caller}: the native addon is not loaded`);
+/** Reading, validation, output set-up and backend choice shared by the sync and async calls. */
+function prepare(layers: LayerInput[], want: SelectWant, caller: string, backend?: BackendName) {
+  if (typeof caller !== 'string') throw new TypeError(`selectLayers: caller must be a string, got ${describeValue(caller)}`);
+  if (backend !== undefined) readChoice(backend, ['native', 'cuda', 'wasm', 'ts'] as const, undefined, `${caller}: backend`);
+  const list = readArray(layers, `${caller}: layers`, 'an Array of {values, kTop, kBottom}');
+  const w = readWant(want, caller);
+  const jobs = list.map((l, i) => readLayer(l, i, w, caller));
+  // A getter read after a view was taken could have detached (transferred) its buffer.
+  for (const job of jobs)
+    for (const [view, length, what] of job.views)
+      if (view.length !== length) throw new TypeError(`${caller}: ${what} was detached while the arguments were read`);
+  // Only caller-owned outputs can alias anything: a call without them skips the check (its cost
+  // per layer matters for models of hundreds of small tensors).
+  if (jobs.some((j) => j.callerOwned)) checkNoAliasing(jobs, caller);
+  allocateOutputs(jobs);
+  const total = jobs.reduce((s, j) => s + j.values.length, 0);
+  const name = backend ?? resolveBackend(total);
+  const { kernels, device } = kernelsOf(name);
   // The native kernels select layers in parallel (wasm: one after another) and write each layer's
   // outputs as soon as its thresholds are known, so a NaN in layer 5 is found after layer 0 was
   // written. Outputs the package allocated are dropped on error, but caller-owned ones must stay
   // untouched (issue 14), so when another layer could be written first, one read-only finiteness
-  // pass goes ahead. It
-  // costs 0.2-0.4x the selection's time at 10^7 (test/misuse/precheck_cost.js, two runs on a
-  // loaded 2-core machine), so it runs only then: a single layer, or outputs the package
-  // allocates, keep the one-pass fast path. (Checking inside the kernel before its writes would
-  // be free, but dual_select.cc belongs to the kernel's owners; a vectorised first_non_finite
-  // would cut the pass too.)
-  if (jobs.some((j) => j.callerOwned) && (jobs.length > 1 || device === 'cuda')) {
-    const k = flKernels(total);
+  // pass goes ahead. It costs 0.2-0.4x the selection's time at 10^7 (test/misuse/precheck_cost.js,
+  // two runs on a loaded 2-core machine), so it runs only then: a single layer, or outputs the
+  // package allocates, keep the one-pass fast path. The TypeScript kernels find every cut before
+  // writing anything, so they need no pre-check.
+  if (name !== 'ts' && jobs.some((j) => j.callerOwned) && (jobs.length > 1 || device === 'cuda')) {
     for (const job of jobs) {
-      const bad = k.firstNonFinite(job.values);
+      const bad = kernels.firstNonFinite(job.values);
       if (bad >= 0) throw badValueError(caller, job, bad);
     }
   }
-  const select =
-    device === 'wasm'
-      ? (v: Float32Array[], t: number[], b: number[], o: Parameters<typeof wasmSelectLayers>[3]) => wasmSelectLayers(v, t, b, o)
-      : (v: Float32Array[], t: number[], b: number[], o: Parameters<typeof wasmSelectLayers>[3]) => binding!.selectLayers(v, t, b, o, getThreads(), device);
   // One pass over the jobs builds all seven per-layer lists (thousands of small layers: the
   // wrapper's cost per layer is part of the kernel's budget).
   const count = jobs.length;
@@ -275,8 +267,15 @@ function runNative(jobs: Job[], caller: string, device: 'cpu' | 'cuda' | 'wasm',
     keptIndices[i] = j.write.keptIndices ?? null;
     keptValues[i] = j.write.keptValues ?? null;
   }
-  const bad = select(values, kTop, kBottom, { codes, pruned, keptIndices, keptValues });
-  if (bad) throw badValueError(caller, jobs[bad.layer], bad.index);
+  const args: Parameters<typeof kernels.selectLayers> = [
+    values, kTop, kBottom, { codes, pruned, keptIndices, keptValues }, getThreads(), device,
+  ];
+  return { jobs, kernels, args, caller };
+}
+
+function finish(call: { jobs: Job[]; caller: string }, bad: BadValue | null): LayerSelection[] {
+  if (bad) throw badValueError(call.caller, call.jobs[bad.layer], bad.index);
+  return call.jobs.map((j) => j.result);
 }
 
 /**
@@ -285,24 +284,20 @@ function runNative(jobs: Job[], caller: string, device: 'cpu' | 'cuda' | 'wasm',
  * NaN/Inf is a RangeError naming the layer and index, with no output written.
  */
 export function selectLayers(layers: LayerInput[], want: SelectWant, caller = 'selectLayers', backend?: BackendName): LayerSelection[] {
-  if (typeof caller !== 'string') throw new TypeError(`selectLayers: caller must be a string, got ${describeValue(caller)}`);
-  if (backend !== undefined) readChoice(backend, ['native', 'cuda', 'wasm', 'ts'] as const, undefined, `${caller}: backend`);
-  const list = readArray(layers, `${caller}: layers`, 'an Array of {values, kTop, kBottom}');
-  const w = readWant(want, caller);
-  const jobs = list.map((l, i) => readLayer(l, i, w, caller));
-  // A getter read after a view was taken could have detached (transferred) its buffer.
-  for (const job of jobs)
-    for (const [view, length, what] of job.views)
-      if (view.length !== length) throw new TypeError(`${caller}: ${what} was detached while the arguments were read`);
-  // Only caller-owned outputs can alias anything: a call without them skips the check (its cost
-  // per layer matters for models of hundreds of small tensors).
-  if (jobs.some((j) => j.callerOwned)) checkNoAliasing(jobs, caller);
-  allocateOutputs(jobs);
-  const total = jobs.reduce((s, j) => s + j.values.length, 0);
-  const chosen = backend ?? resolveBackend(total);
-  if (chosen === 'ts') runTs(jobs, caller);
-  else runNative(jobs, caller, chosen === 'native' ? 'cpu' : chosen, total);
-  return jobs.map((j) => j.result);
+  const call = prepare(layers, want, caller, backend);
+  return finish(call, call.kernels.selectLayers(...call.args));
+}
+
+/**
+ * selectLayers off the calling thread where the backend allows (native and cuda: libuv's pool;
+ * wasm and ts: on this thread, after the call is set up). The layers' values and out arrays must
+ * not be written until the promise settles. Same bits and errors as selectLayers.
+ */
+export async function selectLayersAsync(
+  layers: LayerInput[], want: SelectWant, caller = 'selectLayersAsync', backend?: BackendName,
+): Promise<LayerSelection[]> {
+  const call = prepare(layers, want, caller, backend);
+  return finish(call, await call.kernels.selectLayersAsync(...call.args));
 }
 
 /**

@@ -1,9 +1,13 @@
-// N-API glue for the selection kernels: info() and selectLayers(). Thin: it checks argument
-// kinds and lengths (so the kernels never see an inconsistent buffer), builds DgpLayer structs
-// over the caller's memory (zero copy, byte offsets honoured) and maps the status back.
+// N-API glue for the selection kernels: info(), selectLayers() and selectLayersAsync() (the
+// same kernel on libuv's pool, async_work.h). Thin: it checks argument kinds and lengths (so the
+// kernels never see an inconsistent buffer), builds DgpLayer structs over the caller's memory
+// (zero copy, byte offsets honoured) and maps the status back.
 #include <string>
 #include <vector>
 
+#include <memory>
+
+#include "async_work.h"
 #include "cpu_features.h"
 #include "dgp_cuda.h"
 #include "dual_select.h"
@@ -36,7 +40,7 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
 template <class T>
 std::vector<T*> output_list(Napi::Env env, const Napi::Object& outputs, const char* key,
                             size_t count, napi_typedarray_type type, const char* type_name,
-                            std::vector<size_t>* lengths) {
+                            std::vector<size_t>* lengths, std::vector<Napi::Value>* arrays) {
   std::vector<T*> out(count, nullptr);
   lengths->assign(count, 0);
   const Napi::Value v = outputs.Get(key);
@@ -54,6 +58,7 @@ std::vector<T*> output_list(Napi::Env env, const Napi::Object& outputs, const ch
     auto arr = e.As<Napi::TypedArrayOf<T>>();
     out[l] = arr.Data();
     (*lengths)[l] = arr.ElementLength();
+    if (arrays) arrays->push_back(e);
   }
   return out;
 }
@@ -68,11 +73,20 @@ inline uint64_t layer_count(Napi::Env env, const Napi::Value& v, const char* wha
   return count_arg(env, v, std::string("selectLayers: ") + what + "[" + std::to_string(l) + "]");
 }
 
-// selectLayers(layers: Float32Array[], kTop: number[], kBottom: number[],
-//              outputs: {codes?, pruned?, keptIndices?, keptValues?}, threads: number,
-//              device: 'cpu' | 'cuda') -> null | {layer, index}
-Napi::Value SelectLayers(const Napi::CallbackInfo& info) {
+// One checked selection call: the jobs over the caller's memory.
+struct SelectCall {
+  std::vector<DgpLayer> jobs;
+  int threads = 0;
+  bool cuda = false;
+};
+
+// Arguments of selectLayers / selectLayersAsync (src/kernels/surface.ts):
+//   (layers: Float32Array[], kTop: number[], kBottom: number[],
+//    outputs: {codes?, pruned?, keptIndices?, keptValues?}, threads: number, device: 'cpu' | 'cuda')
+// `arrays` (async calls only) receives every typed array the jobs point into.
+SelectCall parse_select(const Napi::CallbackInfo& info, std::vector<Napi::Value>* arrays) {
   Napi::Env env = info.Env();
+  SelectCall call;
   if (info.Length() < 6) throw_type(env, "selectLayers: expected 6 arguments, got " + std::to_string(info.Length()));
   if (!info[0].IsArray()) throw_type(env, "selectLayers: layers must be an Array of Float32Array, got " + describe(info[0]));
   if (!info[1].IsArray()) throw_type(env, "selectLayers: kTop must be an Array of counts, got " + describe(info[1]));
@@ -82,7 +96,7 @@ Napi::Value SelectLayers(const Napi::CallbackInfo& info) {
   const Napi::Array k_top = info[1].As<Napi::Array>();
   const Napi::Array k_bottom = info[2].As<Napi::Array>();
   const Napi::Object outputs = info[3].As<Napi::Object>();
-  const int threads = static_cast<int>(count_arg(env, info[4], "selectLayers: threads"));
+  call.threads = static_cast<int>(count_arg(env, info[4], "selectLayers: threads"));
   if (!info[5].IsString()) throw_type(env, "selectLayers: device must be 'cpu' or 'cuda', got " + describe(info[5]));
   const std::string device = info[5].As<Napi::String>().Utf8Value();
   if (device != "cpu" && device != "cuda")
@@ -94,18 +108,21 @@ Napi::Value SelectLayers(const Napi::CallbackInfo& info) {
                          std::to_string(count) + "), got " + std::to_string(k_top.Length()) +
                          " and " + std::to_string(k_bottom.Length()));
   std::vector<size_t> codes_len, pruned_len, kept_idx_len, kept_val_len;
-  auto codes = output_list<uint8_t>(env, outputs, "codes", count, napi_uint8_array, "Uint8Array", &codes_len);
-  auto pruned = output_list<float>(env, outputs, "pruned", count, napi_float32_array, "Float32Array", &pruned_len);
-  auto kept_idx = output_list<uint32_t>(env, outputs, "keptIndices", count, napi_uint32_array, "Uint32Array", &kept_idx_len);
-  auto kept_val = output_list<float>(env, outputs, "keptValues", count, napi_float32_array, "Float32Array", &kept_val_len);
+  auto codes = output_list<uint8_t>(env, outputs, "codes", count, napi_uint8_array, "Uint8Array", &codes_len, arrays);
+  auto pruned = output_list<float>(env, outputs, "pruned", count, napi_float32_array, "Float32Array", &pruned_len, arrays);
+  auto kept_idx = output_list<uint32_t>(env, outputs, "keptIndices", count, napi_uint32_array, "Uint32Array", &kept_idx_len, arrays);
+  auto kept_val = output_list<float>(env, outputs, "keptValues", count, napi_float32_array, "Float32Array", &kept_val_len, arrays);
 
-  std::vector<DgpLayer> jobs(count);
+  call.cuda = device == "cuda";
+  std::vector<DgpLayer>& jobs = call.jobs;
+  jobs.resize(count);
   for (size_t l = 0; l < count; ++l) {
     const auto at = [l] { return "[" + std::to_string(l) + "]"; };
     const Napi::Value v = layers.Get(uint32_t(l));
     if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
       typed_array_arg<Napi::Float32Array>(env, v, napi_float32_array, "Float32Array", "selectLayers: layers" + at());
     const auto values = v.As<Napi::Float32Array>();
+    if (arrays) arrays->push_back(v);
     DgpLayer& L = jobs[l];
     L.values = values.Data();
     L.n = values.ElementLength();
@@ -131,8 +148,16 @@ Napi::Value SelectLayers(const Napi::CallbackInfo& info) {
     L.kept_values = kept_val[l];
   }
 
-  const DgpStatus s = device == "cuda" ? dgp_cuda_select_layers(jobs.data(), count)
-                                       : dgp::select_layers_cpu(jobs.data(), count, threads);
+  return call;
+}
+
+DgpStatus run_select(const SelectCall& call) {
+  return call.cuda ? dgp_cuda_select_layers(call.jobs.data(), call.jobs.size())
+                   : dgp::select_layers_cpu(call.jobs.data(), call.jobs.size(), call.threads);
+}
+
+// null, or {layer, index} for a bad value; throws for anything else.
+Napi::Value status_value(Napi::Env env, const DgpStatus& s, bool cuda) {
   if (s.code == DGP_OK) return env.Null();
   if (s.code == DGP_BAD_VALUE) {
     Napi::Object bad = Napi::Object::New(env);
@@ -141,12 +166,31 @@ Napi::Value SelectLayers(const Napi::CallbackInfo& info) {
     return bad;
   }
   if (s.code == DGP_BAD_ARGUMENT) throw_range(env, std::string("selectLayers: ") + s.message);
-  throw Napi::Error::New(env, std::string("selectLayers (") + device + "): " + s.message);
+  throw Napi::Error::New(env, std::string("selectLayers (") + (cuda ? "cuda" : "cpu") + "): " + s.message);
+}
+
+// selectLayers(...) -> null | {layer, index}
+Napi::Value SelectLayers(const Napi::CallbackInfo& info) {
+  const SelectCall call = parse_select(info, nullptr);
+  return status_value(info.Env(), run_select(call), call.cuda);
+}
+
+// selectLayersAsync(...) -> Promise<null | {layer, index}>: the same kernel on libuv's pool.
+Napi::Value SelectLayersAsync(const Napi::CallbackInfo& info) {
+  std::vector<Napi::Value> arrays;
+  auto call = std::make_shared<SelectCall>(parse_select(info, &arrays));
+  auto status = std::make_shared<DgpStatus>();
+  auto* work = new KernelWork(
+      info.Env(), "tfjs-dgp:selectLayers", [call, status] { *status = run_select(*call); },
+      [call, status](Napi::Env env) { return status_value(env, *status, call->cuda); });
+  for (const Napi::Value& a : arrays) work->Keep(a);
+  return work->Queue();
 }
 
 void Register(Napi::Env env, Napi::Object exports) {
   exports.Set("info", Napi::Function::New(env, Info, "info"));
   exports.Set("selectLayers", Napi::Function::New(env, SelectLayers, "selectLayers"));
+  exports.Set("selectLayersAsync", Napi::Function::New(env, SelectLayersAsync, "selectLayersAsync"));
 }
 
 AddonModule module_select(Register);

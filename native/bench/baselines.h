@@ -1,6 +1,6 @@
 // Bench-only baselines (not part of the library's API): what a competent C++ programmer would
 // write without this package, and the memory-bandwidth floor. Plain C++, no napi.h; exposed to
-// the benchmark through native/addon/bench_binding.cc as binding.bench.*.
+// the benchmark through the bench-only addon (native/bench/bench_binding.cc).
 #ifndef DGP_BENCH_BASELINES_H
 #define DGP_BENCH_BASELINES_H
 

@@ -40,15 +40,26 @@ if(DGP_CUDA_ENABLED AND DGP_CUDA_SOURCES)
   target_link_libraries(dgp_cuda PUBLIC CUDA::cudart_static)
   message(STATUS "tfjs-dgp: CUDA backend ON (architectures ${CMAKE_CUDA_ARCHITECTURES})")
 
-  # GPU benchmark (kernel-only and end-to-end times, CPU comparison), with the native tests.
-  if(DGP_BUILD_TESTS)
+  # GPU benchmark (kernel-only and end-to-end times, CPU comparison), only with
+  # -DDGP_BUILD_BENCH=ON. It links dgp_cuda_timed: the same sources with the device-resident
+  # timing hook (dgp_cuda_bench.cuh) compiled in; the product's dgp_cuda never has it.
+  if(DGP_BUILD_BENCH)
+    add_library(dgp_cuda_timed STATIC ${DGP_CUDA_SOURCES})
+    set_target_properties(dgp_cuda_timed PROPERTIES
+      CUDA_ARCHITECTURES "${CMAKE_CUDA_ARCHITECTURES}"
+      CUDA_RUNTIME_LIBRARY Static
+      POSITION_INDEPENDENT_CODE ON)
+    target_include_directories(dgp_cuda_timed PUBLIC ${CMAKE_CURRENT_LIST_DIR} ${CMAKE_SOURCE_DIR}/native/core)
+    target_compile_definitions(dgp_cuda_timed PRIVATE DGP_CUDA_TIMING)
+    target_compile_options(dgp_cuda_timed PRIVATE $<$<COMPILE_LANGUAGE:CUDA>:-O3 --expt-relaxed-constexpr>)
+    target_link_libraries(dgp_cuda_timed PUBLIC CUDA::cudart_static)
     add_executable(dgp_cuda_bench ${CMAKE_CURRENT_LIST_DIR}/bench/cuda_bench.cu)
     set_target_properties(dgp_cuda_bench PROPERTIES
       CUDA_ARCHITECTURES "${CMAKE_CUDA_ARCHITECTURES}"
       CUDA_RUNTIME_LIBRARY Static)
     target_include_directories(dgp_cuda_bench PRIVATE ${CMAKE_SOURCE_DIR}/native/tests)
     target_compile_options(dgp_cuda_bench PRIVATE $<$<COMPILE_LANGUAGE:CUDA>:-O3>)
-    target_link_libraries(dgp_cuda_bench PRIVATE dgp_cuda dgp_core)
+    target_link_libraries(dgp_cuda_bench PRIVATE dgp_cuda_timed dgp_core)
   endif()
 else()
   add_library(dgp_cuda STATIC ${CMAKE_CURRENT_LIST_DIR}/cuda_absent.cc)

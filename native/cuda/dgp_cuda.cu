@@ -15,8 +15,10 @@
 
 #include "cuda_plan.cuh"
 #include "dgp_cuda.h"
-#include "dgp_cuda_bench.cuh"
 #include "dgp_cuda_kernels.cuh"
+#ifdef DGP_CUDA_TIMING  // the benchmark's build only (native/cuda/cuda.cmake, dgp_cuda_timed)
+#include "dgp_cuda_bench.cuh"
+#endif
 
 namespace dgp {
 namespace cuda {
@@ -144,6 +146,7 @@ class Engine {
     return s;
   }
 
+#ifdef DGP_CUDA_TIMING
   DgpStatus time_resident(const DgpLayer* layers, size_t count, int reps, DeviceTiming* out) {
     DgpStatus s = dgp::ok_status();
     DgpStatus* st = &s;
@@ -156,7 +159,10 @@ class Engine {
     return s;
   }
 
+#endif  // DGP_CUDA_TIMING
+
  private:
+#ifdef DGP_CUDA_TIMING
   bool time_runs(int reps, DeviceTiming* out, DgpStatus* st) {
     if (!timer_ready_) {
       for (cudaEvent_t& e : timer_) DGP_CUDA_TRY(cudaEventCreate(&e), "cudaEventCreate");
@@ -192,6 +198,7 @@ class Engine {
     }
     return true;
   }
+#endif  // DGP_CUDA_TIMING
 
   bool init(DgpStatus* st) {
     DGP_CUDA_TRY(cudaSetDevice(0), "cudaSetDevice(0)");
@@ -440,8 +447,10 @@ class Engine {
   cudaStream_t stream_ = nullptr;
   cudaEvent_t staged_[2] = {nullptr, nullptr};
   void* staging_[2] = {nullptr, nullptr};
+#ifdef DGP_CUDA_TIMING
   bool timer_ready_ = false;
   cudaEvent_t timer_[12] = {};
+#endif
   DeviceBuffer values_, codes_, pruned_, kept_index_, kept_value_, lists_, tables_, state_, hist_,
       tile_counts_;
   HostBuffer host_tables_, host_state_;
@@ -461,10 +470,12 @@ Engine& engine() {
 
 }  // namespace
 
+#ifdef DGP_CUDA_TIMING
 DgpStatus time_device_resident(const DgpLayer* layers, size_t count, int reps, DeviceTiming* out) {
   std::lock_guard<std::mutex> lock(g_mutex);
   return engine().time_resident(layers, count, reps, out);
 }
+#endif
 
 }  // namespace cuda
 }  // namespace dgp

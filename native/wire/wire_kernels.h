@@ -2,7 +2,8 @@
 // format (docs/FORMAT.md), decode validation, densify / scatter-add, and the element-wise steps
 // of error feedback and ADGP. Every function is bounds-safe on its own: it is given the capacity
 // of each buffer it writes and the length of each buffer it reads, and never trusts the data.
-// src/fl/kernels_ts.ts is the bit-identical TypeScript twin of every function here.
+// src/kernels/ts_wire.ts is the bit-identical TypeScript twin of every function here; the addon
+// exports them under the names of src/kernels/surface.ts (glue: native/addon/wire_binding.cc).
 #ifndef DGP_WIRE_KERNELS_H
 #define DGP_WIRE_KERNELS_H
 

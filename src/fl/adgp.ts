@@ -9,8 +9,9 @@ import { countsFor, checkConfig, DgpConfig } from '../counts';
 import { describeValue } from '../errors';
 import { selectLayers } from '../select';
 import { DgpFormatError } from './errors';
-import { GradientInput, readGradients } from './gradients';
-import { FlKernels, flKernels } from './kernels';
+import { kernelsFor } from '../backend';
+import { GradientInput, readGradients } from '../gradients';
+import type { Kernels } from '../kernels/surface';
 import { checkRound, hex32, nameBytes } from './layout';
 import { checkSparseContent, PlainSparseLayer, quoteName, readAlignedValues, readSparseMessage } from './objects';
 import { checkLimit, checkList, enforceLimit, readAggregateOptions } from './options';
@@ -38,7 +39,7 @@ interface PlainPositions {
 }
 
 /** AlignedPositions read once and checked in full (the id, names, shapes, indices). */
-function readPositions(positions: unknown, caller: string, k: (elements: number) => FlKernels): PlainPositions {
+function readPositions(positions: unknown, caller: string, k: (elements: number) => Kernels): PlainPositions {
   const what = `${caller}: positions`;
   const p = readSparseMessage(positions, what, false);
   const id = p.id;
@@ -52,7 +53,7 @@ function readPositions(positions: unknown, caller: string, k: (elements: number)
 type PlainAligned = ReturnType<typeof readAlignedValues>;
 
 /** Checks one values-only message against the positions: id, layer names, counts, finite values. */
-function matchAligned(a: PlainAligned, positions: PlainPositions, caller: string, who: string, k: FlKernels): Float32Array[] {
+function matchAligned(a: PlainAligned, positions: PlainPositions, caller: string, who: string, k: Kernels): Float32Array[] {
   const id = positions.id;
   if (a.positionsId !== id)
     throw new DgpFormatError(`${caller}: ${who} was made for positions ${hex32(a.positionsId >>> 0)}, these are ${hex32(id)}`);
@@ -79,9 +80,9 @@ export function aggregateAligned(uploads: AlignedValues[], positions: AlignedPos
   const caller = 'aggregateAligned';
   const list = checkList<unknown>(uploads, caller, 'uploads');
   const { w } = readAggregateOptions(options, list.length, caller, false);
-  const pos = readPositions(positions, caller, flKernels);
+  const pos = readPositions(positions, caller, kernelsFor);
   const total = pos.layers.reduce((s, p) => s + p.indices.length, 0);
-  const k = flKernels(total * list.length);
+  const k = kernelsFor(total * list.length);
   const values = list.map((u, c) => matchAligned(readAlignedValues(u, `${caller}: uploads[${c}]`), pos, caller, `upload ${c}`, k));
   const acc = pos.layers.map((p) => new Float32Array(p.indices.length));
   values.forEach((layers, c) => layers.forEach((v, i) => k.axpy(acc[i], v, w[c])));
@@ -92,11 +93,11 @@ export function aggregateAligned(uploads: AlignedValues[], positions: AlignedPos
 export function densifyAligned(aligned: AlignedValues, positions: AlignedPositions, options: ElementLimit): DenseLayer[] {
   const caller = 'densifyAligned';
   const max = checkLimit(options, caller);
-  const pos = readPositions(positions, caller, flKernels);
+  const pos = readPositions(positions, caller, kernelsFor);
   const a = readAlignedValues(aligned, `${caller}: aligned`);
   const elements = pos.layers.reduce((s, p) => s + p.n, 0);
   enforceLimit(elements, max, caller);
-  const k = flKernels(elements);
+  const k = kernelsFor(elements);
   const values = matchAligned(a, pos, caller, 'the message', k);
   return pos.layers.map((p, i) => {
     const dense = new Float32Array(p.n);

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describeValue } from '../errors';
 import { buildTensorMap } from '../tfjs/tensor_map';
 import { DgpFormatError } from './errors';
-import { flKernels } from './kernels';
+import { kernelsFor } from '../backend';
 import { checkRound } from './layout';
 import { checkSparseContent, PlainSparseLayer, quoteName, readDenseLayers, readSparseMessage } from './objects';
 import { checkLimit, checkList, enforceLimit, readAggregateOptions } from './options';
@@ -21,7 +21,7 @@ function sameShape(a: number[], b: number[]): boolean {
 
 /** Scatters each (checked) layer's entries into a fresh dense array per reference layer. */
 function scatterAll(updates: PlainSparseLayer[][], ref: PlainSparseLayer[], w: number[], total: number): DenseLayer[] {
-  const k = flKernels(total);
+  const k = kernelsFor(total);
   const out = ref.map((l) => ({ name: l.name, shape: l.shape.slice(), values: new Float32Array(l.n) }));
   updates.forEach((layers, c) => {
     const byName = new Map(layers.map((l) => [l.name, l]));
@@ -63,7 +63,7 @@ export function aggregateUpdates(updates: Update[], options: AggregateOptions & 
         throw new RangeError(`${caller}: update ${c} layer ${quoteName(r.name)} has shape [${l.shape}], update 0 has [${r.shape}]`);
     }
   });
-  const k = flKernels(elements);
+  const k = kernelsFor(elements);
   read.forEach((layers, c) => layers.forEach((l) => checkSparseContent(k, l, `${caller}: update ${c} layer ${quoteName(l.name)}`, DgpFormatError)));
   return scatterAll(read, ref, w, elements);
 }
@@ -75,7 +75,7 @@ export function densifyUpdate(update: Update, options: ElementLimit): DenseLayer
   const { layers } = readSparseMessage(update, `${caller}: update`, true);
   const elements = layers.reduce((s, l) => s + l.n, 0);
   enforceLimit(elements, max, caller);
-  const k = flKernels(elements);
+  const k = kernelsFor(elements);
   layers.forEach((l) => checkSparseContent(k, l, `${caller}: layer ${quoteName(l.name)}`, DgpFormatError));
   return layers.map((l) => {
     const values = new Float32Array(l.n);
@@ -103,7 +103,7 @@ export function sparseFromDense(layers: DenseLayer[], round = 0): Update {
   const caller = 'sparseFromDense';
   checkRound(round, caller);
   const list = readDenseLayers(layers, `${caller}: layers`);
-  const k = flKernels(list.reduce((s, l) => s + l.n, 0));
+  const k = kernelsFor(list.reduce((s, l) => s + l.n, 0));
   list.forEach((l, i) => {
     const bad = k.firstNonFinite(l.values);
     if (bad >= 0)

@@ -8,7 +8,7 @@
 import { describeValue, DgpError } from '../errors';
 import { DgpFormatError } from './errors';
 import { readArray, readChoice, readObject, readTyped, typedArrayTag } from '../read';
-import { flKernels } from './kernels';
+import { kernelsFor } from '../backend';
 import { getU32, hex32, KIND_NAMES, nameBytes, Reader, readShape, shapeSize } from './layout';
 import { checkSparseContent, quoteName, readSparseMessage } from './objects';
 import { checkLimit } from './options';
@@ -91,7 +91,7 @@ export class Aggregator {
     const p = readSparseMessage(layout, `${caller}: options.layout`, false);
     if (typeof p.id !== 'number' || !Number.isInteger(p.id) || p.id < 0 || p.id > 0xffffffff)
       throw new TypeError(`${caller}: options.layout.id must be the u32 id set by decodePositions(), got ${describeValue(p.id)}`);
-    const k = flKernels(p.layers.reduce((t, l) => t + l.indices.length, 0));
+    const k = kernelsFor(p.layers.reduce((t, l) => t + l.indices.length, 0));
     p.layers.forEach((l, i) => checkSparseContent(k, l, `${caller}: options.layout.layers[${i}] (${quoteName(l.name)})`, RangeError));
     const layers = p.layers.map((l) => ({ name: l.name, shape: null, n: l.indices.length, meta: layerMeta(l.name, l.indices.length), dense: l.n }));
     this.checkLayers(layers.map((l) => ({ ...l, n: l.dense })), caller, RangeError);

@@ -7,9 +7,10 @@
 import { checkConfig, countsFor, DgpConfig, DEFAULT_CONFIG } from '../counts';
 import { DgpError, describeValue } from '../errors';
 import { readChoice, readOptions } from '../read';
-import { selectLayers } from '../select';
-import { GradientInput, readGradients } from './gradients';
-import { FlKernels, flKernels } from './kernels';
+import { LayerSelection, selectLayers, selectLayersAsync } from '../select';
+import { kernelsFor } from '../backend';
+import { GradientInput, readGradients, readGradientsAsync } from '../gradients';
+import type { Kernels } from '../kernels/surface';
 import { checkRound, nameBytes } from './layout';
 import { PlainSparseLayer, quoteName, readSparseMessage } from './objects';
 import type { AlignedPositions, AlignedValues, DenseLayer, Update } from './types';
@@ -19,7 +20,7 @@ import type { AlignedPositions, AlignedValues, DenseLayer, Update } from './type
  * 'all' the bottom- and top-removed values, 'none' nothing.
  */
 export type FeedbackMode = 'bottom' | 'all' | 'none';
-/** The modes in kernel-code order (memoryUpdate's mode argument is the index). */
+/** The modes in kernel-code order (memoryUpdate's mode argument is the index: MODE_BOTTOM, MODE_ALL, MODE_NONE). */
 const MODES: readonly FeedbackMode[] = ['bottom', 'all', 'none'];
 
 export interface ErrorFeedbackOptions {
@@ -42,6 +43,8 @@ export class ErrorFeedback {
   private readonly config: DgpConfig;
   private state: Map<string, LayerState> | null = new Map();
   private rounds = 0;
+  /** Set while a stepAsync call runs: its scratch and memory are in use. */
+  private pending = false;
 
   constructor(config: DgpConfig = DEFAULT_CONFIG, options: ErrorFeedbackOptions = {}) {
     this.config = checkConfig(config, 'ErrorFeedback');
@@ -62,10 +65,42 @@ export class ErrorFeedback {
   step(grads: GradientInput, round: number = this.rounds): Update {
     const caller = 'ErrorFeedback.step';
     checkRound(round, caller);
-    const { states, layers } = this.prepare(grads, caller);
-    const want = this.mode === 'none' ? { sparse: true } : { sparse: true, codes: true };
-    const outs = selectLayers(states.map((s) => ({ name: s.name, values: s.p, kTop: s.kTop, kBottom: s.kBottom })), want, caller);
-    const k = flKernels(layers.total);
+    this.live('step');
+    const { states, layers } = this.prepare(readGradients(grads, caller), caller);
+    const outs = selectLayers(selectionOf(states), this.stepWant(), caller);
+    return this.finishStep(states, outs, layers.total, round);
+  }
+
+  /**
+   * step() for code that must not block: tensors are read with `await data()` (webgl, webgpu)
+   * and, on the native backend, the selection runs on libuv's thread pool. Same update and same
+   * memory as step(). Until the promise settles this ErrorFeedback refuses other calls (its
+   * scratch and memory are in use); the gradient arrays must not be written meanwhile.
+   */
+  async stepAsync(grads: GradientInput, round: number = this.rounds): Promise<Update> {
+    const caller = 'ErrorFeedback.stepAsync';
+    checkRound(round, caller);
+    this.live('stepAsync');
+    this.pending = true;
+    try {
+      const input = await readGradientsAsync(grads, caller);
+      this.live('stepAsync', true);
+      const { states, layers } = this.prepare(input, caller);
+      const outs = await selectLayersAsync(selectionOf(states), this.stepWant(), caller);
+      this.live('stepAsync', true);
+      return this.finishStep(states, outs, layers.total, round);
+    } finally {
+      this.pending = false;
+    }
+  }
+
+  private stepWant(): { sparse: true; codes?: true } {
+    return this.mode === 'none' ? { sparse: true } : { sparse: true, codes: true };
+  }
+
+  /** Memory update and commit of a selected round; returns the update. */
+  private finishStep(states: LayerState[], outs: LayerSelection[], total: number, round: number): Update {
+    const k = kernelsFor(total);
     states.forEach((s, i) => {
       if (outs[i].codes) k.memoryUpdate(s.p, outs[i].codes!, this.modeCode, s.memory);
       else s.memory.fill(0);
@@ -89,10 +124,11 @@ export class ErrorFeedback {
     const id = read.id;
     if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > 0xffffffff)
       throw new TypeError(`${caller}: positions.id must be the u32 id set by decodePositions(), got ${describeValue(id)}`);
-    const { states, layers } = this.prepare(grads, caller);
-    const k = flKernels(layers.total);
+    this.live('stepAligned');
+    const { states, layers } = this.prepare(readGradients(grads, caller), caller);
+    const k = kernelsFor(layers.total);
     const pos = alignPositions(read.layers, states, caller, k);
-    const outs = selectLayers(states.map((s) => ({ name: s.name, values: s.p, kTop: s.kTop, kBottom: s.kBottom })), { codes: true }, caller);
+    const outs = selectLayers(selectionOf(states), { codes: true }, caller);
     const values = states.map((s, i) => {
       const v = new Float32Array(pos[i].length);
       k.alignedGather(s.p, outs[i].codes!, pos[i], v); // positions were validated: cannot fail
@@ -118,8 +154,11 @@ export class ErrorFeedback {
     this.state = null;
   }
 
-  private live(caller: string): LayerState[] {
+  /** The layer states; throws when disposed or (unless `ownAsync`) while a stepAsync runs. */
+  private live(caller: string, ownAsync = false): LayerState[] {
     if (!this.state) throw new DgpError(`ErrorFeedback.${caller}: this ErrorFeedback has been disposed`);
+    if (this.pending && !ownAsync)
+      throw new DgpError(`ErrorFeedback.${caller}: a stepAsync call is still pending; await it first`);
     return [...this.state.values()];
   }
 
@@ -133,9 +172,7 @@ export class ErrorFeedback {
    * Validates the gradients against the layer set and computes p = g + e into the scratch. On
    * the first round the layer states are new and enter the map only in commit().
    */
-  private prepare(grads: GradientInput, caller: string): { states: LayerState[]; layers: { total: number } } {
-    this.live(caller.split('.')[1]);
-    const input = readGradients(grads, caller);
+  private prepare(input: DenseLayer[], caller: string): { states: LayerState[]; layers: { total: number } } {
     if (input.length === 0) throw new RangeError(`${caller}: grads has no layers; a gradient needs at least one`);
     input.forEach((l, i) => nameBytes(l.name, `${caller}: grads layer ${i}`)); // the update goes on the wire
     const state = this.state!;
@@ -153,7 +190,7 @@ export class ErrorFeedback {
     }
     const counts = input.map((l) => countsFor(l.values.length, this.config, `${caller}: layer '${l.name}'`));
     const total = input.reduce((s, l) => s + l.values.length, 0);
-    const k = flKernels(total);
+    const k = kernelsFor(total);
     const states = input.map((l, i) => {
       const s: LayerState = first
         ? { name: l.name, shape: l.shape.slice(), ...counts[i], memory: new Float32Array(l.values.length), p: new Float32Array(l.values.length) }
@@ -165,8 +202,13 @@ export class ErrorFeedback {
   }
 }
 
+/** Selection inputs over each layer's p = g + e. */
+function selectionOf(states: LayerState[]) {
+  return states.map((s) => ({ name: s.name, values: s.p, kTop: s.kTop, kBottom: s.kBottom }));
+}
+
 /** Checks that positions (read once) match the layer set (names, shapes, ascending indices < n). */
-function alignPositions(layers: PlainSparseLayer[], states: LayerState[], caller: string, k: FlKernels): Uint32Array[] {
+function alignPositions(layers: PlainSparseLayer[], states: LayerState[], caller: string, k: Kernels): Uint32Array[] {
   if (layers.length !== states.length)
     throw new RangeError(`${caller}: positions have ${layers.length} layers, the gradient has ${states.length}`);
   const byName = new Map(layers.map((l) => [l.name, l]));

@@ -1,7 +1,7 @@
 /** The federated-learning layer (docs/FL.md): error feedback, wire format, aggregation, ADGP. */
 export { DgpFormatError } from './errors';
 export type { Update, UpdateLayer, DenseLayer, AlignedPositions, AlignedValues, AggregateOptions, ElementLimit } from './types';
-export type { GradientInput } from './gradients';
+export type { GradientInput } from '../gradients';
 export { ErrorFeedback, ErrorFeedbackOptions, FeedbackMode } from './feedback';
 export { encodeUpdate, decodeUpdate, encodePositions, decodePositions, encodeAligned, decodeAligned } from './wire';
 export { aggregateUpdates, densifyUpdate, aggregateToTensors, sparseFromDense } from './aggregate';

@@ -1,7 +1,7 @@
 /**
  * Constants and small shared pieces of the wire format (docs/FORMAT.md is the normative text):
- * the header, varints for metadata, shapes and names. The heavy blocks (indices, values, CRC)
- * go through the kernels in kernels.ts.
+ * the header, varints for metadata, shapes and names, the values block. The heavy blocks
+ * (indices, CRC, value checks) go through the kernel surface (src/kernels/surface.ts).
  */
 import { describeValue } from '../errors';
 import { DgpFormatError } from './errors';
@@ -47,6 +47,22 @@ export function putU32(out: Uint8Array, o: number, v: number): number {
 
 export function getU32(b: Uint8Array, o: number): number {
   return (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0;
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/**
+ * Writes values as little-endian float32 at out[offset]; returns the end offset. Not a kernel:
+ * on little-endian hosts it is TypedArray.set, a memcpy on every backend.
+ */
+export function writeValues(out: Uint8Array, offset: number, values: Float32Array): number {
+  if (LITTLE_ENDIAN) {
+    out.set(new Uint8Array(values.buffer, values.byteOffset, values.length * 4), offset);
+  } else {
+    const view = new DataView(out.buffer, out.byteOffset + offset, values.length * 4);
+    for (let j = 0; j < values.length; j++) view.setFloat32(j * 4, values[j], true);
+  }
+  return offset + values.length * 4;
 }
 
 export function hex32(v: number): string {

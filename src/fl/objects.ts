@@ -8,7 +8,7 @@
  */
 import { describeValue } from '../errors';
 import { readArray, readObject, readTyped } from '../read';
-import type { FlKernels } from './kernels';
+import type { Kernels } from '../kernels/surface';
 import { checkRound, nameBytes, readShape } from './layout';
 
 export interface PlainSparseLayer {
@@ -70,7 +70,7 @@ export function readSparseLayers(layers: unknown, what: string, withValues: bool
 
 /** Indices strictly ascending and < n, values finite; else an error of class `Err` saying where. */
 export function checkSparseContent(
-  k: FlKernels, l: PlainSparseLayer, where: string, Err: new (message: string) => Error,
+  k: Kernels, l: PlainSparseLayer, where: string, Err: new (message: string) => Error,
 ): void {
   if (l.values) {
     const bad = k.firstNonFinite(l.values);

@@ -4,7 +4,7 @@
  * (`acc[i] = acc[i] + weight * v`, products and sums rounded one at a time, as the C++ does with
  * FMA contraction off). JS numbers are float64, so no rounding step is needed here.
  */
-import { crc32 } from './kernels_ts';
+import { crc32 } from '../kernels/ts_wire';
 
 /** Mirrors dgp_wire::StreamCode (the index-block codes -1..-8 are WireStatus's). */
 export const enum StreamCode {

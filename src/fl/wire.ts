@@ -8,11 +8,11 @@
 import { describeValue } from '../errors';
 import { readTyped } from '../read';
 import { DgpFormatError } from './errors';
-import { FlKernels, flKernels } from './kernels';
-import { CODING_BITMAP, CODING_DELTA, readIndicesDetail, WireStatus, writeValues } from './kernels_ts';
+import { kernelsFor } from '../backend';
+import { CODING_BITMAP, CODING_DELTA, Kernels, WireStatus } from '../kernels/surface';
 import {
   CRC_BYTES, FORMAT_VERSION, getU32, HEADER_BYTES, hex32, KIND_ALIGNED, KIND_NAMES, KIND_POSITIONS,
-  KIND_UPDATE, MAGIC, putU32, putVarint, Reader, varintLength, writeHeader,
+  KIND_UPDATE, MAGIC, putU32, putVarint, Reader, varintLength, writeHeader, writeValues,
 } from './layout';
 import { checkSparseContent, PlainSparseLayer, quoteName, readAlignedValues, readSparseMessage } from './objects';
 import type { AlignedPositions, AlignedValues, Update, UpdateLayer } from './types';
@@ -31,7 +31,7 @@ interface Plan {
 }
 
 /** Plans one sparse layer (already read and content-checked): picks the smaller index coding. */
-function planSparse(k: FlKernels, l: PlainSparseLayer): Plan {
+function planSparse(k: Kernels, l: PlainSparseLayer): Plan {
   const delta = k.deltaSize(l.indices, l.n);
   const bitmap = Math.ceil(l.n / 8);
   const coding = bitmap <= delta ? CODING_BITMAP : CODING_DELTA;
@@ -42,7 +42,7 @@ function planSparse(k: FlKernels, l: PlainSparseLayer): Plan {
   return { name: l.nameBytes, shape: l.shape, n: l.n, indices: l.indices, coding, indexBytes, values: l.values, size };
 }
 
-function writePlans(k: FlKernels, out: Uint8Array, start: number, plans: Plan[]): void {
+function writePlans(k: Kernels, out: Uint8Array, start: number, plans: Plan[]): void {
   let o = start;
   for (const p of plans) {
     o = putVarint(out, o, p.name.length);
@@ -65,7 +65,7 @@ function writePlans(k: FlKernels, out: Uint8Array, start: number, plans: Plan[])
   putU32(out, o, k.crc32(out, 0, o));
 }
 
-function assemble(k: FlKernels, kind: number, round: number, plans: Plan[], extraHeader: number[] = []): Uint8Array {
+function assemble(k: Kernels, kind: number, round: number, plans: Plan[], extraHeader: number[] = []): Uint8Array {
   const headerBytes = HEADER_BYTES + 4 * extraHeader.length;
   const total = headerBytes + plans.reduce((s, p) => s + p.size, 0) + CRC_BYTES;
   if (total > 0xffffffff) throw new RangeError(`encode: the message would be ${total} bytes; at most 2^32-1 are allowed`);
@@ -79,7 +79,7 @@ function assemble(k: FlKernels, kind: number, round: number, plans: Plan[], extr
 function encodeSparse(x: unknown, caller: string, kind: number, withValues: boolean): Uint8Array {
   const what = `${caller}: ${kind === KIND_UPDATE ? 'update' : 'positions'}`;
   const m = readSparseMessage(x, what, withValues);
-  const k = flKernels(m.layers.reduce((s, l) => s + l.indices.length, 0));
+  const k = kernelsFor(m.layers.reduce((s, l) => s + l.indices.length, 0));
   m.layers.forEach((l, i) => checkSparseContent(k, l, `${what}.layers[${i}] (${quoteName(l.name)})`, RangeError));
   return assemble(k, kind, m.round, m.layers.map((l) => planSparse(k, l)));
 }
@@ -98,7 +98,7 @@ export function encodePositions(positions: AlignedPositions): Uint8Array {
 export function encodeAligned(aligned: AlignedValues): Uint8Array {
   const what = 'encodeAligned: aligned';
   const a = readAlignedValues(aligned, what);
-  const k = flKernels(a.layers.reduce((s, l) => s + l.values.length, 0));
+  const k = kernelsFor(a.layers.reduce((s, l) => s + l.values.length, 0));
   const plans = a.layers.map((l, i): Plan => {
     const bad = k.firstNonFinite(l.values);
     if (bad >= 0)
@@ -116,7 +116,7 @@ interface Opened {
   round: number;
   layerCount: number;
   crc: number;
-  k: FlKernels;
+  k: Kernels;
 }
 
 /** Checks the header, the length and the CRC; returns a reader over the layer section. */
@@ -142,7 +142,7 @@ function openMessage(input: unknown, kind: number, caller: string): Opened {
     fail(`length mismatch: the header says ${declared} bytes, got ${len} (${declared > len ? 'truncated' : 'trailing bytes'})`);
   const round = getU32(bytes, 12);
   const layerCount = getU32(bytes, 16);
-  const k = flKernels(len >>> 2);
+  const k = kernelsFor(len >>> 2);
   const stored = getU32(bytes, len - CRC_BYTES);
   const crc = k.crc32(bytes, 0, len - CRC_BYTES);
   if (stored !== crc) fail(`CRC-32 mismatch: stored ${hex32(stored)}, computed ${hex32(crc)} (corrupted message)`);
@@ -214,11 +214,9 @@ function decodeSparse(o: Opened, withValues: boolean): UpdateLayer[] {
     else r.need(count, `${count} delta indices`);
     if (withValues) r.need(4 * count, `values (${count} float32)`);
     const indices = new Uint32Array(count);
-    const end = o.k.readIndices(r.bytes, r.pos, r.end, coding, n, indices);
-    if (end < 0) {
-      const d = readIndicesDetail(r.bytes, r.pos, r.end, coding, n, indices);
-      indexError(r, d.status || end, d.at, count, n, coding);
-    }
+    const at = new Float64Array(1);
+    const end = o.k.readIndices(r.bytes, r.pos, r.end, coding, n, indices, at);
+    if (end < 0) indexError(r, end, at[0], count, n, coding);
     r.pos = end;
     const values = withValues ? readValuesChecked(o, count) : new Float32Array(0);
     layers.push({ name, shape, indices, values });

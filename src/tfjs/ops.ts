@@ -1,13 +1,15 @@
 /**
  * tfjs ops (SPEC §10): dgpMask and dgpPrune on one tensor, dgpPruneGradients on a whole gradient
  * map. They read tensor data (dataSync), run one batched selection, and build new tensors; no
- * intermediate tensor outlives the call, and inputs are never written.
+ * intermediate tensor outlives the call, and inputs are never written. The ...Async twins read
+ * with `await data()` and select through selectLayersAsync (native: off the main thread).
  */
 import * as tf from '@tensorflow/tfjs-core';
 
 import { checkConfig, countsFor, DgpConfig, DEFAULT_CONFIG } from '../counts';
-import { readRecord, readTensorLike } from '../read';
-import { LayerInput, selectLayers } from '../select';
+import type { DenseLayer } from '../fl/types';
+import { GradientInput, readFloat32, readFloat32Async, readGradients, readGradientsAsync } from '../gradients';
+import { LayerInput, LayerSelection, selectLayers, selectLayersAsync } from '../select';
 import { buildTensorMap } from './tensor_map';
 
 export type TensorInput = tf.Tensor | tf.TensorLike;
@@ -21,23 +23,9 @@ export interface SparseLayer {
   values: Float32Array;
 }
 
-/**
- * Flat float32 data and shape of a tensor or TensorLike (int32 cast; bool/string/complex
- * rejected). A TensorLike is read by the package itself (src/read.ts), once, and must be
- * rectangular; tensor fields are read once.
- */
-export function readFloat32(x: unknown, what: string): { values: Float32Array; shape: number[] } {
-  if (x instanceof tf.Tensor) {
-    const { isDisposed, dtype, shape } = x;
-    if (isDisposed) throw new TypeError(`${what} is a disposed tensor`);
-    if (dtype === 'float32') return { values: x.dataSync() as Float32Array, shape: shape.slice() };
-    if (dtype === 'int32') return { values: Float32Array.from(x.dataSync() as Int32Array), shape: shape.slice() };
-    throw new TypeError(`${what} must have dtype float32 or int32, got ${String(dtype)}`);
-  }
-  return readTensorLike(x, what);
-}
+type One = { codes?: boolean; pruned?: boolean };
 
-function selectOne(x: TensorInput, config: DgpConfig, caller: string, want: { codes?: boolean; pruned?: boolean }) {
+function selectOne(x: TensorInput, config: DgpConfig, caller: string, want: One) {
   const checked = checkConfig(config, caller);
   const { values, shape } = readFloat32(x, `${caller}: x`);
   const counts = countsFor(values.length, checked, caller);
@@ -45,18 +33,43 @@ function selectOne(x: TensorInput, config: DgpConfig, caller: string, want: { co
   return { out, shape };
 }
 
-/** Boolean mask of the kept set (true = kept), same shape as x. */
-export function dgpMask(x: TensorInput, config: DgpConfig = DEFAULT_CONFIG): tf.Tensor {
-  const { out, shape } = selectOne(x, config, 'dgpMask', { codes: true });
+async function selectOneAsync(x: TensorInput, config: DgpConfig, caller: string, want: One) {
+  const checked = checkConfig(config, caller);
+  const { values, shape } = await readFloat32Async(x, `${caller}: x`);
+  const counts = countsFor(values.length, checked, caller);
+  const [out] = await selectLayersAsync([{ values, ...counts }], want, caller);
+  return { out, shape };
+}
+
+function maskTensor({ out, shape }: { out: LayerSelection; shape: number[] }): tf.Tensor {
   const codes = out.codes!;
   const mask = new Uint8Array(codes.length);
   for (let i = 0; i < codes.length; i++) mask[i] = codes[i] === 1 ? 1 : 0;
   return tf.tensor(mask, shape, 'bool');
 }
 
+/** Boolean mask of the kept set (true = kept), same shape as x. */
+export function dgpMask(x: TensorInput, config: DgpConfig = DEFAULT_CONFIG): tf.Tensor {
+  return maskTensor(selectOne(x, config, 'dgpMask', { codes: true }));
+}
+
+/**
+ * dgpMask without blocking: reads x with `await data()` (webgl, webgpu) and, on the native
+ * backend, selects on libuv's thread pool (wasm and ts: on this thread). Same result.
+ */
+export async function dgpMaskAsync(x: TensorInput, config: DgpConfig = DEFAULT_CONFIG): Promise<tf.Tensor> {
+  return maskTensor(await selectOneAsync(x, config, 'dgpMaskAsync', { codes: true }));
+}
+
 /** x with the top- and bottom-removed entries set to +0 (float32, same shape). */
 export function dgpPrune(x: TensorInput, config: DgpConfig = DEFAULT_CONFIG): tf.Tensor {
   const { out, shape } = selectOne(x, config, 'dgpPrune', { pruned: true });
+  return tf.tensor(out.pruned!, shape, 'float32');
+}
+
+/** dgpPrune without blocking (as dgpMaskAsync). Same result. */
+export async function dgpPruneAsync(x: TensorInput, config: DgpConfig = DEFAULT_CONFIG): Promise<tf.Tensor> {
+  const { out, shape } = await selectOneAsync(x, config, 'dgpPruneAsync', { pruned: true });
   return tf.tensor(out.pruned!, shape, 'float32');
 }
 
@@ -67,31 +80,16 @@ export interface PrunedGradients {
   kept: Record<string, SparseLayer>;
 }
 
-/** Reads a NamedTensorMap (as tf.variableGrads returns) into selection inputs. */
-export function readGradientMap(grads: unknown, config: DgpConfig, caller: string): { layers: LayerInput[]; shapes: number[][] } {
-  const expected = 'a NamedTensorMap (a plain object of tensors)';
-  if (grads instanceof tf.Tensor) throw new TypeError(`${caller}: grads must be ${expected}, got a Tensor`);
-  const entries = readRecord(grads, `${caller}: grads`, expected);
+/** Selection inputs (counts from the config) for layers read by readGradients. */
+function selectionInputs(layers: DenseLayer[], config: DgpConfig, caller: string): LayerInput[] {
   const checked = checkConfig(config, caller);
-  const layers: LayerInput[] = [];
-  const shapes: number[][] = [];
-  for (const [name, tensor] of entries) {
-    const { values, shape } = readFloat32(tensor, `${caller}: grads['${name}']`);
-    const counts = countsFor(values.length, checked, `${caller}: grads['${name}']`);
-    layers.push({ name, values, ...counts });
-    shapes.push(shape);
-  }
-  return { layers, shapes };
+  return layers.map((l) => ({ name: l.name, values: l.values, ...countsFor(l.values.length, checked, `${caller}: grads['${l.name}']`) }));
 }
 
-/**
- * Prunes every layer of a gradient map in one batched call and returns the pruned tensors plus
- * each layer's sparse kept set.
- */
-export function dgpPruneGradients(grads: tf.NamedTensorMap, config: DgpConfig = DEFAULT_CONFIG): PrunedGradients {
-  const caller = 'dgpPruneGradients';
-  const { layers, shapes } = readGradientMap(grads, config, caller);
-  const outs = selectLayers(layers, { pruned: true, sparse: true }, caller);
+const GRADIENT_OUTPUTS = { pruned: true, sparse: true } as const;
+
+function prunedGradients(layers: LayerInput[], read: DenseLayer[], outs: LayerSelection[]): PrunedGradients {
+  const shapes = read.map((l) => l.shape);
   // Both maps have a null prototype: any layer name is an own key (see buildTensorMap).
   const pruned = buildTensorMap(layers.map((l, i) => [l.name!, () => tf.tensor(outs[i].pruned!, shapes[i], 'float32')]));
   const kept = Object.create(null) as Record<string, SparseLayer>;
@@ -99,4 +97,26 @@ export function dgpPruneGradients(grads: tf.NamedTensorMap, config: DgpConfig = 
     kept[l.name!] = { shape: shapes[i], indices: outs[i].keptIndices!, values: outs[i].keptValues! };
   });
   return { pruned, kept };
+}
+
+/**
+ * Prunes every layer of a gradient (a NamedTensorMap, or raw {name, shape, values} layers) in
+ * one batched call and returns the pruned tensors plus each layer's sparse kept set.
+ */
+export function dgpPruneGradients(grads: GradientInput, config: DgpConfig = DEFAULT_CONFIG): PrunedGradients {
+  const caller = 'dgpPruneGradients';
+  const read = readGradients(grads, caller);
+  const layers = selectionInputs(read, config, caller);
+  return prunedGradients(layers, read, selectLayers(layers, GRADIENT_OUTPUTS, caller));
+}
+
+/**
+ * dgpPruneGradients without blocking: every tensor read with `await data()`, the selection (one
+ * batched call) on libuv's thread pool on the native backend. Same result.
+ */
+export async function dgpPruneGradientsAsync(grads: GradientInput, config: DgpConfig = DEFAULT_CONFIG): Promise<PrunedGradients> {
+  const caller = 'dgpPruneGradientsAsync';
+  const read = await readGradientsAsync(grads, caller);
+  const layers = selectionInputs(read, config, caller);
+  return prunedGradients(layers, read, await selectLayersAsync(layers, GRADIENT_OUTPUTS, caller));
 }

@@ -1,12 +1,12 @@
 /**
- * The 'wasm' backend's kernels: the C++ kernels of native/core and native/wire, compiled to
- * WebAssembly (native/wasm/exports.cc), behind the same shapes as the addon's. JavaScript arrays
+ * The 'wasm' backend's implementation of the kernel surface (src/kernels/surface.ts): the C++
+ * kernels of native/core and native/wire, compiled to WebAssembly (native/wasm/exports.cc). JavaScript arrays
  * cannot be seen from inside the module, so each call copies its inputs into the module's memory,
  * runs, copies the outputs back and frees the memory: a memcpy per array, no per-element work.
  */
 import { DgpError, describeValue } from '../errors';
-import type { NativeBadValue, NativeSelectOutputs } from '../native/binding';
-import type { FlKernels } from '../fl/kernels';
+import type { BadValue, Device, Kernels, SelectOutputs } from '../kernels/surface';
+import { readIndices as tsReadIndices } from '../kernels/ts_wire';
 import { WasmExports, wasmExports, wasmLoadError } from './module';
 import { webAssembly } from './webassembly';
 
@@ -77,7 +77,10 @@ const NONE = 0;
  * addon's selectLayers: returns null, or the lowest layer holding a NaN/Inf and its first index
  * (outputs are then unspecified).
  */
-export function wasmSelectLayers(layers: Float32Array[], kTop: number[], kBottom: number[], outputs: NativeSelectOutputs): NativeBadValue | null {
+function selectLayers(
+  layers: Float32Array[], kTop: number[], kBottom: number[], outputs: SelectOutputs, _threads: number, device: Device,
+): BadValue | null {
+  if (device !== 'cpu') throw new RangeError(`selectLayers: the wasm kernels run on device 'cpu', got '${device}'`);
   const w = module();
   for (let l = 0; l < layers.length; l++) {
     const values = layers[l];
@@ -126,9 +129,13 @@ function sameLength(fn: string, a: number, b: number, what: string): void {
   if (a !== b) throw new RangeError(`${fn}: ${what}: lengths differ (${a} and ${b})`);
 }
 
-/** The wire-format, error-feedback and aggregation kernels (wire_kernels.h), same returns as the addon's. */
-export const wasmFlKernels: FlKernels = {
-  name: 'wasm',
+/**
+ * The whole surface, same returns as the addon's. Async selection runs on the calling thread
+ * (the module is single-threaded): the promise only keeps the call shape of the other backends.
+ */
+export const wasmKernels: Kernels = {
+  selectLayers,
+  selectLayersAsync: async (...args) => selectLayers(...args),
   crc32(bytes, start, end) {
     kinds('wasm crc32', [['bytes', bytes, Uint8Array]]);
     checkRange('wasm crc32', start, end, bytes.length);
@@ -157,13 +164,18 @@ export const wasmFlKernels: FlKernels = {
       return offset + written;
     });
   },
-  readIndices(bytes, offset, end, coding, n, out) {
+  readIndices(bytes, offset, end, coding, n, out, at) {
     kinds('wasm readIndices', [['bytes', bytes, Uint8Array], ['out', out, Uint32Array]]);
     checkRange('wasm readIndices', offset, end, bytes.length);
     return call([end - offset, out.byteLength], (f) => {
       f.put(0, bytes.subarray(offset, end));
       const r = module().dgp_read_indices(f.at[0], end - offset, coding, out.length, n, f.at[1]);
-      if (r < 0) return r;
+      if (r < 0) {
+        // The module returns only the status; the problem's position (error path only) comes
+        // from the TypeScript twin, which reaches the same status on the same bytes.
+        tsReadIndices(bytes, offset, end, coding, n, new Uint32Array(out.length), at);
+        return r;
+      }
       f.get(1, out);
       return offset + r;
     });

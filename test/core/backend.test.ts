@@ -43,7 +43,7 @@ test('setBackend forces a backend, returns to auto, and explains an unavailable 
     expect(() => setBackend('cuda')).toThrow(DgpError);
     expect(() => setBackend('cuda')).toThrow(/setBackend\('cuda'\): backend unavailable: .+/);
   }
-  expect(() => setBackend('gpu' as never)).toThrow(new RangeError("setBackend: name must be one of 'native', 'cuda', 'wasm', 'ts' or 'auto', got \"gpu\""));
+  expect(() => setBackend('gpu' as never)).toThrow(new RangeError("setBackend: name must be one of 'cuda', 'native', 'wasm', 'ts' or 'auto', got \"gpu\""));
 });
 
 test('DGP_BACKEND=ts forces the TypeScript backend at import', () => {

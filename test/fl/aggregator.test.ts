@@ -10,7 +10,7 @@ import * as path from 'path';
 import {
   Aggregator, decodePartial, decodePositions, DgpFormatError, encodeAligned, encodePositions, encodeUpdate, Update,
 } from '../../src/fl';
-import * as ts from '../../src/fl/kernels_ts';
+import * as ts from '../../src/kernels/ts_wire';
 import { nativeStreamAvailable, streamKernels } from '../../src/fl/stream_kernel';
 import { BACKENDS, gradient, onBackend, sameBits, subset } from './helpers';
 

@@ -1,13 +1,12 @@
 /** Shared test helpers: deterministic random gradients and running a body on each backend. */
-import { setBackend } from '../../src/backend';
-import { nativeFlAvailable } from '../../src/fl/kernels';
+import { backendInfo, setBackend } from '../../src/backend';
 import { rng, sameBits } from '../helpers/reference';
 
 /** The shared PRNG and bit-exact float comparison (+0/-0 differ). */
 export { rng, sameBits };
 
-/** Backends whose FL kernels exist here ('native' only when the addon carries them). */
-export const BACKENDS: Array<'ts' | 'wasm' | 'native'> = nativeFlAvailable() ? ['ts', 'wasm', 'native'] : ['ts', 'wasm'];
+/** Backends available here: 'ts' and 'wasm' ship inside the package; 'native' when the addon loaded with every kernel. */
+export const BACKENDS: Array<'ts' | 'wasm' | 'native'> = backendInfo().available.native ? ['ts', 'wasm', 'native'] : ['ts', 'wasm'];
 
 export function onBackend<T>(name: 'ts' | 'wasm' | 'native', body: () => T): T {
   setBackend(name);

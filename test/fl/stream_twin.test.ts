@@ -5,7 +5,7 @@
  * same code, layer, byte offset and details, and leave bit-identical sums.
  */
 import { Aggregator, encodeAligned, encodeUpdate } from '../../src/fl';
-import * as ts from '../../src/fl/kernels_ts';
+import * as ts from '../../src/kernels/ts_wire';
 import { layerMeta } from '../../src/fl/partial';
 import { streamKernels } from '../../src/fl/stream_kernel';
 import { KIND_ALIGNED, KIND_UPDATE, OUT_SLOTS, StreamSpec } from '../../src/fl/stream_ts';

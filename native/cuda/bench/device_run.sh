@@ -13,7 +13,7 @@ steps=${*:-tests bench}
   cmake --version | head -1
   nproc
 } > "$OUT/env.log" 2>&1
-cmake -S . -B build-dev -DDGP_BUILD_TESTS=ON -DDGP_BUILD_ADDON=OFF -DDGP_CUDA=ON \
+cmake -S . -B build-dev -DDGP_BUILD_TESTS=ON -DDGP_BUILD_BENCH=ON -DDGP_BUILD_ADDON=OFF -DDGP_CUDA=ON \
   -DCMAKE_CUDA_ARCHITECTURES=${ARCH:-90} > "$OUT/build.log" 2>&1 &&
   cmake --build build-dev -j"$(nproc)" >> "$OUT/build.log" 2>&1 || { echo BUILD FAILED; tail -30 "$OUT/build.log"; exit 1; }
 for s in $steps; do

@@ -1,21 +1,9 @@
-// N-API glue for the bench-only baselines (native/bench/baselines.h), exported as one object:
-//   binding.bench.nthElementCodes(values: Float32Array, kTop, kBottom, codesOut: Uint8Array)
-//   binding.bench.sumAbs(values: Float32Array) -> number
-//   binding.bench.sumAbsIsa() -> 'avx512f' | 'avx2' | 'default'
-// Used only by bench/ (npm run bench); nothing in src/ depends on it.
-//
-// The baselines are compiled into dgp_core by CMakeLists.txt (glob native/bench/*.cc), which also
-// puts native/bench on the include path. A build without them (the node-gyp fallback, whose
-// source list comes from scripts/gyp-sources.js) does not see baselines.h, so this file then
-// compiles to nothing and the addon simply has no `bench` export; the benchmark reports those
-// contenders as unavailable.
-#if defined(__has_include)
-#if __has_include("baselines.h")
-#define DGP_HAVE_BENCH_BASELINES 1
-#endif
-#endif
-
-#ifdef DGP_HAVE_BENCH_BASELINES
+// The benchmark-only addon, build-bench/Release/tfjs_dgp_bench.node (`npm run build:bench`, run
+// by `npm run bench`; never part of the product addon or the package's runtime):
+//   nthElementCodes(values: Float32Array, kTop, kBottom, codesOut: Uint8Array)
+//   sumAbs(values: Float32Array) -> number
+//   sumAbsIsa() -> 'avx512f' | 'avx2' | 'default'
+// bench/baselines.ts loads it. Argument helpers come from the product glue (native/addon/registry.h).
 #include <string>
 
 #include "baselines.h"
@@ -55,17 +43,16 @@ Napi::Value SumAbsIsa(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), dgp_bench::sum_abs_isa());
 }
 
-void Register(Napi::Env env, Napi::Object exports) {
-  Napi::Object bench = Napi::Object::New(env);
-  bench.Set("nthElementCodes", Napi::Function::New(env, NthElementCodes, "nthElementCodes"));
-  bench.Set("sumAbs", Napi::Function::New(env, SumAbs, "sumAbs"));
-  bench.Set("sumAbsIsa", Napi::Function::New(env, SumAbsIsa, "sumAbsIsa"));
-  exports.Set("bench", bench);
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("nthElementCodes", Napi::Function::New(env, NthElementCodes, "nthElementCodes"));
+  exports.Set("sumAbs", Napi::Function::New(env, SumAbs, "sumAbs"));
+  exports.Set("sumAbsIsa", Napi::Function::New(env, SumAbsIsa, "sumAbsIsa"));
+  return exports;
 }
-
-AddonModule module_bench(Register);
 
 }  // namespace
 }  // namespace dgp_addon
 
-#endif  // DGP_HAVE_BENCH_BASELINES
+static Napi::Object InitBench(Napi::Env env, Napi::Object exports) { return dgp_addon::Init(env, exports); }
+
+NODE_API_MODULE(tfjs_dgp_bench, InitBench)

@@ -1,23 +1,9 @@
 /**
- * The pure TypeScript twins of native/wire/wire_kernels.cc: same inputs, same outputs, bit for
- * bit (float32 products and sums rounded one at a time, as the C++ does with FMA disabled).
- * Return conventions match the N-API glue so callers treat both backends alike.
+ * The TypeScript twins of the wire and FL kernels of src/kernels/surface.ts (C++ in
+ * native/wire/wire_kernels.cc): same inputs, same outputs, bit for bit (float32 products and
+ * sums rounded one at a time, as the C++ does with FMA disabled).
  */
-
-/** Decode outcomes, equal to dgp_wire::Status. */
-export const enum WireStatus {
-  Truncated = -1,
-  VarintOverlong = -2,
-  VarintOverflow = -3,
-  NotAscending = -4,
-  OutOfRange = -5,
-  CountMismatch = -6,
-  BitmapPadding = -7,
-  BadCoding = -8,
-}
-
-export const CODING_BITMAP = 0;
-export const CODING_DELTA = 1;
+import { CODING_BITMAP, CODING_DELTA, MODE_ALL, MODE_NONE, WireStatus } from './surface';
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
@@ -98,8 +84,8 @@ export function writeIndices(out: Uint8Array, offset: number, indices: Uint32Arr
   return o;
 }
 
-/** Outcome of readIndicesDetail: the end offset, or a status and where it happened. */
-export interface ReadResult {
+/** Outcome of one block decode: the end offset, or a status and where it happened. */
+interface ReadResult {
   status: number;
   end: number;
   /** Element position of the problem (byte count available for Truncated). */
@@ -153,20 +139,18 @@ function readDelta(bytes: Uint8Array, offset: number, end: number, n: number, ou
   return { status: 0, end: pos, at: 0 };
 }
 
-/** Decodes out.length indices from bytes[offset, end) with the detail of any problem. */
-export function readIndicesDetail(
-  bytes: Uint8Array, offset: number, end: number, coding: number, n: number, out: Uint32Array,
-): ReadResult {
-  if (out.length > n) return { status: WireStatus.OutOfRange, end: offset, at: out.length };
-  if (coding === CODING_BITMAP) return readBitmap(bytes, offset, end, n, out);
-  if (coding === CODING_DELTA) return readDelta(bytes, offset, end, n, out);
-  return { status: WireStatus.BadCoding, end: offset, at: 0 };
-}
-
-/** The index block's end offset, or a negative WireStatus (as the native glue returns). */
-export function readIndices(bytes: Uint8Array, offset: number, end: number, coding: number, n: number, out: Uint32Array): number {
-  const r = readIndicesDetail(bytes, offset, end, coding, n, out);
-  return r.status === 0 ? r.end : r.status;
+/** The index block's end offset, or a negative WireStatus with the problem's position in at[0]. */
+export function readIndices(
+  bytes: Uint8Array, offset: number, end: number, coding: number, n: number, out: Uint32Array, at: Float64Array,
+): number {
+  const r: ReadResult =
+    out.length > n ? { status: WireStatus.OutOfRange, end: offset, at: out.length }
+    : coding === CODING_BITMAP ? readBitmap(bytes, offset, end, n, out)
+    : coding === CODING_DELTA ? readDelta(bytes, offset, end, n, out)
+    : { status: WireStatus.BadCoding, end: offset, at: 0 };
+  if (r.status === 0) return r.end;
+  at[0] = r.at;
+  return r.status;
 }
 
 /** Position of the first NaN/Inf, or -1. */
@@ -185,17 +169,6 @@ export function readValues(bytes: Uint8Array, offset: number, out: Float32Array)
     for (let j = 0; j < out.length; j++) out[j] = view.getFloat32(j * 4, true);
   }
   return firstNonFinite(out);
-}
-
-/** Writes values as little-endian float32 at out[offset]; returns the end offset. */
-export function writeValues(out: Uint8Array, offset: number, values: Float32Array): number {
-  if (LITTLE_ENDIAN) {
-    out.set(new Uint8Array(values.buffer, values.byteOffset, values.length * 4), offset);
-  } else {
-    const view = new DataView(out.buffer, out.byteOffset + offset, values.length * 4);
-    for (let j = 0; j < values.length; j++) view.setFloat32(j * 4, values[j], true);
-  }
-  return offset + values.length * 4;
 }
 
 /** dst[i[j]] = v[j], or dst[i[j]] = dst[i[j]] + fround(w·v[j]); -1 or the first j out of range. */
@@ -224,18 +197,18 @@ export function add(a: Float32Array, b: Float32Array, out: Float32Array): void {
 
 /** e = p where kept in memory by the mode (0 bottom, 1 all, 2 none), else +0. */
 export function memoryUpdate(p: Float32Array, codes: Uint8Array, mode: number, e: Float32Array): void {
-  if (mode === 2) {
+  if (mode === MODE_NONE) {
     e.fill(0);
     return;
   }
-  const keepTop = mode === 1 ? 2 : 0xff;
+  const keepTop = mode === MODE_ALL ? 2 : 0xff;
   for (let i = 0; i < p.length; i++) {
     const c = codes[i];
     e[i] = c === 0 || c === keepTop ? p[i] : 0;
   }
 }
 
-/** ADGP gather (see wire_kernels.h): -1, or the first j with positions[j] >= n. */
+/** ADGP gather (see surface.ts): -1, or the first j with positions[j] >= n. */
 export function alignedGather(p: Float32Array, codes: Uint8Array, positions: Uint32Array, values: Float32Array): number {
   const n = p.length;
   for (let i = 0; i < n; i++) codes[i] = codes[i] === 2 ? 2 : 0;

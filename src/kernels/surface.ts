@@ -1,0 +1,149 @@
+/**
+ * The kernel surface: every compute kernel of the package, typed once. Each backend implements
+ * all of it under these names, and src/backend.ts picks the implementation for a call.
+ *
+ *   kernel group   C++ kernel (no napi.h)         N-API glue                       TypeScript             test
+ *   selection      native/core/dual_select.cc     native/addon/select_binding.cc   src/kernels/ts_select.ts  test/core/select.test.ts
+ *                  native/cuda/dgp_cuda.cu (cuda) (same glue, device 'cuda')                               test/core/cuda.test.ts
+ *   wire + FL      native/wire/wire_kernels.cc    native/addon/wire_binding.cc     src/kernels/ts_wire.ts    test/fl/kernels.test.ts
+ *   async select   (same C++ kernel)              select_binding.cc + async_work.h (ts.ts: calling thread)  test/core/async.test.ts
+ *
+ *   implementations of this interface: src/kernels/native.ts (the addon itself: it exports exactly
+ *   these names), src/kernels/ts.ts (TypeScript), src/kernels/wasm.ts (WebAssembly, when built).
+ *
+ * Rules every implementation keeps (so one over its own linear memory, like wasm, fits too):
+ * - Arguments are plain typed arrays and numbers; nothing is retained after the call returns
+ *   (async calls: until their promise settles). Inputs are never written.
+ * - Offsets and lengths are checked by the caller (src/select.ts, src/fl/*); a kernel may throw
+ *   RangeError/TypeError on an inconsistent call, but data problems (a NaN, a bad index, a
+ *   malformed varint) come back as return values: -1 for "fine", else a position, or a negative
+ *   WireStatus. The caller turns them into messages naming the layer and the value.
+ * - Results are bit-identical across implementations (SPEC §4): float32 sums and products are
+ *   rounded one at a time, never fused.
+ *
+ * Adding a kernel: declare it here (and in KERNEL_NAMES), write the C++ in native/core or
+ * native/wire, its glue in native/addon/*_binding.cc exporting the same name, its TypeScript twin
+ * in src/kernels/ts_*.ts (wired in src/kernels/ts.ts), and a native-vs-TypeScript test.
+ *
+ * Adding an async kernel (runs off the main thread in Node): give it a `...Async` twin returning
+ * a Promise. In the addon, use dgp_addon::KernelWork (native/addon/async_work.h; example:
+ * SelectLayersAsync in select_binding.cc): parse and check arguments on the main thread, Keep()
+ * every typed array the kernel reads or writes (a reference, so the GC cannot free it while the
+ * pool thread runs), run the plain C++ kernel in the pool lambda, build the result in the settle
+ * lambda. src/kernels/ts.ts runs the sync kernel on the calling thread. Callers go through
+ * src/select.ts's pattern: validate and allocate, then `await kernels.xAsync(...)`.
+ */
+
+/** Per-layer output arrays of selectLayers; a null entry (or an absent list) skips that output. */
+export interface SelectOutputs {
+  /** n class codes per layer: 0 bottom-removed, 1 kept, 2 top-removed. */
+  codes?: Array<Uint8Array | null>;
+  /** n values per layer: kept values in place, +0 elsewhere. */
+  pruned?: Array<Float32Array | null>;
+  /** n - kTop - kBottom ascending indices of the kept set. */
+  keptIndices?: Array<Uint32Array | null>;
+  /** n - kTop - kBottom values at keptIndices, bit for bit. */
+  keptValues?: Array<Float32Array | null>;
+}
+
+/** The lowest layer holding a NaN/Inf and its first such index. */
+export interface BadValue {
+  layer: number;
+  index: number;
+}
+
+/** Where selection runs: the CPU kernel, or (addon with CUDA only) the GPU kernel. */
+export type Device = 'cpu' | 'cuda';
+
+/** Index coding of one layer in the wire format (docs/FORMAT.md "index block"). */
+export const CODING_BITMAP = 0;
+export const CODING_DELTA = 1;
+
+/** Decode outcomes of readIndices, equal to dgp_wire::Status (native/wire/wire_kernels.h). */
+export const enum WireStatus {
+  Truncated = -1,
+  VarintOverlong = -2,
+  VarintOverflow = -3,
+  NotAscending = -4,
+  OutOfRange = -5,
+  CountMismatch = -6,
+  BitmapPadding = -7,
+  BadCoding = -8,
+}
+
+/** Error-feedback memory modes of memoryUpdate (SPEC §5), equal to dgp_wire::Mode. */
+export const MODE_BOTTOM = 0;
+export const MODE_ALL = 1;
+export const MODE_NONE = 2;
+
+export interface Kernels {
+  // ---- selection (SPEC §1-4) ----
+
+  /**
+   * Selects every layer in one call. Output lengths: codes/pruned n, kept arrays
+   * n - kTop - kBottom. `threads` (0 = all) is a hint a backend may ignore; `device` 'cuda' is
+   * served only by the addon built with CUDA. Returns null, or the first bad value (outputs then
+   * unspecified).
+   */
+  selectLayers(
+    layers: Float32Array[], kTop: number[], kBottom: number[], outputs: SelectOutputs, threads: number, device: Device,
+  ): BadValue | null;
+
+  /**
+   * selectLayers, off the calling thread where the backend can (native: libuv's pool). The
+   * arrays must stay untouched until the promise settles.
+   */
+  selectLayersAsync(
+    layers: Float32Array[], kTop: number[], kBottom: number[], outputs: SelectOutputs, threads: number, device: Device,
+  ): Promise<BadValue | null>;
+
+  // ---- wire format (SPEC §6) ----
+
+  /** CRC-32 (IEEE, reflected 0xEDB88320, init/final xor 0xFFFFFFFF) of bytes[start, end). */
+  crc32(bytes: Uint8Array, start: number, end: number): number;
+  /** Bytes of the delta-varint coding of indices, or -(j + 1) for the first j not ascending or >= n. */
+  deltaSize(indices: Uint32Array, n: number): number;
+  /** Writes the index block at out[offset]; returns its end offset, or -1 (bad index or no room). */
+  writeIndices(out: Uint8Array, offset: number, indices: Uint32Array, n: number, coding: number): number;
+  /**
+   * Decodes out.length indices of a layer of n elements from bytes[offset, end). Returns the
+   * block's end offset, or a negative WireStatus; then at[0] is the element position of the
+   * problem (for Truncated: the bytes that were available).
+   */
+  readIndices(bytes: Uint8Array, offset: number, end: number, coding: number, n: number, out: Uint32Array, at: Float64Array): number;
+  /** Copies out.length little-endian float32 from bytes[offset]; returns -1 or the first NaN/Inf. */
+  readValues(bytes: Uint8Array, offset: number, out: Float32Array): number;
+  /** Position of the first NaN/Inf, or -1. */
+  firstNonFinite(values: Float32Array): number;
+
+  // ---- aggregation and error feedback (SPEC §5, §7, §8) ----
+
+  /** dst[i[j]] = v[j], or (add) dst[i[j]] + w·v[j]; returns -1 or the first j with i[j] >= dst.length. */
+  scatter(dst: Float32Array, indices: Uint32Array, values: Float32Array, weight: number, add: boolean): number;
+  /** acc[j] = acc[j] + w·v[j] (equal lengths). */
+  axpy(acc: Float32Array, values: Float32Array, weight: number): void;
+  /** out = a + b in float32 (equal lengths). */
+  add(a: Float32Array, b: Float32Array, out: Float32Array): void;
+  /** e = p where memory keeps it under `mode` (MODE_*), else +0. */
+  memoryUpdate(p: Float32Array, codes: Uint8Array, mode: number, e: Float32Array): void;
+  /**
+   * ADGP client step: values[j] = p[positions[j]], or +0 where codes says top-removed; rewrites
+   * codes for memoryUpdate (2 stays 2, a sent position becomes 1, the rest 0). Returns -1, or the
+   * first j with positions[j] >= p.length.
+   */
+  alignedGather(p: Float32Array, codes: Uint8Array, positions: Uint32Array, values: Float32Array): number;
+}
+
+/** Every name of the surface, for checking at load time that a binary carries all of them. */
+export const KERNEL_NAMES = [
+  'selectLayers', 'selectLayersAsync', 'crc32', 'deltaSize', 'writeIndices', 'readIndices', 'readValues',
+  'firstNonFinite', 'scatter', 'axpy', 'add', 'memoryUpdate', 'alignedGather',
+] as const;
+// Fails to compile when KERNEL_NAMES misses a member of Kernels.
+const allNamed: Record<Exclude<keyof Kernels, (typeof KERNEL_NAMES)[number]>, never> = {};
+void allNamed;
+
+/** The names `impl` lacks (an addon or wasm module built from older sources). */
+export function missingKernels(impl: object): string[] {
+  return KERNEL_NAMES.filter((k) => typeof (impl as Record<string, unknown>)[k] !== 'function');
+}
