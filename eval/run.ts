@@ -18,6 +18,10 @@ async function main() {
   const mi = process.argv.indexOf('--minutes');
   const plan = makePlan(quick);
   if (mi > 0) plan.minutes = Number(process.argv[mi + 1]);
+  // --b1-images a:b runs only the batch-size-1 first-round attacks on images [a, b), last first,
+  // as a second process beside a time-limited run; eval/merge.ts joins the two.
+  const bi = process.argv.indexOf('--b1-images');
+  const part = bi > 0 ? process.argv[bi + 1].split(':').map(Number) : null;
   const t0 = Date.now();
   const log = (msg: string) => console.log(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(5)}s] ${msg}`);
 
@@ -34,18 +38,19 @@ async function main() {
   // front when they finish), the gates at batch size 4 and on the CNN, the batch-size-1 attacks
   // image by image (so that a time-limited run still has every defense on the same images) with
   // the other FedSGD runs interleaved, then the defended batches and the batch-size-16 gate.
-  push(plan.fedDefenses.filter((d) => plan.afterDefenses.includes(d)).map((d) => ({ kind: 'fed', defense: d, seed: plan.seeds[0], keep: true })));
+  if (part) for (let k = part[1] - 1; k >= part[0]; k--) push(plan.defenses.map((d) => ({ kind: 'b1', defense: d.label, image: k })));
+  else push(plan.fedDefenses.filter((d) => plan.afterDefenses.includes(d)).map((d) => ({ kind: 'fed', defense: d, seed: plan.seeds[0], keep: true })));
   const gate = (b: number) => push(Array.from({ length: plan.batchesPerSize }, (_, t) => ({ kind: 'batch', defense: 'none', batchSize: b, batch: t })));
-  if (plan.batchSizes.length) gate(plan.batchSizes[0]);
-  push(Array.from({ length: plan.cnn.images }, (_, k) => ({ kind: 'cnn', defense: 'none', image: k })));
+  if (plan.batchSizes.length && !part) gate(plan.batchSizes[0]);
+  if (!part) push(Array.from({ length: plan.cnn.images }, (_, k) => ({ kind: 'cnn', defense: 'none', image: k })));
   const fedRest: Job[] = [];
   for (const s of plan.seeds) for (const d of plan.fedDefenses) if (!(s === plan.seeds[0] && plan.afterDefenses.includes(d))) fedRest.push({ kind: 'fed', defense: d, seed: s, keep: false });
   const fedPerImage = Math.ceil(fedRest.length / plan.images);
-  for (let k = 0; k < plan.images; k++) {
+  for (let k = 0; k < plan.images && !part; k++) {
     push(plan.defenses.map((d) => ({ kind: 'b1', defense: d.label, image: k })));
     push(fedRest.splice(0, fedPerImage));
   }
-  for (const b of plan.batchSizes.slice(1)) gate(b);
+  if (!part) for (const b of plan.batchSizes.slice(1)) gate(b);
 
   const gateDone = new Map<string, number>();
   const skipped: string[] = [];
@@ -114,7 +119,7 @@ async function main() {
     for (const w of pool) { w.on('error', reject); feed(w); }
   });
   const command = `npm run eval${quick ? ' -- --quick' : ''}`;
-  writeReport(plan, rows, fed, gridImages ?? [], command, (Date.now() - t0) / 1000, workers, skipped);
+  writeReport(plan, rows, fed, gridImages ?? [], command, (Date.now() - t0) / 1000, workers, skipped, part ? `${plan.name}-b1-${part[0]}-${part[1]}` : plan.name);
   log('done');
 }
 
