@@ -105,7 +105,7 @@ export function summarize(rows: Row[], fed: FedRun[], utilityOverride?: Utility)
 }
 
 /** FedSGD test accuracy per defense: mean ± sd over seeds, bytes, mean curve. */
-function utilityOf(fed: FedRun[]) {
+export function utilityOf(fed: FedRun[]) {
   const fedBy = new Map<string, FedRun[]>();
   for (const f of fed) (fedBy.get(f.defense) ?? fedBy.set(f.defense, []).get(f.defense)!).push(f);
   return [...fedBy.entries()].map(([defense, fs]) => {
@@ -157,7 +157,7 @@ export function writeReport(plan: Plan, rows: Row[], fed: FedRun[], grid: GridCe
     const base = ['baseline-black', 'baseline-mean'].map((a) => `${a.slice(9)} ${iv(entry(model, 'none', b, round, a, 'true')?.psnr ?? null)}`).join(', ');
     return `${lines.join('\n')}\n\nBaselines (no attack), median PSNR [95% CI]: ${base}.\n`;
   };
-  const n1 = plan.images;
+  const n1 = new Set(rows.filter((r) => r.model === 'mlp' && r.batchSize === 1 && r.round === 'first').map((r) => r.image)).size;
   const later = `after ${plan.fed.rounds} rounds`;
   const md: string[] = [`# Evaluation results: ${run} run`, '',
     `Command: \`${command}\` (${Math.round(seconds)} s, ${workers} worker threads, ${new Date().toISOString().slice(0, 16)} UTC). Rows and summary: \`${run}.json\`.`, '',

@@ -5,6 +5,7 @@
  * main thread schedules, prints progress with an estimate of the time left, and writes
  * eval/results/<run>.json, <run>.md, <run>-grid.png, <run>-tradeoff.svg (report.ts).
  */
+import * as fs from 'fs';
 import { Worker, isMainThread, parentPort, workerData } from 'worker_threads';
 import { runJob, Job, JobResult, jobWeight } from './jobs';
 import { makePlan } from './plan';
@@ -22,6 +23,10 @@ async function main() {
   // as a second process beside a time-limited run; eval/merge.ts joins the two.
   const bi = process.argv.indexOf('--b1-images');
   const part = bi > 0 ? process.argv[bi + 1].split(':').map(Number) : null;
+  // --jobs file.json runs exactly the jobs listed there (a JSON array of Job), e.g. the ones a
+  // time-limited run listed as not run; eval/merge.ts joins the results.
+  const ji = process.argv.indexOf('--jobs');
+  const only: Job[] | null = ji > 0 ? JSON.parse(fs.readFileSync(process.argv[ji + 1], 'utf8')) : null;
   const t0 = Date.now();
   const log = (msg: string) => console.log(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(5)}s] ${msg}`);
 
@@ -38,19 +43,20 @@ async function main() {
   // front when they finish), the gates at batch size 4 and on the CNN, the batch-size-1 attacks
   // image by image (so that a time-limited run still has every defense on the same images) with
   // the other FedSGD runs interleaved, then the defended batches and the batch-size-16 gate.
-  if (part) for (let k = part[1] - 1; k >= part[0]; k--) push(plan.defenses.map((d) => ({ kind: 'b1', defense: d.label, image: k })));
+  if (only) push(only);
+  else if (part) for (let k = part[1] - 1; k >= part[0]; k--) push(plan.defenses.map((d) => ({ kind: 'b1', defense: d.label, image: k })));
   else push(plan.fedDefenses.filter((d) => plan.afterDefenses.includes(d)).map((d) => ({ kind: 'fed', defense: d, seed: plan.seeds[0], keep: true })));
   const gate = (b: number) => push(Array.from({ length: plan.batchesPerSize }, (_, t) => ({ kind: 'batch', defense: 'none', batchSize: b, batch: t })));
-  if (plan.batchSizes.length && !part) gate(plan.batchSizes[0]);
-  if (!part) push(Array.from({ length: plan.cnn.images }, (_, k) => ({ kind: 'cnn', defense: 'none', image: k })));
+  if (plan.batchSizes.length && !part && !only) gate(plan.batchSizes[0]);
+  if (!part && !only) push(Array.from({ length: plan.cnn.images }, (_, k) => ({ kind: 'cnn', defense: 'none', image: k })));
   const fedRest: Job[] = [];
   for (const s of plan.seeds) for (const d of plan.fedDefenses) if (!(s === plan.seeds[0] && plan.afterDefenses.includes(d))) fedRest.push({ kind: 'fed', defense: d, seed: s, keep: false });
   const fedPerImage = Math.ceil(fedRest.length / plan.images);
-  for (let k = 0; k < plan.images && !part; k++) {
+  for (let k = 0; k < plan.images && !part && !only; k++) {
     push(plan.defenses.map((d) => ({ kind: 'b1', defense: d.label, image: k })));
     push(fedRest.splice(0, fedPerImage));
   }
-  if (!part) for (const b of plan.batchSizes.slice(1)) gate(b);
+  if (!part && !only) for (const b of plan.batchSizes.slice(1)) gate(b);
 
   const gateDone = new Map<string, number>();
   const skipped: string[] = [];
@@ -119,7 +125,7 @@ async function main() {
     for (const w of pool) { w.on('error', reject); feed(w); }
   });
   const command = `npm run eval${quick ? ' -- --quick' : ''}`;
-  writeReport(plan, rows, fed, gridImages ?? [], command, (Date.now() - t0) / 1000, workers, skipped, part ? `${plan.name}-b1-${part[0]}-${part[1]}` : plan.name);
+  writeReport(plan, rows, fed, gridImages ?? [], command, (Date.now() - t0) / 1000, workers, skipped, only ? `${plan.name}-extra` : part ? `${plan.name}-b1-${part[0]}-${part[1]}` : plan.name);
   log('done');
 }
 
