@@ -53,16 +53,17 @@ export function checkCounts(n: number, kTop: unknown, kBottom: unknown, caller: 
 }
 
 /**
- * The ratios used when a call gives no config: withhold the largest 5% and drop the smallest 85%
- * of every layer, sending 10%. Chosen from the project's evaluation (eval/README.md): the
- * smallest top ratio in the sweep that brought the analytic first-layer attack on an MLP from
- * 35.3 dB PSNR under plain pruning at the same bandwidth down to background level (9.7 dB), at a
- * cost of 3.4 points of FedSGD test accuracy after 150 rounds (0.862 vs 0.896). It does not stop
- * DLG / Inverting Gradients on a batch-1 MLP; see the evaluation before relying on it.
+ * The ratios used when a call gives no config: withhold the largest 1% and drop the smallest 89%
+ * of every layer, sending 10%. This is a **compression** default, not a privacy one: in the
+ * project's evaluation (eval/README.md, eval/results/full.md) no top ratio protected a batch-1 MLP
+ * update at a tolerable accuracy cost (top 1% and 5% leave the strongest attack at 38-39 dB, like
+ * plain pruning; top 10% and 20% lower it to 14 and 11 dB for 6 and 25 points of accuracy), while
+ * top 1% matched plain 10% pruning's FedSGD accuracy (0.867 vs 0.870) at the same bytes. For
+ * privacy, add noise (see the evaluation) rather than rely on the ratios.
  */
 export const DEFAULT_CONFIG: Readonly<{ topRatio: number; bottomRatio: number }> = Object.freeze({
-  topRatio: 0.05,
-  bottomRatio: 0.85,
+  topRatio: 0.01,
+  bottomRatio: 0.89,
 });
 
 /**
