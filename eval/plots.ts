@@ -13,7 +13,7 @@ const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
 export function gridPng(rows: Array<Array<Float32Array | null>>, colLabels: string[], zoom = 2, textScale = 2): Buffer {
   const cell = 28 * zoom, gap = 4;
   const cols = colLabels.length;
-  const header = Math.max(...colLabels.map((l) => l.length)) * GLYPH_W * textScale + 8;
+  const header = Math.max(...colLabels.map((l) => l.replace(/σ/g, 'sigma').length)) * GLYPH_W * textScale + 8;
   const width = gap + cols * (cell + gap);
   const height = header + gap + rows.length * (cell + gap);
   const img = new Float32Array(width * height).fill(1);
