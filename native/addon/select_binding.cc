@@ -178,11 +178,20 @@ Napi::Value SelectLayers(const Napi::CallbackInfo& info) {
 // selectLayersAsync(...) -> Promise<null | {layer, index}>: the same kernel on libuv's pool.
 Napi::Value SelectLayersAsync(const Napi::CallbackInfo& info) {
   std::vector<Napi::Value> arrays;
-  auto call = std::make_shared<SelectCall>(parse_select(info, &arrays));
-  auto status = std::make_shared<DgpStatus>();
+  // One plain heap job, freed by the settle step (which always runs: Execute never fails).
+  // Not a shared_ptr: its reference count would use glibc 2.32's __libc_single_threaded, which
+  // the prebuilt addon must not need (it is pinned to glibc 2.28, scripts/symbol-floor.js).
+  struct Job {
+    SelectCall call;
+    DgpStatus status;
+  };
+  Job* job = new Job{parse_select(info, &arrays), DgpStatus{}};
   auto* work = new KernelWork(
-      info.Env(), "tfjs-dgp:selectLayers", [call, status] { *status = run_select(*call); },
-      [call, status](Napi::Env env) { return status_value(env, *status, call->cuda); });
+      info.Env(), "tfjs-dgp:selectLayers", [job] { job->status = run_select(job->call); },
+      [job](Napi::Env env) {
+        std::unique_ptr<Job> owned(job);
+        return status_value(env, owned->status, owned->call.cuda);
+      });
   for (const Napi::Value& a : arrays) work->Keep(a);
   return work->Queue();
 }
