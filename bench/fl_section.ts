@@ -4,7 +4,7 @@
  * round (top 1% / bottom 80%: 19% of 11.7M entries kept, as selectLayers() returns them);
  * aggregation sums 4 copies of it (the cost does not depend on the values). Timed on the native
  * FL kernels and on their TypeScript twins. The many-tensor case: selection of the sparse kept
- * set plus encodeUpdate of one client's update of the 391-tensor transformer
+ * set plus encodeUpdate of one client's update of the 388-tensor transformer
  * (bench/workloads.ts), the path a client runs every round.
  */
 import Benchmark from 'benchmark';
@@ -100,5 +100,5 @@ export async function runFl(quick: boolean): Promise<FlResult> {
   } finally {
     setBackend('auto');
   }
-  return { status: 'measured', note: `ResNet-18 update and the 391-tensor transformer, top 1% / bottom 80%; backends: ${backends.join(', ')}`, rows };
+  return { status: 'measured', note: `ResNet-18 update and the 388-tensor transformer, top 1% / bottom 80%; backends: ${backends.join(', ')}`, rows };
 }

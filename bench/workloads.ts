@@ -12,7 +12,7 @@
  *   11,689,512 parameters; batch-norm running statistics are buffers, not gradients), of a
  *   784-256-128-10 MLP (6 tensors, 235,146 parameters) and of a small transformer (24 pre-norm
  *   blocks, width 128, 4x MLP, separate q/k/v projections with biases, 8000-token embedding:
- *   391 tensors, 5.8M parameters, most of them bias and layer-norm vectors of 128 or 512), each
+ *   388 tensors, 5.8M parameters, most of them bias and layer-norm vectors of 128 or 512), each
  *   tensor filled log-normally with its own scale.
  * - Many equal small layers (the issue-10 table): 1 x 250,000, 100 x 2,500, 1,000 x 250 and
  *   1,000 x 16 elements.
