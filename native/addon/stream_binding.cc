@@ -5,9 +5,11 @@
 //   streamAdd(msg, layout, head, weight, acc, out) -> code      head = Float64Array
 //   partialMerge(msg, layout, head, acc, out) -> code             [of, round, positionsId, layerCount, total]
 //   out = Float64Array(7): [code, layer, at, got, want, clients, weight]
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "async_work.h"
 #include "registry.h"
 #include "stream_aggregate.h"
 
@@ -54,7 +56,7 @@ F64 acc_arg(const Napi::CallbackInfo& info, size_t i, const dgp_wire::StreamSpec
   return acc;
 }
 
-void write_out(F64& out, const dgp_wire::StreamProblem& p, uint32_t clients, double weight) {
+void write_out(double* out, const dgp_wire::StreamProblem& p, uint32_t clients, double weight) {
   out[0] = p.code;
   out[1] = double(p.layer);
   out[2] = double(p.at);
@@ -75,7 +77,7 @@ Napi::Value StreamAdd(const Napi::CallbackInfo& info) {
   auto out = out_arg(info, 5, fn);
   dgp_wire::StreamProblem p;
   const int code = dgp_wire::stream_add(msg.Data(), msg.ElementLength(), spec, weight, acc.Data(), &p);
-  write_out(out, p, 0, 0);
+  write_out(out.Data(), p, 0, 0);
   return Napi::Number::New(info.Env(), code);
 }
 
@@ -90,7 +92,7 @@ Napi::Value PartialMerge(const Napi::CallbackInfo& info) {
   uint32_t clients = 0;
   double weight = 0;
   const int code = dgp_wire::partial_merge(msg.Data(), msg.ElementLength(), spec, acc.Data(), &clients, &weight, &p);
-  write_out(out, p, clients, weight);
+  write_out(out.Data(), p, clients, weight);
   return Napi::Number::New(info.Env(), code);
 }
 
@@ -98,52 +100,38 @@ Napi::Value PartialMerge(const Napi::CallbackInfo& info) {
 // thread pool. Arguments are checked here on the main thread; references keep msg, layout, acc and
 // out alive until the promise settles. The caller must not touch them meanwhile (the Aggregator
 // queues its calls and refuses sync ones while one is pending).
-class StreamAddWork : public Napi::AsyncWorker {
- public:
-  StreamAddWork(Napi::Env env, const Napi::CallbackInfo& info, const dgp_wire::StreamSpec& spec, double weight)
-      : Napi::AsyncWorker(env, "streamAddAsync"), deferred_(Napi::Promise::Deferred::New(env)), spec_(spec),
-        weight_(weight) {
-    for (size_t i : {size_t(0), size_t(1), size_t(4), size_t(5)}) refs_.push_back(Napi::Persistent(info[i]));
-    auto msg = info[0].As<Napi::Uint8Array>();
-    msg_ = msg.Data();
-    len_ = msg.ElementLength();
-    acc_ = info[4].As<F64>().Data();
-  }
-  Napi::Promise Promise() { return deferred_.Promise(); }
-
- protected:
-  void Execute() override { code_ = dgp_wire::stream_add(msg_, len_, spec_, weight_, acc_, &problem_); }
-  void OnOK() override {
-    auto out = refs_[3].Value().As<F64>();
-    write_out(out, problem_, 0, 0);
-    deferred_.Resolve(Napi::Number::New(Env(), code_));
-  }
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
-
- private:
-  Napi::Promise::Deferred deferred_;
-  std::vector<Napi::Reference<Napi::Value>> refs_;
-  dgp_wire::StreamSpec spec_;
-  double weight_;
-  const uint8_t* msg_ = nullptr;
-  size_t len_ = 0;
-  double* acc_ = nullptr;
-  int code_ = 0;
-  dgp_wire::StreamProblem problem_;
-};
-
 Napi::Value StreamAddAsync(const Napi::CallbackInfo& info) {
   const char* fn = "streamAddAsync";
   if (info.Length() < 6) throw_type(info.Env(), "streamAddAsync: expected 6 arguments");
   typed_array_arg<Napi::Uint8Array>(info.Env(), info[0], napi_uint8_array, "Uint8Array", "streamAddAsync: msg");
   const auto spec = spec_arg(info, fn);  // layout stays referenced: spec points into it
   if (!info[3].IsNumber()) throw_type(info.Env(), "streamAddAsync: weight must be a number, got " + describe(info[3]));
-  acc_arg(info, 4, spec, fn);
-  out_arg(info, 5, fn);
-  auto* work = new StreamAddWork(info.Env(), info, spec, info[3].As<Napi::Number>().DoubleValue());
-  Napi::Promise p = work->Promise();
-  work->Queue();
-  return p;
+  auto acc = acc_arg(info, 4, spec, fn);
+  auto out = out_arg(info, 5, fn);
+  auto msg = info[0].As<Napi::Uint8Array>();
+  // One plain heap job, freed by the settle step (KernelWork: Execute never fails).
+  struct Job {
+    dgp_wire::StreamSpec spec;
+    double weight;
+    const uint8_t* msg;
+    size_t len;
+    double* acc;
+    double* out;
+    int code;
+    dgp_wire::StreamProblem problem;
+  };
+  Job* job = new Job{spec, info[3].As<Napi::Number>().DoubleValue(), msg.Data(), msg.ElementLength(), acc.Data(),
+                     out.Data(), 0, dgp_wire::StreamProblem()};
+  auto* work = new KernelWork(
+      info.Env(), "tfjs-dgp:streamAdd",
+      [job] { job->code = dgp_wire::stream_add(job->msg, job->len, job->spec, job->weight, job->acc, &job->problem); },
+      [job](Napi::Env env) {
+        std::unique_ptr<Job> owned(job);
+        write_out(owned->out, owned->problem, 0, 0);
+        return Napi::Number::New(env, owned->code);
+      });
+  for (size_t i : {size_t(0), size_t(1), size_t(4), size_t(5)}) work->Keep(info[i]);
+  return work->Queue();
 }
 
 void Register(Napi::Env env, Napi::Object exports) {
