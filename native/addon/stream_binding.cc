@@ -56,15 +56,6 @@ F64 acc_arg(const Napi::CallbackInfo& info, size_t i, const dgp_wire::StreamSpec
   return acc;
 }
 
-void write_out(double* out, const dgp_wire::StreamProblem& p, uint32_t clients, double weight) {
-  out[0] = p.code;
-  out[1] = double(p.layer);
-  out[2] = double(p.at);
-  out[3] = double(p.got);
-  out[4] = double(p.want);
-  out[5] = clients;
-  out[6] = weight;
-}
 
 Napi::Value StreamAdd(const Napi::CallbackInfo& info) {
   const char* fn = "streamAdd";
@@ -77,7 +68,7 @@ Napi::Value StreamAdd(const Napi::CallbackInfo& info) {
   auto out = out_arg(info, 5, fn);
   dgp_wire::StreamProblem p;
   const int code = dgp_wire::stream_add(msg.Data(), msg.ElementLength(), spec, weight, acc.Data(), &p);
-  write_out(out.Data(), p, 0, 0);
+  dgp_wire::stream_outcome(p, 0, 0, out.Data());
   return Napi::Number::New(info.Env(), code);
 }
 
@@ -92,7 +83,7 @@ Napi::Value PartialMerge(const Napi::CallbackInfo& info) {
   uint32_t clients = 0;
   double weight = 0;
   const int code = dgp_wire::partial_merge(msg.Data(), msg.ElementLength(), spec, acc.Data(), &clients, &weight, &p);
-  write_out(out.Data(), p, clients, weight);
+  dgp_wire::stream_outcome(p, clients, weight, out.Data());
   return Napi::Number::New(info.Env(), code);
 }
 
@@ -127,7 +118,7 @@ Napi::Value StreamAddAsync(const Napi::CallbackInfo& info) {
       [job] { job->code = dgp_wire::stream_add(job->msg, job->len, job->spec, job->weight, job->acc, &job->problem); },
       [job](Napi::Env env) {
         std::unique_ptr<Job> owned(job);
-        write_out(owned->out, owned->problem, 0, 0);
+        dgp_wire::stream_outcome(owned->problem, 0, 0, owned->out);
         return Napi::Number::New(env, owned->code);
       });
   for (size_t i : {size_t(0), size_t(1), size_t(4), size_t(5)}) work->Keep(info[i]);

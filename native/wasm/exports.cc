@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "../core/dual_select.h"
+#include "../wire/stream_aggregate.h"
 #include "../wire/wire_kernels.h"
 
 #define DGP_EXPORT(name) extern "C" __attribute__((export_name(#name)))
@@ -97,4 +98,46 @@ DGP_EXPORT(dgp_memory_update) void dgp_memory_update(const float* p, const uint8
 DGP_EXPORT(dgp_aligned_gather) double dgp_aligned_gather(const float* p, uint8_t* codes, double n,
                                                          const uint32_t* pos, double k, float* values) {
   return double(dgp_wire::aligned_gather(p, codes, size_t(n), pos, size_t(k), values));
+}
+
+// ---- streaming aggregation (stream_aggregate.h; the addon's glue is native/addon/stream_binding.cc) ----
+// The spec travels as its head numbers (of, round, positionsId, layerCount, total; checked by the
+// glue, src/wasm/stream.ts) plus the layout bytes; out[0..7) gets dgp_wire::stream_outcome's
+// slots, as in the addon. Returns the code; acc is untouched unless it is 0.
+
+namespace {
+dgp_wire::StreamSpec spec_of(const uint8_t* layout, double layout_len, double of, double round, double positions_id,
+                             double layer_count, double total) {
+  dgp_wire::StreamSpec s{};
+  s.of = int(of > 255 ? 0 : of);
+  s.round = uint32_t(round);
+  s.positions_id = uint32_t(positions_id);
+  s.layer_count = uint32_t(layer_count);
+  s.total = u64(total);
+  s.layout = layout;
+  s.layout_len = size_t(layout_len);
+  return s;
+}
+}  // namespace
+
+DGP_EXPORT(dgp_stream_add) int dgp_stream_add(const uint8_t* msg, double len, const uint8_t* layout, double layout_len,
+                                              double of, double round, double positions_id, double layer_count,
+                                              double total, double weight, double* acc, double* out) {
+  const auto spec = spec_of(layout, layout_len, of, round, positions_id, layer_count, total);
+  dgp_wire::StreamProblem p;
+  const int code = dgp_wire::stream_add(msg, size_t(len), spec, weight, acc, &p);
+  dgp_wire::stream_outcome(p, 0, 0, out);
+  return code;
+}
+
+DGP_EXPORT(dgp_partial_merge) int dgp_partial_merge(const uint8_t* msg, double len, const uint8_t* layout,
+                                                    double layout_len, double of, double round, double positions_id,
+                                                    double layer_count, double total, double* acc, double* out) {
+  const auto spec = spec_of(layout, layout_len, of, round, positions_id, layer_count, total);
+  dgp_wire::StreamProblem p;
+  uint32_t clients = 0;
+  double weight = 0;
+  const int code = dgp_wire::partial_merge(msg, size_t(len), spec, acc, &clients, &weight, &p);
+  dgp_wire::stream_outcome(p, clients, weight, out);
+  return code;
 }

@@ -251,7 +251,55 @@ void apply_update_layer(const uint8_t* m, size_t* pos, uint64_t n, double weight
   *pos += idx_bytes + 4 * size_t(count);
 }
 
+// The one layout walk of validation (stream_validate and partial_validate): per layer, take the
+// layout's next entry, require the message's metadata to equal it, then let `body(layer, n, &pos)`
+// check what follows (returning STREAM_OK or the code it set in *p); at the end, the layout must
+// be used up exactly, its sizes must add up to spec.total, and the CRC must follow the last layer.
+template <class Body>
+int validate_layers(const uint8_t* m, size_t end, size_t pos, const StreamSpec& spec, StreamProblem* p, Body body) {
+  LayoutCursor lc{spec};
+  uint64_t total = 0;
+  for (uint32_t l = 0; l < spec.layer_count; ++l) {
+    const uint8_t* meta = nullptr;
+    size_t meta_len = 0;
+    uint64_t n = 0;
+    if (!lc.next(&meta, &meta_len, &n)) return fail(p, STREAM_BAD_SPEC, l, 0);
+    total += n;
+    if (match_meta(m, end, &pos, meta, meta_len, l, p) != STREAM_OK) return p->code;
+    if (body(int64_t(l), n, &pos) != STREAM_OK) return p->code;
+  }
+  if (total != spec.total || lc.pos != spec.layout_len) return fail(p, STREAM_BAD_SPEC, -1, 0);
+  if (pos != end) return fail(p, STREAM_TRAILING_BYTES, -1, pos, end - pos);
+  return STREAM_OK;
+}
+
+// The apply passes' walk over a message that validate_layers accepted: per layer, skip its
+// metadata, then `body(n, &pos, sums)` adds its entries to sums (the layer's slice of acc).
+template <class Body>
+void apply_layers(size_t pos, const StreamSpec& spec, double* acc, Body body) {
+  LayoutCursor lc{spec};
+  for (uint32_t l = 0; l < spec.layer_count; ++l) {
+    const uint8_t* meta = nullptr;
+    size_t meta_len = 0;
+    uint64_t n = 0;
+    lc.next(&meta, &meta_len, &n);
+    pos += meta_len;
+    body(n, &pos, acc);
+    acc += n;
+  }
+}
+
 }  // namespace
+
+void stream_outcome(const StreamProblem& p, uint32_t clients, double weight, double* out) {
+  out[0] = p.code;
+  out[1] = double(p.layer);
+  out[2] = double(p.at);
+  out[3] = double(p.got);
+  out[4] = double(p.want);
+  out[5] = clients;
+  out[6] = weight;
+}
 
 bool stream_layer_sizes(const StreamSpec& spec, uint64_t* sizes) {
   LayoutCursor lc{spec};
@@ -271,46 +319,21 @@ int stream_validate(const uint8_t* m, size_t len, const StreamSpec& spec, Stream
   size_t pos = 0;
   if (check_header(m, len, spec, spec.of, p, &pos) != STREAM_OK) return p->code;
   const size_t end = len - kCrc;
-  LayoutCursor lc{spec};
-  uint64_t total = 0;
-  for (uint32_t l = 0; l < spec.layer_count; ++l) {
-    const uint8_t* meta = nullptr;
-    size_t meta_len = 0;
-    uint64_t n = 0;
-    if (!lc.next(&meta, &meta_len, &n)) return fail(p, STREAM_BAD_SPEC, l, 0);
-    total += n;
-    if (match_meta(m, end, &pos, meta, meta_len, l, p) != STREAM_OK) return p->code;
-    if (spec.of == KIND_UPDATE) {
-      if (validate_update_layer(m, end, &pos, n, l, p) != STREAM_OK) return p->code;
-    } else {
-      if (validate_values(m, end, pos, n, l, p) != STREAM_OK) return p->code;
-      pos += 4 * size_t(n);
-    }
-  }
-  if (total != spec.total || lc.pos != spec.layout_len) return fail(p, STREAM_BAD_SPEC, -1, 0);
-  if (pos != end) return fail(p, STREAM_TRAILING_BYTES, -1, pos, end - pos);
-  return STREAM_OK;
+  return validate_layers(m, end, pos, spec, p, [&](int64_t l, uint64_t n, size_t* at) {
+    if (spec.of == KIND_UPDATE) return validate_update_layer(m, end, at, n, l, p);
+    if (validate_values(m, end, *at, n, l, p) != STREAM_OK) return p->code;
+    *at += 4 * size_t(n);
+    return int(STREAM_OK);
+  });
 }
 
 int stream_add(const uint8_t* m, size_t len, const StreamSpec& spec, double weight, double* acc, StreamProblem* p) {
   if (stream_validate(m, len, spec, p) != STREAM_OK) return p->code;
-  size_t pos = kHeader + (spec.of == KIND_ALIGNED ? 4 : 0);
-  LayoutCursor lc{spec};
-  double* base = acc;
-  for (uint32_t l = 0; l < spec.layer_count; ++l) {
-    const uint8_t* meta = nullptr;
-    size_t meta_len = 0;
-    uint64_t n = 0;
-    lc.next(&meta, &meta_len, &n);
-    pos += meta_len;
-    if (spec.of == KIND_UPDATE) {
-      apply_update_layer(m, &pos, n, weight, base);
-    } else {
-      for (uint64_t j = 0; j < n; ++j) base[j] = base[j] + weight * double(load_f32(m + pos + 4 * j));
-      pos += 4 * size_t(n);
-    }
-    base += n;
-  }
+  apply_layers(kHeader + (spec.of == KIND_ALIGNED ? 4 : 0), spec, acc, [&](uint64_t n, size_t* pos, double* sums) {
+    if (spec.of == KIND_UPDATE) return apply_update_layer(m, pos, n, weight, sums);
+    for (uint64_t j = 0; j < n; ++j) sums[j] = sums[j] + weight * double(load_f32(m + *pos + 4 * j));
+    *pos += 4 * size_t(n);
+  });
   return STREAM_OK;
 }
 
@@ -323,22 +346,14 @@ int partial_validate(const uint8_t* m, size_t len, const StreamSpec& spec, uint3
   const double w = load_f64(m + 32);
   if (!finite_f64_at(m + 32) || !(w >= 0)) return fail(p, STREAM_BAD_WEIGHT, -1, 32);
   const size_t end = len - kCrc;
-  LayoutCursor lc{spec};
-  uint64_t total = 0;
-  for (uint32_t l = 0; l < spec.layer_count; ++l) {
-    const uint8_t* meta = nullptr;
-    size_t meta_len = 0;
-    uint64_t n = 0;
-    if (!lc.next(&meta, &meta_len, &n)) return fail(p, STREAM_BAD_SPEC, l, 0);
-    total += n;
-    if (match_meta(m, end, &pos, meta, meta_len, l, p) != STREAM_OK) return p->code;
-    if (n > (end - pos) / 8) return fail(p, STREAM_VALUES_TRUNCATED, l, pos, end - pos, 8 * n);
+  const int code = validate_layers(m, end, pos, spec, p, [&](int64_t l, uint64_t n, size_t* at) {
+    if (n > (end - *at) / 8) return fail(p, STREAM_VALUES_TRUNCATED, l, *at, end - *at, 8 * n);
     for (uint64_t j = 0; j < n; ++j)
-      if (!finite_f64_at(m + pos + 8 * j)) return fail(p, STREAM_NON_FINITE, l, pos + 8 * j, j);
-    pos += 8 * size_t(n);
-  }
-  if (total != spec.total || lc.pos != spec.layout_len) return fail(p, STREAM_BAD_SPEC, -1, 0);
-  if (pos != end) return fail(p, STREAM_TRAILING_BYTES, -1, pos, end - pos);
+      if (!finite_f64_at(m + *at + 8 * j)) return fail(p, STREAM_NON_FINITE, l, *at + 8 * j, j);
+    *at += 8 * size_t(n);
+    return int(STREAM_OK);
+  });
+  if (code != STREAM_OK) return code;
   *clients = le32(m + 28);
   *weight = w;
   return STREAM_OK;
@@ -347,19 +362,10 @@ int partial_validate(const uint8_t* m, size_t len, const StreamSpec& spec, uint3
 int partial_merge(const uint8_t* m, size_t len, const StreamSpec& spec, double* acc, uint32_t* clients, double* weight,
                   StreamProblem* p) {
   if (partial_validate(m, len, spec, clients, weight, p) != STREAM_OK) return p->code;
-  size_t pos = kHeader + kPartialExtraBytes;
-  LayoutCursor lc{spec};
-  double* base = acc;
-  for (uint32_t l = 0; l < spec.layer_count; ++l) {
-    const uint8_t* meta = nullptr;
-    size_t meta_len = 0;
-    uint64_t n = 0;
-    lc.next(&meta, &meta_len, &n);
-    pos += meta_len;
-    for (uint64_t j = 0; j < n; ++j) base[j] = base[j] + load_f64(m + pos + 8 * j);
-    pos += 8 * size_t(n);
-    base += n;
-  }
+  apply_layers(kHeader + kPartialExtraBytes, spec, acc, [&](uint64_t n, size_t* pos, double* sums) {
+    for (uint64_t j = 0; j < n; ++j) sums[j] = sums[j] + load_f64(m + *pos + 8 * j);
+    *pos += 8 * size_t(n);
+  });
   return STREAM_OK;
 }
 

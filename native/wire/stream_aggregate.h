@@ -2,7 +2,7 @@
 // aggregator"): validate one encoded message in full (header, CRC, layout, every index, every
 // value), and only then decode and scatter-add it into float64 running sums in one pass, with no
 // per-client decoded arrays. Also the partial aggregates (kind 4, docs/FORMAT.md) that let several
-// aggregators be merged. No napi.h; src/fl/stream_ts.ts is the bit-identical TypeScript twin.
+// aggregators be merged. No napi.h; src/kernels/ts_stream.ts is the bit-identical TypeScript twin.
 //
 // Accumulation: sums are float64; a message adds `acc[i] = acc[i] + weight * double(v)` (two
 // float64 operations, never fused) for each of its entries, in message order; a merge adds
@@ -88,6 +88,10 @@ int partial_validate(const uint8_t* msg, size_t len, const StreamSpec& spec, uin
 // partial_validate, then acc[i] += sums[i] for all spec.total sums. acc untouched unless OK.
 int partial_merge(const uint8_t* msg, size_t len, const StreamSpec& spec, double* acc, uint32_t* clients,
                   double* weight, StreamProblem* p);
+
+// The outcome as the JavaScript glues (addon, wasm) hand it over, one float64 per slot:
+// out[0..7) = [code, layer, at, got, want, clients, weight].
+void stream_outcome(const StreamProblem& p, uint32_t clients, double weight, double* out);
 
 // Per-layer sizes (dense n, or the aligned count) of the spec's layout into sizes[0, layer_count);
 // false when the layout bytes are malformed or their sizes do not add up to spec.total.

@@ -13,8 +13,8 @@ import { getU32, hex32, KIND_NAMES, nameBytes, Reader, readShape, shapeSize } fr
 import { checkSparseContent, quoteName, readSparseMessage } from './objects';
 import { checkLimit } from './options';
 import { encodePartialBytes, layerMeta, readPartialLayout, StreamLayer } from './partial';
-import { KIND_ALIGNED, KIND_UPDATE, OUT_SLOTS, StreamCode, StreamSpec } from './stream_ts';
-import { streamKernels } from './stream_kernel';
+import { streamHead } from '../kernels/stream_args';
+import { KIND_ALIGNED, KIND_UPDATE, OUT_SLOTS, StreamCode, StreamSpec } from '../kernels/ts_stream';
 import type { AlignedPositions, AlignedValues, DenseLayer } from './types';
 import { decodeUpdate } from './wire';
 
@@ -42,6 +42,8 @@ const MAX_WEIGHT = 2 ** 32;
 
 interface State {
   spec: StreamSpec;
+  /** spec's numbers as the kernels take them (with spec.layout). */
+  head: Float64Array;
   layers: StreamLayer[];
   sums: Float64Array;
 }
@@ -53,6 +55,12 @@ interface State {
 function plainBytes(bytes: unknown, caller: string): Uint8Array {
   if (typedArrayTag(bytes) !== 'Uint8Array') readTyped(bytes, Uint8Array, `${caller}: bytes`); // throws the right TypeError
   return bytes as Uint8Array;
+}
+
+/** Before anything is summed, the round is the first message's (or partial's): s with that round. */
+function withRound(s: State, bytes: Uint8Array): State {
+  const spec = { ...s.spec, round: bytes.length >= 16 ? getU32(bytes, 12) : 0 };
+  return { ...s, spec, head: streamHead(spec) };
 }
 
 export class Aggregator {
@@ -206,10 +214,9 @@ export class Aggregator {
       this.checkLayers(layers, caller, DgpFormatError);
       s = this.makeState(KIND_UPDATE, p.round, 0, layers);
     } else if (this.clients === 0 && this.messages === 0) {
-      s = { ...s, spec: { ...s.spec, round: bytes.length >= 16 ? getU32(bytes, 12) : 0 } };
+      s = withRound(s, bytes);
     }
-    const k = streamKernels(s.spec.total);
-    const code = k.partialMerge(bytes, s.spec, s.sums, this.out);
+    const code = kernelsFor(s.spec.total).partialMerge(bytes, s.spec.layout, s.head, s.sums, this.out);
     if (code !== StreamCode.Ok) throw this.explain(bytes, s, caller, 'partial');
     this.state = s;
     this.clients += this.out[5];
@@ -222,7 +229,7 @@ export class Aggregator {
   private addNow(input: Uint8Array, weight: number, caller: string): void {
     const bytes = plainBytes(input, caller);
     const s = this.prepareAdd(bytes, weight, caller);
-    const code = streamKernels(s.spec.total).streamAdd(bytes, s.spec, weight, s.sums, this.out);
+    const code = kernelsFor(s.spec.total).streamAdd(bytes, s.spec.layout, s.head, weight, s.sums, this.out);
     this.commitAdd(bytes, weight, s, code, caller);
   }
 
@@ -230,8 +237,7 @@ export class Aggregator {
     const caller = 'Aggregator.addAsync';
     const bytes = plainBytes(input, caller);
     const s = this.prepareAdd(bytes, weight, caller);
-    const k = streamKernels(s.spec.total);
-    const code = k.streamAddAsync ? await k.streamAddAsync(bytes, s.spec, weight, s.sums, this.out) : k.streamAdd(bytes, s.spec, weight, s.sums, this.out);
+    const code = await kernelsFor(s.spec.total).streamAddAsync(bytes, s.spec.layout, s.head, weight, s.sums, this.out);
     this.commitAdd(bytes, weight, s, code, caller);
   }
 
@@ -242,7 +248,7 @@ export class Aggregator {
       throw new RangeError(`${caller}: weight must be a finite number in [0, 2^32], got ${describeValue(weight)}`);
     const s = this.state;
     if (!s) return this.layoutFromFirst(bytes, caller);
-    if (this.clients === 0 && this.messages === 0) return { ...s, spec: { ...s.spec, round: bytes.length >= 16 ? getU32(bytes, 12) : 0 } };
+    if (this.clients === 0 && this.messages === 0) return withRound(s, bytes);
     return s;
   }
 
@@ -298,7 +304,7 @@ export class Aggregator {
       o += l.meta.length;
     }
     const spec: StreamSpec = { of, round, positionsId: positionsId >>> 0, layout, layerCount: layers.length, total };
-    return { spec, layers: layers.map(({ name, shape, n, meta }) => ({ name, shape, n, meta })), sums: new Float64Array(total) };
+    return { spec, head: streamHead(spec), layers: layers.map(({ name, shape, n, meta }) => ({ name, shape, n, meta })), sums: new Float64Array(total) };
   }
 
   private checkResult(caller: string): State {

@@ -8,7 +8,7 @@ import { readTyped } from '../read';
 import { DgpFormatError } from './errors';
 import { crc32 } from '../kernels/ts_wire';
 import { CRC_BYTES, FORMAT_VERSION, getU32, HEADER_BYTES, hex32, MAGIC, nameBytes, putU32, putVarint, Reader, varintLength } from './layout';
-import { KIND_ALIGNED, KIND_PARTIAL, KIND_UPDATE, PARTIAL_EXTRA_BYTES } from './stream_ts';
+import { KIND_ALIGNED, KIND_PARTIAL, KIND_UPDATE, PARTIAL_EXTRA_BYTES } from '../kernels/ts_stream';
 
 /** One layer of a stream layout: its metadata bytes as messages carry them, and its size. */
 export interface StreamLayer {

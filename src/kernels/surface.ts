@@ -7,9 +7,13 @@
  *                  native/cuda/dgp_cuda.cu (cuda) (same glue, device 'cuda')                               test/core/cuda.test.ts
  *   wire + FL      native/wire/wire_kernels.cc    native/addon/wire_binding.cc     src/kernels/ts_wire.ts    test/fl/kernels.test.ts
  *   async select   (same C++ kernel)              select_binding.cc + async_work.h (ts.ts: calling thread)  test/core/async.test.ts
+ *   streaming agg. native/wire/stream_aggregate.cc native/addon/stream_binding.cc   src/kernels/ts_stream.ts  test/fl/stream_twin.test.ts
+ *
+ *   WebAssembly: native/wasm/exports.cc exports the same C++ kernels; JavaScript glue src/wasm/kernels.ts
+ *   (streaming: src/wasm/stream.ts); built by scripts/build-wasm.sh.
  *
  *   implementations of this interface: src/kernels/native.ts (the addon itself: it exports exactly
- *   these names), src/kernels/ts.ts (TypeScript), src/kernels/wasm.ts (WebAssembly, when built).
+ *   these names), src/kernels/ts.ts (TypeScript), src/wasm/kernels.ts (WebAssembly).
  *
  * Rules every implementation keeps (so one over its own linear memory, like wasm, fits too):
  * - Arguments are plain typed arrays and numbers; nothing is retained after the call returns
@@ -132,12 +136,31 @@ export interface Kernels {
    * first j with positions[j] >= p.length.
    */
   alignedGather(p: Float32Array, codes: Uint8Array, positions: Uint32Array, values: Float32Array): number;
+
+  // ---- streaming aggregation (SPEC §7; docs/FL.md "Streaming aggregator") ----
+  // The spec every message must match is `layout` (each layer's metadata bytes as a message
+  // carries them, concatenated) and `head` = [of, round, positionsId, layerCount, total].
+  // out = Float64Array(7): [code, layer, at, got, want, clients, weight]; codes are StreamCode
+  // (src/kernels/ts_stream.ts, = dgp_wire::StreamCode). acc has `total` float64 sums and is
+  // written only when the code is 0: a rejected message leaves it bit-identical.
+
+  /** Validates a kind-1 (or kind-3) message in full, then acc[i] = acc[i] + weight·v; returns the code. */
+  streamAdd(msg: Uint8Array, layout: Uint8Array, head: Float64Array, weight: number, acc: Float64Array, out: Float64Array): number;
+  /**
+   * streamAdd, off the calling thread where the backend can (native: libuv's pool; wasm and ts run
+   * it on the calling thread and resolve after). msg, layout, acc and out must stay untouched
+   * until the promise settles.
+   */
+  streamAddAsync(msg: Uint8Array, layout: Uint8Array, head: Float64Array, weight: number, acc: Float64Array, out: Float64Array): Promise<number>;
+  /** Validates a partial aggregate (kind 4) in full, then acc[i] = acc[i] + sum[i]; out[5], out[6] = clients, weight. */
+  partialMerge(msg: Uint8Array, layout: Uint8Array, head: Float64Array, acc: Float64Array, out: Float64Array): number;
 }
 
 /** Every name of the surface, for checking at load time that a binary carries all of them. */
 export const KERNEL_NAMES = [
   'selectLayers', 'selectLayersAsync', 'crc32', 'deltaSize', 'writeIndices', 'readIndices', 'readValues',
-  'firstNonFinite', 'scatter', 'axpy', 'add', 'memoryUpdate', 'alignedGather',
+  'firstNonFinite', 'scatter', 'axpy', 'add', 'memoryUpdate', 'alignedGather', 'streamAdd', 'streamAddAsync',
+  'partialMerge',
 ] as const;
 // Fails to compile when KERNEL_NAMES misses a member of Kernels.
 const allNamed: Record<Exclude<keyof Kernels, (typeof KERNEL_NAMES)[number]>, never> = {};

@@ -1,11 +1,14 @@
 /**
  * The TypeScript implementation of the kernel surface (src/kernels/surface.ts): selection from
- * ts_select.ts, wire and FL kernels from ts_wire.ts. Runs anywhere JavaScript runs. Its async
- * selection runs on the calling thread (JavaScript has no shared-memory pool to hand it to
- * without workers); the promise only keeps the call shape of the other backends.
+ * ts_select.ts, wire and FL kernels from ts_wire.ts, streaming aggregation from ts_stream.ts.
+ * Runs anywhere JavaScript runs. Its async kernels run on the calling thread (JavaScript has no
+ * shared-memory pool to hand them to without workers); the promise only keeps the call shape of
+ * the other backends.
  */
 import type { BadValue, Device, Kernels, SelectOutputs } from './surface';
 import { Cut, findCut, writeCodes, writeKept } from './ts_select';
+import { streamArrays, streamSpecArg } from './stream_args';
+import * as stream from './ts_stream';
 import * as wire from './ts_wire';
 
 function selectLayers(
@@ -30,6 +33,12 @@ function selectLayers(
   return null;
 }
 
+function streamAdd(msg: Uint8Array, layout: Uint8Array, head: Float64Array, weight: number, acc: Float64Array, out: Float64Array): number {
+  const spec = streamSpecArg('streamAdd', layout, head);
+  streamArrays('streamAdd', spec, msg, weight, acc, out);
+  return stream.streamAdd(msg, spec, weight, acc, out);
+}
+
 export const tsKernels: Kernels = {
   selectLayers,
   selectLayersAsync: async (...args) => selectLayers(...args),
@@ -44,4 +53,11 @@ export const tsKernels: Kernels = {
   add: wire.add,
   memoryUpdate: wire.memoryUpdate,
   alignedGather: wire.alignedGather,
+  streamAdd,
+  streamAddAsync: async (...args) => streamAdd(...args),
+  partialMerge(msg, layout, head, acc, out) {
+    const spec = streamSpecArg('partialMerge', layout, head);
+    streamArrays('partialMerge', spec, msg, undefined, acc, out);
+    return stream.partialMerge(msg, spec, acc, out);
+  },
 };

@@ -8,6 +8,7 @@ import { DgpError, describeValue } from '../errors';
 import type { BadValue, Device, Kernels, SelectOutputs } from '../kernels/surface';
 import { readIndices as tsReadIndices } from '../kernels/ts_wire';
 import { WasmExports, wasmExports, wasmLoadError } from './module';
+import * as stream from './stream';
 import { webAssembly } from './webassembly';
 
 type View = Uint8Array | Uint32Array | Float32Array;
@@ -258,4 +259,7 @@ export const wasmKernels: Kernels = {
       return r;
     });
   },
+  streamAdd: stream.streamAdd,
+  streamAddAsync: async (...args) => stream.streamAdd(...args),
+  partialMerge: stream.partialMerge,
 };

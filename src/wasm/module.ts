@@ -27,6 +27,14 @@ export interface WasmExports {
   dgp_add(a: number, b: number, out: number, n: number): void;
   dgp_memory_update(p: number, codes: number, n: number, mode: number, e: number): void;
   dgp_aligned_gather(p: number, codes: number, n: number, positions: number, k: number, values: number): number;
+  dgp_stream_add(
+    msg: number, len: number, layout: number, layoutLen: number, of: number, round: number, positionsId: number,
+    layerCount: number, total: number, weight: number, acc: number, out: number,
+  ): number;
+  dgp_partial_merge(
+    msg: number, len: number, layout: number, layoutLen: number, of: number, round: number, positionsId: number,
+    layerCount: number, total: number, acc: number, out: number,
+  ): number;
 }
 
 export interface WasmModuleInfo {

@@ -1,17 +1,21 @@
 /**
- * The streaming kernels' twins (native/wire/stream_aggregate.cc via the addon, src/fl/stream_ts.ts)
- * agree on every outcome: for valid messages and thousands of hostile ones (every truncation,
- * every bit flip, byte overwrites, all resealed so they reach the layer parser), both return the
- * same code, layer, byte offset and details, and leave bit-identical sums.
+ * The streaming kernels of every backend (native/wire/stream_aggregate.cc via the addon and
+ * compiled into the wasm module, src/kernels/ts_stream.ts) agree on every outcome: for valid
+ * messages and thousands of hostile ones (every truncation, every bit flip, byte overwrites, all
+ * resealed so they reach the layer parser), each returns the same code, layer, byte offset and
+ * details as the TypeScript twin, leaves bit-identical sums, and a rejected message leaves them
+ * untouched.
  */
 import { Aggregator, encodeAligned, encodeUpdate } from '../../src/fl';
 import * as ts from '../../src/kernels/ts_wire';
 import { layerMeta } from '../../src/fl/partial';
-import { streamKernels } from '../../src/fl/stream_kernel';
-import { KIND_ALIGNED, KIND_UPDATE, OUT_SLOTS, StreamSpec } from '../../src/fl/stream_ts';
-import { BACKENDS, onBackend, rng, subset } from './helpers';
+import { kernelsOf } from '../../src/backend';
+import { streamHead } from '../../src/kernels/stream_args';
+import { KIND_ALIGNED, KIND_UPDATE, OUT_SLOTS, StreamSpec } from '../../src/kernels/ts_stream';
+import { wasmExports } from '../../src/wasm/module';
+import { BACKENDS, rng, subset } from './helpers';
 
-const run = BACKENDS.includes('native') ? describe : describe.skip;
+const OTHERS = BACKENDS.filter((b) => b !== 'ts');
 
 function reseal(bytes: Uint8Array): Uint8Array {
   const b = bytes.slice();
@@ -48,7 +52,7 @@ function hostile(m: Uint8Array, seed: number): Uint8Array[] {
   return out;
 }
 
-run('streaming kernels: native and TypeScript twins agree on every outcome', () => {
+describe.each(OTHERS)('streaming kernels: %s and the TypeScript twin agree on every outcome', (backend) => {
   test.each([
     ['update', KIND_UPDATE],
     ['aligned', KIND_ALIGNED],
@@ -61,9 +65,9 @@ run('streaming kernels: native and TypeScript twins agree on every outcome', () 
         ? encodeUpdate({ round: 4, layers: layers.map(([name, shape], i) => ({ name, shape, indices: idx[i], values: values[i] })) })
         : encodeAligned({ round: 4, positionsId: 0xabcdef01, layers: layers.map(([name], i) => ({ name, values: values[i] })) });
     const sp = of === KIND_UPDATE ? spec(of, 4, 0, layers) : spec(of, 4, 0xabcdef01, layers.map(([name], i) => [name, idx[i].length]));
-    const native = onBackend('native', () => streamKernels(1e6));
-    const tsk = onBackend('ts', () => streamKernels(1e6));
-    expect([native.name, tsk.name]).toEqual(['native', 'ts']);
+    const other = kernelsOf(backend).kernels;
+    const tsk = kernelsOf('ts').kernels;
+    const head = streamHead(sp);
     let accepted = 0;
     const cases = hostile(msg, of);
     for (const m of cases) {
@@ -71,8 +75,8 @@ run('streaming kernels: native and TypeScript twins agree on every outcome', () 
       const accT = accN.slice();
       const outN = new Float64Array(OUT_SLOTS);
       const outT = new Float64Array(OUT_SLOTS);
-      const cN = native.streamAdd(m, sp, 1.25, accN, outN);
-      const cT = tsk.streamAdd(m, sp, 1.25, accT, outT);
+      const cN = other.streamAdd(m, sp.layout, head, 1.25, accN, outN);
+      const cT = tsk.streamAdd(m, sp.layout, head, 1.25, accT, outT);
       expect([cT, ...outT.subarray(0, 5)]).toEqual([cN, ...outN.subarray(0, 5)]);
       expect(Buffer.from(accT.buffer).equals(Buffer.from(accN.buffer))).toBe(true);
       if (cN === 0) accepted++;
@@ -90,20 +94,70 @@ run('streaming kernels: native and TypeScript twins agree on every outcome', () 
       { name: 's', shape: [], indices: Uint32Array.of(0), values: Float32Array.of(0.25) },
     ] }), 3);
     const sp = spec(KIND_UPDATE, 2, 0, layout.map((l) => [l.name, l.shape] as [string, number[]]));
-    const native = onBackend('native', () => streamKernels(1e6));
-    const tsk = onBackend('ts', () => streamKernels(1e6));
+    const other = kernelsOf(backend).kernels;
+    const tsk = kernelsOf('ts').kernels;
+    const head = streamHead(sp);
     let accepted = 0;
     for (const m of hostile(agg.encodePartial(), 9)) {
       const accN = new Float64Array(sp.total).fill(0.5);
       const accT = accN.slice();
       const outN = new Float64Array(OUT_SLOTS);
       const outT = new Float64Array(OUT_SLOTS);
-      const cN = native.partialMerge(m, sp, accN, outN);
-      const cT = tsk.partialMerge(m, sp, accT, outT);
+      const cN = other.partialMerge(m, sp.layout, head, accN, outN);
+      const cT = tsk.partialMerge(m, sp.layout, head, accT, outT);
       expect([cT, ...outT]).toEqual([cN, ...outN]);
       expect(Buffer.from(accT.buffer).equals(Buffer.from(accN.buffer))).toBe(true);
       if (cN === 0) accepted++;
+      else expect(accN.every((x) => x === 0.5)).toBe(true);
     }
     expect(accepted).toBeGreaterThan(1);
+  });
+});
+
+describe.each(BACKENDS)('streaming kernels on %s: argument checks and memory', (backend) => {
+  const sp = spec(KIND_UPDATE, 1, 0, [['w', [8]]]);
+  const msg = encodeUpdate({ round: 1, layers: [{ name: 'w', shape: [8], indices: Uint32Array.of(2, 5), values: Float32Array.of(1, 2) }] });
+
+  test('bad arguments are TypeError / RangeError naming the argument, before any work', () => {
+    const k = kernelsOf(backend).kernels;
+    const head = streamHead(sp);
+    const acc = new Float64Array(8);
+    const out = new Float64Array(OUT_SLOTS);
+    const call = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        return `${(e as Error).name}: ${(e as Error).message}`;
+      }
+      return 'no error';
+    };
+    expect(call(() => k.streamAdd(msg, sp.layout, head, 1, new Float64Array(7), out))).toMatch(/^RangeError: streamAdd: acc has 7 elements, the layout needs 8/);
+    expect(call(() => k.streamAdd(msg, sp.layout, head, 1, acc, new Float64Array(6)))).toMatch(/^RangeError: streamAdd: out must have 7 entries/);
+    expect(call(() => k.streamAdd(msg, sp.layout, Float64Array.of(1, 1, 0, 1), 1, acc, out))).toMatch(/^RangeError: streamAdd: head must have 5 entries/);
+    expect(call(() => k.streamAdd(msg, sp.layout, Float64Array.of(1, 0.5, 0, 1, 8), 1, acc, out))).toMatch(/^RangeError: streamAdd: head\[1\] must be an integer/);
+    expect(call(() => k.streamAdd(msg, new Float64Array(2) as never, head, 1, acc, out))).toMatch(/^TypeError: streamAdd: layout must be a Uint8Array/);
+    expect(call(() => k.partialMerge(msg, sp.layout, head, new Float32Array(8) as never, out))).toMatch(/^TypeError: partialMerge: acc must be a Float64Array/);
+    expect(acc.every((x) => x === 0)).toBe(true);
+  });
+
+  test('many calls, accepted and rejected, leave the right sums and (wasm) do not grow the module', async () => {
+    // 2^17 sums (1 MiB) per call: 400 calls that kept their block would grow the memory by 400 MiB.
+    const n = 1 << 17;
+    const big = spec(KIND_UPDATE, 1, 0, [['w', [n]]]);
+    const good = encodeUpdate({ round: 1, layers: [{ name: 'w', shape: [n], indices: Uint32Array.of(2, n - 1), values: Float32Array.of(1, 2) }] });
+    const bad = good.slice();
+    bad[bad.length - 1] ^= 1; // CRC
+    const k = kernelsOf(backend).kernels;
+    const head = streamHead(big);
+    const acc = new Float64Array(n);
+    const out = new Float64Array(OUT_SLOTS);
+    expect(k.streamAdd(good, big.layout, head, 1, acc, out)).toBe(0);
+    const size = wasmExports()!.memory.buffer.byteLength;
+    for (let i = 0; i < 200; i++) {
+      expect(k.streamAdd(bad, big.layout, head, 1, acc, out)).toBe(-26);
+      expect(await k.streamAddAsync(good, big.layout, head, 0.5, acc, out)).toBe(0);
+    }
+    expect([acc[2], acc[n - 1], acc.reduce((t, x) => t + x, 0)]).toEqual([101, 202, 303]);
+    expect(wasmExports()!.memory.buffer.byteLength).toBe(size);
   });
 });

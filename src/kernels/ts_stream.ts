@@ -4,19 +4,20 @@
  * (`acc[i] = acc[i] + weight * v`, products and sums rounded one at a time, as the C++ does with
  * FMA contraction off). JS numbers are float64, so no rounding step is needed here.
  */
-import { crc32 } from '../kernels/ts_wire';
+import { WireStatus } from './surface';
+import { crc32 } from './ts_wire';
 
 /** Mirrors dgp_wire::StreamCode (the index-block codes -1..-8 are WireStatus's). */
 export const enum StreamCode {
   Ok = 0,
-  IndexTruncated = -1,
-  VarintOverlong = -2,
-  VarintOverflow = -3,
-  NotAscending = -4,
-  OutOfRange = -5,
-  CountMismatch = -6,
-  BitmapPadding = -7,
-  BadCoding = -8,
+  IndexTruncated = WireStatus.Truncated,
+  VarintOverlong = WireStatus.VarintOverlong,
+  VarintOverflow = WireStatus.VarintOverflow,
+  NotAscending = WireStatus.NotAscending,
+  OutOfRange = WireStatus.OutOfRange,
+  CountMismatch = WireStatus.CountMismatch,
+  BitmapPadding = WireStatus.BitmapPadding,
+  BadCoding = WireStatus.BadCoding,
   TooShort = -20,
   BadMagic = -21,
   BadVersion = -22,
