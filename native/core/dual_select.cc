@@ -27,6 +27,12 @@
 #if DGP_X86_VARIANTS
 #include <immintrin.h>
 #endif
+#if defined(__aarch64__) && defined(__ARM_NEON)
+#define DGP_NEON 1
+#include "select_neon.h"  // the aarch64 build's NEON loops, on unless DGP_SIMD=scalar
+#else
+#define DGP_NEON 0
+#endif
 
 // Hot loops are compiled for AVX-512, AVX2 and baseline x86-64 and picked at run time
 // (simd_variants.h, capped by DGP_SIMD), so one binary is fast everywhere without -march=native.
@@ -41,6 +47,13 @@ constexpr uint64_t kCandidateCap = uint64_t(1) << 20;
 constexpr uint64_t kCandidateSlack = 16;
 
 inline const uint32_t* as_bits(const float* p) { return reinterpret_cast<const uint32_t*>(p); }
+
+#if DGP_NEON
+inline bool neon_on() {
+  static const bool on = active_simd() == Simd::Neon;
+  return on;
+}
+#endif
 
 struct Range {
   uint64_t begin, end;
@@ -296,6 +309,9 @@ void compact_block_loop(const uint32_t* bits, uint64_t begin, uint64_t end, Comp
 #if defined(__wasm_simd128__)
   return compact_wasm_simd128(bits, begin, end, top, bottom, compact_scalar);
 #endif
+#if DGP_NEON
+  if (neon_on()) return neon::compact(bits, begin, end, top, bottom, compact_scalar);
+#endif
 #if DGP_X86_VARIANTS
   static const Simd level = active_simd();
   if (level == Simd::Avx512) return compact_avx512(bits, begin, end, top, bottom);
@@ -493,6 +509,9 @@ static inline DGP_ALWAYS_INLINE void write_codes_body(const uint32_t* bits, Rang
 #if defined(__wasm_simd128__)
   return write_codes_wasm_simd128(bits, r.begin, r.end, c, codes, code_of);
 #endif
+#if DGP_NEON
+  if (neon_on()) return neon::write_codes(bits, r.begin, r.end, c, codes);
+#endif
   for (uint64_t i = r.begin; i < r.end; ++i)
     codes[i] = uint8_t(code_of(bits[i] & kMagnitudeMask, uint32_t(i), c));
 }
@@ -500,6 +519,9 @@ DGP_SIMD_VARIANTS(void, write_codes, (const uint32_t* bits, Range r, const Cut c
 
 static inline DGP_ALWAYS_INLINE void write_pruned_body(const uint32_t* bits, Range r, const Cut c, float* pruned) {
   uint32_t* out = reinterpret_cast<uint32_t*>(pruned);
+#if DGP_NEON
+  if (neon_on()) return neon::write_pruned(bits, r.begin, r.end, c, out);
+#endif
   for (uint64_t i = r.begin; i < r.end; ++i) {
     const uint32_t kept = code_of(bits[i] & kMagnitudeMask, uint32_t(i), c) == 1u;
     out[i] = bits[i] & (0u - kept);  // value bits when kept, +0 otherwise
@@ -508,6 +530,9 @@ static inline DGP_ALWAYS_INLINE void write_pruned_body(const uint32_t* bits, Ran
 DGP_SIMD_VARIANTS(void, write_pruned, (const uint32_t* bits, Range r, const Cut c, float* pruned), (bits, r, c, pruned))
 
 static inline DGP_ALWAYS_INLINE uint64_t count_kept_body(const uint32_t* bits, Range r, const Cut c) {
+#if DGP_NEON
+  if (neon_on()) return neon::count_kept(bits, r.begin, r.end, c);
+#endif
   uint64_t m = 0;
   for (uint64_t i = r.begin; i < r.end; ++i)
     m += code_of(bits[i] & kMagnitudeMask, uint32_t(i), c) == 1u;
@@ -570,6 +595,12 @@ __attribute__((target("avx2"))) void write_sparse_avx2(const uint32_t* bits, Ran
 #endif
 
 void write_sparse(const uint32_t* bits, Range r, const Cut c, uint64_t at, const SparseSink& out) {
+#if DGP_NEON
+  if (neon_on()) {
+    neon::write_sparse(bits, r.begin, r.end, c, at, out);
+    return;
+  }
+#endif
 #if DGP_X86_VARIANTS
   static const bool avx2 = active_simd() >= Simd::Avx2;
   if (avx2) return write_sparse_avx2(bits, r, c, at, out);

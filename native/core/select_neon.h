@@ -1,0 +1,223 @@
+// NEON versions of the hot streaming loops of dual_select.cc, for aarch64 (the linux-arm64
+// prebuild): the candidate compaction and the output passes (codes, pruned values, kept count,
+// sparse kept set). dual_select.cc calls them when active_simd() is Neon (DGP_SIMD=scalar turns
+// them off); native/tests/test_simd_loops.cc checks them against the scalar rule.
+// Element for element the same results as the scalar loops. Checked for bits under qemu; no ARM
+// hardware has measured their speed (docs/ARCHITECTURE.md, SIMD paths).
+#ifndef DGP_SELECT_NEON_H
+#define DGP_SELECT_NEON_H
+
+#include <arm_neon.h>
+#include <stdint.h>
+
+#include <algorithm>
+
+#include "radix_common.h"
+
+namespace dgp {
+namespace neon {
+
+// ---- output passes ---------------------------------------------------------------------------
+//
+// The output rule (radix_common.h: classify) for keys k < 2^31 and 32-bit indices i:
+//   top    iff k > tk or (k == tk and i <  ti)   iff  k >= T,  T = tk + [i >= ti]
+//   bottom iff k < bk or (k == bk and i >= bi)   iff  k <  B,  B = bk + [i >= bi]
+// (integers; tk, bk < 2^31 so T, B do not wrap). T and B change only at i = ti and i = bi, so a
+// range splits into at most three segments with constant T and B, and each element costs two
+// compares instead of five compares and an index vector.
+
+struct Bounds {
+  uint32_t top, bottom;  // T and B above
+};
+
+inline uint32_t code_of(uint32_t k, Bounds b) { return 1u + (k >= b.top) - (k < b.bottom); }
+
+// Calls f(s, e, bounds) for the segments of [begin, end) cut at the two threshold indices.
+template <class CutT, class F>
+inline void for_each_segment(uint64_t begin, uint64_t end, const CutT& c, F&& f) {
+  const uint64_t cut[3] = {std::min(c.top_index, c.bottom_index), std::max(c.top_index, c.bottom_index), end};
+  uint64_t s = begin;
+  for (uint64_t at : cut) {
+    const uint64_t e = std::min(std::max(at, s), end);
+    if (e > s) f(s, e, Bounds{c.top_key + (s >= c.top_index), c.bottom_key + (s >= c.bottom_index)});
+    s = e;
+  }
+}
+
+inline uint32x4_t key4(const uint32_t* p) { return vandq_u32(vld1q_u32(p), vdupq_n_u32(kMagnitudeMask)); }
+
+// All-ones lanes where the element is not kept: code 1 + top - bottom is 1 exactly when top ==
+// bottom (xor, not or, so that even a cut with T < B gives the scalar loops' answer).
+inline uint32x4_t removed4(uint32x4_t k, uint32x4_t top, uint32x4_t bottom) {
+  return veorq_u32(vcgeq_u32(k, top), vcltq_u32(k, bottom));
+}
+
+// 16 bytes of 0xff / 0 from four 32-bit lane masks, folded to 4 bits per element (the usual
+// NEON stand-in for a movemask): element j owns bits 4j..4j+3.
+inline uint64_t nibbles16(uint32x4_t m0, uint32x4_t m1, uint32x4_t m2, uint32x4_t m3) {
+  const uint16x8_t lo = vuzp1q_u16(vreinterpretq_u16_u32(m0), vreinterpretq_u16_u32(m1));
+  const uint16x8_t hi = vuzp1q_u16(vreinterpretq_u16_u32(m2), vreinterpretq_u16_u32(m3));
+  const uint8x16_t bytes = vuzp1q_u8(vreinterpretq_u8_u16(lo), vreinterpretq_u8_u16(hi));
+  return vget_lane_u64(vreinterpret_u64_u8(vshrn_n_u16(vreinterpretq_u16_u8(bytes), 4)), 0);
+}
+
+// codes[i] = 0 bottom, 1 kept, 2 top: bottom mask - top mask is -1 / 0 / +1, narrowed, plus 1.
+template <class CutT>
+void write_codes(const uint32_t* bits, uint64_t begin, uint64_t end, const CutT& c, uint8_t* codes) {
+  for_each_segment(begin, end, c, [&](uint64_t s, uint64_t e, Bounds b) {
+    const uint32x4_t top = vdupq_n_u32(b.top), bottom = vdupq_n_u32(b.bottom);
+    uint64_t i = s;
+    for (; i + 16 <= e; i += 16) {
+      uint32x4_t d[4];
+      for (int q = 0; q < 4; ++q) {
+        const uint32x4_t k = key4(bits + i + 4 * q);
+        d[q] = vsubq_u32(vcltq_u32(k, bottom), vcgeq_u32(k, top));
+      }
+      const uint16x8_t lo = vuzp1q_u16(vreinterpretq_u16_u32(d[0]), vreinterpretq_u16_u32(d[1]));
+      const uint16x8_t hi = vuzp1q_u16(vreinterpretq_u16_u32(d[2]), vreinterpretq_u16_u32(d[3]));
+      const uint8x16_t code = vuzp1q_u8(vreinterpretq_u8_u16(lo), vreinterpretq_u8_u16(hi));
+      vst1q_u8(codes + i, vaddq_u8(code, vdupq_n_u8(1)));
+    }
+    for (; i < e; ++i) codes[i] = uint8_t(code_of(bits[i] & kMagnitudeMask, b));
+  });
+}
+
+// out[i] = the value's bits when kept, +0 otherwise.
+template <class CutT>
+void write_pruned(const uint32_t* bits, uint64_t begin, uint64_t end, const CutT& c, uint32_t* out) {
+  for_each_segment(begin, end, c, [&](uint64_t s, uint64_t e, Bounds b) {
+    const uint32x4_t top = vdupq_n_u32(b.top), bottom = vdupq_n_u32(b.bottom);
+    uint64_t i = s;
+    for (; i + 4 <= e; i += 4) {
+      const uint32x4_t raw = vld1q_u32(bits + i);
+      const uint32x4_t k = vandq_u32(raw, vdupq_n_u32(kMagnitudeMask));
+      vst1q_u32(out + i, vbicq_u32(raw, removed4(k, top, bottom)));
+    }
+    for (; i < e; ++i) out[i] = code_of(bits[i] & kMagnitudeMask, b) == 1u ? bits[i] : 0u;
+  });
+}
+
+// How many elements of [begin, end) are kept. Lane counters stay below 2^30 (n < 2^32).
+template <class CutT>
+uint64_t count_kept(const uint32_t* bits, uint64_t begin, uint64_t end, const CutT& c) {
+  uint64_t m = 0;
+  for_each_segment(begin, end, c, [&](uint64_t s, uint64_t e, Bounds b) {
+    const uint32x4_t top = vdupq_n_u32(b.top), bottom = vdupq_n_u32(b.bottom);
+    uint32x4_t removed = vdupq_n_u32(0);
+    uint64_t i = s;
+    for (; i + 4 <= e; i += 4) removed = vsubq_u32(removed, removed4(key4(bits + i), top, bottom));  // -1 counts 1
+    m += (i - s) - vaddlvq_u32(removed);
+    for (; i < e; ++i) m += code_of(bits[i] & kMagnitudeMask, b) == 1u;
+  });
+  return m;
+}
+
+// Puts the kept elements in index order: out.put(at++, index, value bits). The kept set is
+// scattered (about 1 in 5), so 16 elements are classified into a bit mask and its set bits are
+// visited, as the AVX2 path does; a vector store could pass the end of the caller's list.
+template <class CutT, class Sink>
+uint64_t write_sparse(const uint32_t* bits, uint64_t begin, uint64_t end, const CutT& c, uint64_t at,
+                      const Sink& out) {
+  for_each_segment(begin, end, c, [&](uint64_t s, uint64_t e, Bounds b) {
+    const uint32x4_t top = vdupq_n_u32(b.top), bottom = vdupq_n_u32(b.bottom);
+    uint64_t i = s;
+    for (; i + 16 <= e; i += 16) {
+      uint32x4_t removed[4];
+      for (int q = 0; q < 4; ++q) removed[q] = removed4(key4(bits + i + 4 * q), top, bottom);
+      uint64_t m = ~nibbles16(removed[0], removed[1], removed[2], removed[3]) & 0x8888888888888888ull;
+      while (m) {
+        const uint64_t j = uint64_t(__builtin_ctzll(m)) >> 2;
+        out.put(at++, uint32_t(i + j), bits[i + j]);
+        m &= m - 1;
+      }
+    }
+    for (; i < e; ++i)
+      if (code_of(bits[i] & kMagnitudeMask, b) == 1u) out.put(at++, uint32_t(i), bits[i]);
+  });
+  return at;
+}
+
+// ---- candidate compaction ----------------------------------------------------------------------
+
+// Byte shuffles that move the set lanes of a 4-lane mask to the front, in lane order, and the
+// count of set lanes (NEON has no compress instruction).
+struct Compress4 {
+  alignas(16) uint8_t perm[16][16];
+  uint8_t count[16];
+  constexpr Compress4() : perm{}, count{} {
+    for (int m = 0; m < 16; ++m) {
+      int k = 0;
+      for (int lane = 0; lane < 4; ++lane) {
+        if (!(m & (1 << lane))) continue;
+        for (int b = 0; b < 4; ++b) perm[m][4 * k + b] = uint8_t(4 * lane + b);
+        ++k;
+      }
+      count[m] = uint8_t(k);
+      for (int j = k; j < 4; ++j)
+        for (int b = 0; b < 4; ++b) perm[m][4 * j + b] = uint8_t(b);
+    }
+  }
+};
+constexpr Compress4 kCompress4;
+
+// The 4-bit lane mask of elements 4q..4q+3 from a nibbles16-style word: their nibbles' low bits
+// (bits 16q, +4, +8, +12) gathered by one multiply into bits 12..15 (no two partial products
+// meet, so nothing carries).
+inline unsigned group_mask(uint64_t nibbles, int q) {
+  return unsigned((((nibbles >> (16 * q)) & 0x1111u) * 0x1248u) >> 12) & 0xfu;
+}
+
+// Appends the lanes of (keys, index) set in mask at s.at; stores all 4 lanes, so the list needs
+// 4 spare slots past its last candidate.
+template <class Sink>
+inline void append4(Sink& s, unsigned mask, uint32x4_t keys, uint32x4_t index) {
+  const uint8x16_t perm = vld1q_u8(kCompress4.perm[mask]);
+  vst1q_u32(s.keys + s.at, vreinterpretq_u32_u8(vqtbl1q_u8(vreinterpretq_u8_u32(keys), perm)));
+  vst1q_u32(s.index + s.at, vreinterpretq_u32_u8(vqtbl1q_u8(vreinterpretq_u8_u32(index), perm)));
+  s.at += kCompress4.count[mask];
+}
+
+// Copies (key, index) of the elements whose digit 0 (key >> 20) equals top.bucket or
+// bottom.bucket, in index order. 16 elements per step: the high halves of the words (sign,
+// digit, 4 more key bits) are compared as 16-bit lanes, and blocks with no candidate (most)
+// cost one test; the others are compressed 4 lanes at a time. A bucket above 2047 never matches.
+// `scalar` does the last < 16 elements.
+template <class Sink, class Scalar>
+void compact(const uint32_t* bits, uint64_t begin, uint64_t end, Sink& top, Sink& bottom, Scalar scalar) {
+  const uint16x8_t digit = vdupq_n_u16(0x7ff0);
+  // A masked digit has its low 4 bits clear, so 1 matches nothing.
+  const uint16x8_t tb = vdupq_n_u16(top.bucket < 2048 ? uint16_t(top.bucket << 4) : 1);
+  const uint16x8_t bb = vdupq_n_u16(bottom.bucket < 2048 ? uint16_t(bottom.bucket << 4) : 1);
+  const uint32x4_t magnitude = vdupq_n_u32(kMagnitudeMask);
+  const uint32_t lanes[4] = {0, 1, 2, 3};
+  const uint32x4_t lane = vld1q_u32(lanes);
+  uint64_t i = begin;
+  for (; i + 16 <= end; i += 16) {
+    uint32x4_t r[4];
+    for (int q = 0; q < 4; ++q) r[q] = vld1q_u32(bits + i + 4 * q);
+    const uint16x8_t d01 = vandq_u16(vuzp2q_u16(vreinterpretq_u16_u32(r[0]), vreinterpretq_u16_u32(r[1])), digit);
+    const uint16x8_t d23 = vandq_u16(vuzp2q_u16(vreinterpretq_u16_u32(r[2]), vreinterpretq_u16_u32(r[3])), digit);
+    const uint16x8_t t01 = vceqq_u16(d01, tb), t23 = vceqq_u16(d23, tb);
+    const uint16x8_t b01 = vceqq_u16(d01, bb), b23 = vceqq_u16(d23, bb);
+    const uint16x8_t any = vorrq_u16(vorrq_u16(t01, t23), vorrq_u16(b01, b23));
+    if (vget_lane_u64(vreinterpret_u64_u8(vshrn_n_u16(any, 4)), 0) == 0) continue;
+    const uint64_t mt = vget_lane_u64(
+        vreinterpret_u64_u8(vshrn_n_u16(vreinterpretq_u16_u8(vuzp1q_u8(vreinterpretq_u8_u16(t01), vreinterpretq_u8_u16(t23))), 4)), 0);
+    const uint64_t mb = vget_lane_u64(
+        vreinterpret_u64_u8(vshrn_n_u16(vreinterpretq_u16_u8(vuzp1q_u8(vreinterpretq_u8_u16(b01), vreinterpretq_u8_u16(b23))), 4)), 0);
+    for (int q = 0; q < 4; ++q) {
+      const unsigned gt = group_mask(mt, q), gb = group_mask(mb, q);
+      if ((gt | gb) == 0) continue;
+      const uint32x4_t k = vandq_u32(r[q], magnitude);
+      const uint32x4_t ix = vaddq_u32(vdupq_n_u32(uint32_t(i) + 4 * q), lane);
+      if (gt) append4(top, gt, k, ix);
+      if (gb) append4(bottom, gb, k, ix);
+    }
+  }
+  scalar(bits, i, end, top, bottom);
+}
+
+}  // namespace neon
+}  // namespace dgp
+
+#endif  // DGP_SELECT_NEON_H
