@@ -5,7 +5,7 @@
  * aggregators (250 messages each) whose partial aggregates the main thread merges.
  * Reports messages/s, MB/s of message bytes and peak RSS, each mode in a fresh child process.
  *
- *   npm run bench:server [-- --messages 1000 --backend native|ts]
+ *   npm run bench:server [-- --messages 1000 --backend native|wasm|ts]
  *
  * Messages: `DISTINCT` different client updates (random kept sets and log-normal values) are
  * encoded up front (by the parent, into a temporary folder) and sent in turn; validation and scatter-add cost does not depend on which.

@@ -14,9 +14,12 @@ import { checkSparseContent, quoteName, readSparseMessage } from './objects';
 import { checkLimit } from './options';
 import { encodePartialBytes, layerMeta, readPartialLayout, StreamLayer } from './partial';
 import { streamHead } from '../kernels/stream_args';
+import type { Kernels } from '../kernels/surface';
 import { KIND_ALIGNED, KIND_UPDATE, OUT_SLOTS, StreamCode, StreamSpec } from '../kernels/ts_stream';
 import type { AlignedPositions, AlignedValues, DenseLayer } from './types';
 import { decodeUpdate } from './wire';
+import { wasmKernels } from '../wasm/kernels';
+import { ResidentSums } from '../wasm/stream';
 
 /** A layer's name and shape: what an Aggregator expects of every update. */
 export interface LayerLayout {
@@ -45,7 +48,25 @@ interface State {
   /** spec's numbers as the kernels take them (with spec.layout). */
   head: Float64Array;
   layers: StreamLayer[];
-  sums: Float64Array;
+  /** The float64 sums: a plain array, or (wasm kernels) one in the module's memory; see sumsFor. */
+  sums: { readonly values: Float64Array };
+}
+
+/**
+ * The sums as `k` runs fastest on them, moved (one copy) when the backend changed since the last
+ * call: the wasm kernels cannot see JavaScript memory, so on wasm the sums live in the module's
+ * memory (no copy of the whole model per message); every other backend gets a plain array, so
+ * no addon call (async ones included) ever holds a view of the module's memory, which a growth
+ * could detach.
+ */
+function sumsFor(s: State, k: Kernels): Float64Array {
+  const resident = s.sums instanceof ResidentSums;
+  if ((k === wasmKernels) !== resident) {
+    const next = (k === wasmKernels && ResidentSums.create(s.spec.total)) || { values: new Float64Array(s.spec.total) };
+    next.values.set(s.sums.values);
+    s.sums = next;
+  }
+  return s.sums.values;
 }
 
 /**
@@ -153,18 +174,19 @@ export class Aggregator {
     const caller = 'Aggregator.result';
     this.checkIdle(caller);
     const s = this.checkResult(caller);
+    const sums = s.sums.values;
     const scale = this.reduce === 'mean' ? this.weight : 1;
     let base = 0;
     return s.layers.map((l, li) => {
       if (this.positions) {
         const p = this.positions.layers[li];
         const dense = new Float32Array(shapeSize(p.shape, caller));
-        for (let j = 0; j < l.n; j++) dense[p.indices[j]] = s.sums[base + j] / scale;
+        for (let j = 0; j < l.n; j++) dense[p.indices[j]] = sums[base + j] / scale;
         base += l.n;
         return { name: l.name, shape: p.shape.slice(), values: dense };
       }
       const values = new Float32Array(l.n);
-      for (let i = 0; i < l.n; i++) values[i] = s.sums[base + i] / scale;
+      for (let i = 0; i < l.n; i++) values[i] = sums[base + i] / scale;
       base += l.n;
       return { name: l.name, shape: l.shape!.slice(), values };
     });
@@ -176,11 +198,12 @@ export class Aggregator {
     this.checkIdle(caller);
     if (!this.positions) throw new TypeError(`${caller}: this aggregator sums plain updates; construct it with positions as the layout`);
     const s = this.checkResult(caller);
+    const sums = s.sums.values;
     const scale = this.reduce === 'mean' ? this.weight : 1;
     let base = 0;
     const layers = s.layers.map((l) => {
       const values = new Float32Array(l.n);
-      for (let j = 0; j < l.n; j++) values[j] = s.sums[base + j] / scale;
+      for (let j = 0; j < l.n; j++) values[j] = sums[base + j] / scale;
       base += l.n;
       return { name: l.name, values };
     });
@@ -193,7 +216,7 @@ export class Aggregator {
     this.checkIdle(caller);
     const s = this.state;
     if (!s) throw new RangeError(`${caller}: nothing to encode: no layout yet (give options.layout, or add a message first)`);
-    return encodePartialBytes({ of: s.spec.of, round: s.spec.round, positionsId: s.spec.positionsId, clients: this.clients, totalWeight: this.weight, layers: s.layers, sums: s.sums }, caller);
+    return encodePartialBytes({ of: s.spec.of, round: s.spec.round, positionsId: s.spec.positionsId, clients: this.clients, totalWeight: this.weight, layers: s.layers, sums: s.sums.values }, caller);
   }
 
   /**
@@ -216,7 +239,8 @@ export class Aggregator {
     } else if (this.clients === 0 && this.messages === 0) {
       s = withRound(s, bytes);
     }
-    const code = kernelsFor(s.spec.total).partialMerge(bytes, s.spec.layout, s.head, s.sums, this.out);
+    const k = kernelsFor(s.spec.total);
+    const code = k.partialMerge(bytes, s.spec.layout, s.head, sumsFor(s, k), this.out);
     if (code !== StreamCode.Ok) throw this.explain(bytes, s, caller, 'partial');
     this.state = s;
     this.clients += this.out[5];
@@ -229,7 +253,8 @@ export class Aggregator {
   private addNow(input: Uint8Array, weight: number, caller: string): void {
     const bytes = plainBytes(input, caller);
     const s = this.prepareAdd(bytes, weight, caller);
-    const code = kernelsFor(s.spec.total).streamAdd(bytes, s.spec.layout, s.head, weight, s.sums, this.out);
+    const k = kernelsFor(s.spec.total);
+    const code = k.streamAdd(bytes, s.spec.layout, s.head, weight, sumsFor(s, k), this.out);
     this.commitAdd(bytes, weight, s, code, caller);
   }
 
@@ -237,7 +262,8 @@ export class Aggregator {
     const caller = 'Aggregator.addAsync';
     const bytes = plainBytes(input, caller);
     const s = this.prepareAdd(bytes, weight, caller);
-    const code = await kernelsFor(s.spec.total).streamAddAsync(bytes, s.spec.layout, s.head, weight, s.sums, this.out);
+    const k = kernelsFor(s.spec.total);
+    const code = await k.streamAddAsync(bytes, s.spec.layout, s.head, weight, sumsFor(s, k), this.out);
     this.commitAdd(bytes, weight, s, code, caller);
   }
 
@@ -304,7 +330,7 @@ export class Aggregator {
       o += l.meta.length;
     }
     const spec: StreamSpec = { of, round, positionsId: positionsId >>> 0, layout, layerCount: layers.length, total };
-    return { spec, head: streamHead(spec), layers: layers.map(({ name, shape, n, meta }) => ({ name, shape, n, meta })), sums: new Float64Array(total) };
+    return { spec, head: streamHead(spec), layers: layers.map(({ name, shape, n, meta }) => ({ name, shape, n, meta })), sums: { values: new Float64Array(total) } };
   }
 
   private checkResult(caller: string): State {

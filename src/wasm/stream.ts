@@ -2,13 +2,15 @@
  * The 'wasm' backend's streaming-aggregation kernels (surface.ts: streamAdd, streamAddAsync,
  * partialMerge): native/wire/stream_aggregate.cc compiled into the module (native/wasm/exports.cc).
  *
- * Memory: one block of linear memory per call, freed before returning, so the module's memory
- * stays at its high-water mark (one model's sums plus one message) however many messages pass.
- * The float64 sums are copied in and, only when the message is accepted, copied back out: a
- * rejected message leaves the caller's sums untouched by construction, and the module keeps no
- * state between calls (another backend may run the next call on the same sums). The views over
- * the module's memory are made once per memory buffer (a growth replaces the buffer), so a call
- * allocates no typed arrays.
+ * Memory: one block of linear memory per call (message, layout, outcome slots), freed before
+ * returning, so the module's memory stays at its high-water mark however many messages pass.
+ * The float64 sums: a plain Float64Array is copied in and, only when the message is accepted,
+ * copied back out (correct for any caller, but two copies of the whole model per message). The
+ * Aggregator instead keeps its sums in the module's memory (ResidentSums): an acc that is a view
+ * of the module's memory is used in place, no copy. Either way the C++ validates the whole
+ * message before it writes a sum, so a rejected message leaves the sums bit-identical. The views
+ * over the module's memory are remade only when it grows (a growth replaces its buffer), so a
+ * call allocates no typed arrays.
  */
 import { DgpError } from '../errors';
 import { streamArrays, streamSpecArg } from '../kernels/stream_args';
@@ -37,7 +39,10 @@ type Run = (w: WasmExports, spec: StreamSpec, msg: number, layout: number, acc: 
 function call(spec: StreamSpec, msg: Uint8Array, acc: Float64Array, out: Float64Array, run: Run): number {
   const w = wasmExports();
   if (!w) throw new DgpError(`wasm backend: ${wasmLoadError()}`);
-  const accBytes = 8 * spec.total;
+  // Read before allocating: a growth detaches acc's view (its byteOffset then reads 0).
+  const resident = acc.buffer === w.memory.buffer;
+  const residentAt = acc.byteOffset;
+  const accBytes = resident ? 0 : 8 * spec.total;
   const bytes = accBytes + 8 * OUT_SLOTS + msg.length + spec.layout.length;
   if (bytes > 0xffff0000) throw new RangeError(`wasm backend: a call needs ${bytes} bytes; the module's memory is limited to 4 GiB`);
   const base = w.dgp_alloc(bytes);
@@ -47,13 +52,13 @@ function call(spec: StreamSpec, msg: Uint8Array, acc: Float64Array, out: Float64
     const msgAt = outAt + 8 * OUT_SLOTS;
     const layoutAt = msgAt + msg.length;
     heap(w);
-    heapF64.set(acc, base / 8);
+    if (!resident) heapF64.set(acc, base / 8);
     heapU8.set(msg, msgAt);
     heapU8.set(spec.layout, layoutAt);
-    const code = run(w, spec, msgAt, layoutAt, base, outAt);
+    const code = run(w, spec, msgAt, layoutAt, resident ? residentAt : base, outAt);
     heap(w); // the kernels do not allocate, but a view is cheap to re-check
     for (let i = 0; i < OUT_SLOTS; i++) out[i] = heapF64[outAt / 8 + i];
-    if (code === 0) acc.set(heapF64.subarray(base / 8, base / 8 + spec.total));
+    if (code === 0 && !resident) acc.set(heapF64.subarray(base / 8, base / 8 + spec.total));
     return code;
   } finally {
     w.dgp_free(base);
@@ -72,4 +77,44 @@ export function partialMerge(msg: Uint8Array, layout: Uint8Array, head: Float64A
   streamArrays('partialMerge', spec, msg, undefined, acc, out);
   return call(spec, msg, acc, out, (w, s, m, l, a, o) =>
     w.dgp_partial_merge(m, msg.length, l, s.layout.length, s.of, s.round, s.positionsId, s.layerCount, s.total, a, o));
+}
+
+/** FinalizationRegistry (ES2021), typed here: the package's lib is ES2020. */
+interface Registry {
+  register(target: object, held: number): void;
+}
+const Finalizer = (globalThis as { FinalizationRegistry?: new (cleanup: (held: number) => void) => Registry }).FinalizationRegistry;
+const registry = Finalizer ? new Finalizer((ptr) => wasmExports()?.dgp_free(ptr)) : null;
+
+/**
+ * Float64 sums in the module's memory, zeroed, which the kernels above use in place. `values` is
+ * a view made again whenever the memory has grown (read it afresh after every kernel call; never
+ * keep it). The block is freed when this holder is garbage-collected, so the module's memory is
+ * bounded by the live holders.
+ */
+export class ResidentSums {
+  private buffer: ArrayBuffer | null = null;
+  private view = new Float64Array(0);
+
+  private constructor(private readonly w: WasmExports, private readonly ptr: number, readonly total: number) {}
+
+  /** Sums for `total` values, or null where they cannot live in the module (no module, no FinalizationRegistry, no memory). */
+  static create(total: number): ResidentSums | null {
+    const w = wasmExports();
+    if (!w || !registry || 8 * total > 0xffff0000) return null;
+    const ptr = w.dgp_alloc(8 * total);
+    if (ptr === 0) return null;
+    const sums = new ResidentSums(w, ptr, total);
+    registry.register(sums, ptr);
+    sums.values.fill(0);
+    return sums;
+  }
+
+  get values(): Float64Array {
+    if (this.w.memory.buffer !== this.buffer) {
+      this.buffer = this.w.memory.buffer;
+      this.view = new Float64Array(this.buffer, this.ptr, this.total);
+    }
+    return this.view;
+  }
 }

@@ -64,6 +64,24 @@ test('each backend runs its own streaming kernels (native: the addon\'s exports 
     });
 });
 
+test('switching backends between messages gives the same bits (the sums move in and out of the wasm module)', () => {
+  const messages = Array.from({ length: 8 }, (_, c) => encodeUpdate(update(c)));
+  const weights = [1, 2.5, 0.1, 3, 1e-3, 7, 0.5, 2];
+  const reference = new Aggregator({ maxElements: 1e6 });
+  onBackend('ts', () => messages.forEach((m, c) => reference.add(m, weights[c])));
+  const mixed = new Aggregator({ maxElements: 1e6 });
+  messages.forEach((m, c) => onBackend(BACKENDS[c % BACKENDS.length], () => {
+    mixed.add(m, weights[c]);
+    expect(() => mixed.add(nanMessage())).toThrow(DgpFormatError);
+  }));
+  // Rejected messages in between leave the sums exact; a merge on wasm adds into resident sums.
+  const other = new Aggregator({ maxElements: 1e6 });
+  other.add(messages[3], 2);
+  onBackend('wasm', () => mixed.merge(other.encodePartial()));
+  onBackend('ts', () => reference.merge(other.encodePartial()));
+  expect(Buffer.from(mixed.encodePartial()).equals(Buffer.from(reference.encodePartial()))).toBe(true);
+});
+
 describe.each(BACKENDS)('Aggregator on %s', (backend) => {
   const updates = Array.from({ length: 6 }, (_, c) => update(c));
   const messages = updates.map(encodeUpdate);
