@@ -35,10 +35,10 @@ export function jobWeight(j: Job, plan: Plan): number {
   const q = plan.name === 'quick' ? 0.2 : 1;
   switch (j.kind) {
     case 'b1': return 2.5 * q;
-    case 'batch': return (j.batchSize <= 4 ? 25 : 70) * q;
-    case 'after': return 1.5 * q;
-    case 'fed': return 12 * q;
-    case 'cnn': return plan.cnn.iterations * 0.15;
+    case 'batch': return (j.batchSize <= 4 ? 30 : 70) * q;
+    case 'after': return 2.5 * q;
+    case 'fed': return plan.fed.rounds * 0.03;
+    case 'cnn': return plan.cnn.iterations * 1;
   }
 }
 
@@ -190,7 +190,7 @@ export async function runJob(job: Job, quick: boolean): Promise<JobResult> {
       const idx = c.targets[job.image];
       const x = subset(c.split.train, [idx]);
       const s: Scene = { round: 'first', batchSize: 1, unit: job.image, imageIds: [job.image], x: x.x, y: [x.y[0]] };
-      const pick = (p: number) => (p >= COUNTS_PSNR ? { budget: plan.reduced, name: 'reduced' } : { budget: plan.full, name: 'full' });
+      const pick = (p: number) => (plan.reduced && p >= COUNTS_PSNR ? { budget: plan.reduced, name: 'reduced' } : { budget: plan.full, name: 'full' });
       return mlpScene(c, job, s, c.init, null, pick, job.image < GRID_IMAGES);
     }
     case 'batch': {

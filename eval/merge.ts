@@ -1,58 +1,69 @@
 /**
- * Joins a time-limited full run with a second process that ran only batch-size-1 first-round
- * attacks on other images (`run.js --b1-images a:b`): node out/eval/merge.js <full.json> <part.json>...
- * Keeps, for the batch-size-1 first round, only images that every defense was attacked on (so
- * comparisons stay paired), recomputes the summary, and writes <run>.json / .md / -tradeoff.svg to
- * eval/results/ (the grid PNG of the first run is kept: its images are images 0-3).
+ * Joins the parts of a run split over processes (`node out/eval/run.js --part NAME ...`, each
+ * writing out/eval-parts/NAME.json) into eval/results/<run>.*:
+ *   node out/eval/merge.js <run> out/eval-parts/a.json out/eval-parts/b.json ...
+ * Rows are de-duplicated (same model, defense, batch size, round, attack, labels, image); FedSGD
+ * runs by (defense, seed). Every job the plan asks for that no part ran is listed in meta.notRun
+ * and at the top of <run>.md, nothing is dropped silently: at batch size 1 (first round and after
+ * training) only images attacked under every defense of that setting are kept, so comparisons stay
+ * paired, and the others are listed as not run. Defended batches and CNN images are expected only
+ * where the undefended gate passed.
  */
-import * as fs from 'fs';
 import { makePlan } from './plan';
-import { writeReport, utilityOf, Row, FedRun, Utility } from './report';
+import { writeReport, readPart, Row, FedRun, GridCell } from './report';
+import { median, COUNTS_PSNR } from './stats';
 
 function main() {
-  const [first, ...parts] = process.argv.slice(2);
-  const base = JSON.parse(fs.readFileSync(first, 'utf8'));
-  const plan = makePlan(base.meta.run === 'quick');
-  const rows: Row[] = base.rows.slice();
-  const newFed: FedRun[] = [];
-  const seen = new Set(rows.map((r) => [r.model, r.defense, r.batchSize, r.round, r.attack, r.labelMode, r.image].join('|')));
-  for (const p of parts) {
-    const part = JSON.parse(fs.readFileSync(p, 'utf8'));
-    newFed.push(...((part.fed ?? []) as FedRun[]));
-    for (const r of part.rows as Row[]) {
-      const k = [r.model, r.defense, r.batchSize, r.round, r.attack, r.labelMode, r.image].join('|');
-      if (!seen.has(k)) { seen.add(k); rows.push(r); }
-    }
+  const [run, ...files] = process.argv.slice(2);
+  const plan = makePlan(run === 'quick');
+  const parts = files.map(readPart);
+  const rows: Row[] = [];
+  const seen = new Set<string>();
+  for (const p of parts) for (const r of p.rows) {
+    const k = [r.model, r.defense, r.batchSize, r.round, r.attack, r.labelMode, r.image].join('|');
+    if (!seen.has(k)) { seen.add(k); rows.push(r); }
   }
-  const isB1 = (r: Row) => r.model === 'mlp' && r.batchSize === 1 && r.round === 'first';
-  const labels = plan.defenses.map((d) => d.label);
-  const byImage = new Map<number, Set<string>>();
-  for (const r of rows) if (isB1(r) && !r.attack.startsWith('baseline')) (byImage.get(r.image) ?? byImage.set(r.image, new Set()).get(r.image)!).add(r.defense);
-  const complete = new Set([...byImage.entries()].filter(([, ds]) => labels.every((l) => ds.has(l))).map(([k]) => k));
-  const kept = rows.filter((r) => !isB1(r) || complete.has(r.image));
-  const note = `Batch size 1, first round: ${complete.size} images attacked under every defense (merged from ${1 + parts.length} processes: ${[first, ...parts].map((f) => f.split('/').pop()).join(', ')}); images attacked under only some defenses were dropped to keep the comparison paired.`;
-  const notRun: string[] = (base.meta.notRun ?? []).filter((j: string) => !j.startsWith('b1 '));
-  const missing = [...Array(plan.images).keys()].filter((k) => !complete.has(k));
-  if (missing.length) notRun.push(`b1 (batch size 1, first round) images ${missing.join(', ')}`);
-  const command = `${base.meta.command} -- --workers ${base.meta.workers}, plus node out/eval/run.js --b1-images a:b, joined by node out/eval/merge.js`;
-  // FedSGD: a defense with new seeds gets its earlier seeds back from the summary (exact for one
-  // or two seeds: mean +- sd / sqrt 2), then mean +- sd over all of them.
-  const utility: Utility = (base.summary.utility as Utility).map((u) => {
-    const extra = newFed.filter((f) => f.defense === u.defense);
-    if (!extra.length) return u;
-    if (u.seeds.length > 2) throw new Error(`cannot split ${u.seeds.length} seeds of '${u.defense}'`);
-    const sign = u.seeds.length === 1 ? [0] : [-1, 1];
-    const old: FedRun[] = u.seeds.map((seed, i) => ({
-      defense: u.defense, seed, bytesPerRound: u.bytesPerRound, testAccuracy: u.accuracyMean + (sign[i] * u.accuracySd) / Math.SQRT2,
-      curve: u.curve.map((c) => [c[0], c[1] + (sign[i] * c[2]) / Math.SQRT2] as [number, number]),
-    }));
-    return utilityOf([...old, ...extra])[0];
-  });
-  for (const f of newFed) notRun.splice(0, notRun.length, ...notRun.filter((j) => j !== `fed ${f.defense} seed ${f.seed}`));
-  const done = new Set(rows.map((r) => `batch ${r.defense} B=${r.batchSize} batch ${r.unit}`));
-  const left = notRun.filter((j) => !done.has(j));
-  writeReport(plan, kept, [], [], command, base.meta.seconds, base.meta.workers, left, base.meta.run, { utility, note });
+  const fed: FedRun[] = [];
+  for (const p of parts) for (const f of p.fed) if (!fed.some((g) => g.defense === f.defense && g.seed === f.seed)) fed.push(f);
+  const grid: GridCell[] = parts.flatMap((p) => p.grid);
+  const notRun: string[] = [];
+  // batch size 1: paired images only
+  const later = `after ${plan.fed.rounds} rounds`;
+  let kept = rows;
+  const notes: string[] = [];
+  for (const [round, defs, n] of [['first', plan.defenses.map((d) => d.label), plan.images], [later, plan.afterDefenses, plan.afterImages]] as const) {
+    const isIt = (r: Row) => r.model === 'mlp' && r.batchSize === 1 && r.round === round && !r.attack.startsWith('baseline');
+    const has = new Map<number, Set<string>>();
+    for (const r of rows) if (isIt(r)) (has.get(r.image) ?? has.set(r.image, new Set()).get(r.image)!).add(r.defense);
+    const complete = new Set([...Array(n).keys()].filter((k) => defs.every((d) => has.get(k)?.has(d))));
+    for (let k = 0; k < n; k++) if (!complete.has(k)) notRun.push(`batch size 1, ${round}, image ${k}: ${defs.filter((d) => !has.get(k)?.has(d)).join(', ')}${has.get(k) ? ' (the defenses it did run are left out, to keep the comparison paired)' : ''}`);
+    kept = kept.filter((r) => !(r.model === 'mlp' && r.batchSize === 1 && r.round === round) || complete.has(r.image));
+    notes.push(`batch size 1, ${round}: ${complete.size} of ${n} images under every defense`);
+  }
+  // larger batches and the CNN: undefended first; defended ones expected where the gate passed
+  const gatePassed = (sel: (r: Row) => boolean) => {
+    const g = rows.filter((r) => sel(r) && r.defense === 'none' && r.labelMode === 'true' && r.round === 'first' && !r.attack.startsWith('baseline'));
+    const attacks = [...new Set(g.map((r) => r.attack))];
+    return attacks.length > 0 && Math.max(...attacks.map((a) => median(g.filter((r) => r.attack === a).map((r) => r.psnr)))) >= COUNTS_PSNR;
+  };
+  for (const b of plan.batchSizes) {
+    const isB = (r: Row) => r.model === 'mlp' && r.batchSize === b;
+    const units = (d: string) => new Set(rows.filter((r) => isB(r) && r.defense === d).map((r) => r.unit));
+    const gateDone = units('none').size === plan.batchesPerSize;
+    const defs = gateDone && gatePassed(isB) ? plan.batchDefenses[b] : ['none'];
+    for (const d of defs) { const u = units(d); for (let t = 0; t < plan.batchesPerSize; t++) if (!u.has(t)) notRun.push(`batch size ${b}, ${d}, batch ${t}`); }
+    notes.push(`batch size ${b}: ${gateDone ? (defs.length > 1 ? 'undefended attack succeeds, defenses attacked' : 'undefended attack fails (gate), defenses not attacked') : 'gate incomplete'}`);
+  }
+  const cnnRows = (d: string) => new Set(rows.filter((r) => r.model === 'cnn' && r.defense === d).map((r) => r.image));
+  for (let k = 0; k < plan.cnn.images; k++) if (!cnnRows('none').has(k)) notRun.push(`CNN gate image ${k}`);
+  for (const d of plan.fedDefenses) for (const s of plan.seeds) if (!fed.some((f) => f.defense === d && f.seed === s)) notRun.push(`FedSGD ${d} seed ${s}`);
+  const seconds = parts.reduce((a, p) => a + p.seconds, 0);
+  const workers = Math.max(...parts.map((p) => p.workers));
+  const command = `node out/eval/run.js --part NAME [--kinds K] [--b1-images a:b] --workers N (${parts.length} processes: ${parts.map((p) => `'${p.argv}' ${Math.round(p.seconds)} s`).join('; ')}), joined by node out/eval/merge.js ${run}`;
+  const note = `Joined from ${parts.length} processes (${Math.round(seconds)} s of process time in all). ${notes.join('; ')}.`;
+  writeReport(plan, kept, fed, grid, command, seconds, workers, notRun, run, { note });
   console.log(note);
+  console.log(`${notRun.length} jobs not run`);
 }
 
 main();

@@ -4,7 +4,8 @@
  * gradient with respect to the input images of a loss on those parameter gradients (what the
  * optimisation attacks need). The second-order pass is written out by hand (reverse mode through
  * the backward pass); test/eval/mlp.test.ts checks it against central differences. It replaces
- * tfjs for the MLP because one attack iteration is ~40x faster this way on 2 cores.
+ * tfjs for the MLP because one attack iteration is ~40x faster this way on 2 cores; the batch-size-1
+ * inner loop of the attacks is attacks/rank1_match.ts.
  *
  * Layout matches eval/models.ts: fc1/w [784, 100] row-major (i * 100 + j), fc1/b [100],
  * fc2/w [100, 10] (j * 10 + c), fc2/b [10].
@@ -118,20 +119,6 @@ export function gradientParams(w: Weights, x: ArrayLike<number>, labels: ArrayLi
  */
 export type GradLoss = (g: Grads, adj: Grads) => number;
 
-/** A layer's magnitude band: every unsent entry has |g| <= lo or |g| >= hi. */
-export interface Band { lo: number; hi: number }
-
-/**
- * The band penalty of one unsent entry with value g: bs * (distance into the band)^2; returns
- * [penalty, d penalty / d g].
- */
-function bandTerm(g: number, b: Band, bs: number): [number, number] {
-  const a = Math.abs(g);
-  if (a <= b.lo || a >= b.hi) return [0, 0];
-  const dLo = a - b.lo, dHi = b.hi - a, sg = g > 0 ? 1 : -1;
-  return dLo < dHi ? [bs * dLo * dLo, 2 * bs * dLo * sg] : [bs * dHi * dHi, -2 * bs * dHi * sg];
-}
-
 /** loss(gradients(x)) and its gradient with respect to x (B x 784). */
 export function lossAndInputGrad(w: Weights, x: ArrayLike<number>, labels: ArrayLike<number>, loss: GradLoss): { value: number; dx: Float64Array } {
   const B = labels.length;
@@ -158,88 +145,6 @@ export function lossAndInputGrad(w: Weights, x: ArrayLike<number>, labels: Array
     }
     backTail(w, f, b, B, d1b, A2, a2, dx);
   }
-  return { value, dx };
-}
-
-/**
- * The same for batch size 1 and a cosine or squared-L2 loss on the sent entries (t: the sent
- * values, 0 elsewhere; mask null = all sent; norm2 = ||t||^2), without materialising gW1: at B = 1
- * gW1 = x d1^T, so every sum over its 78,400 entries factors into one pass over t (and the mask).
- * About 3x faster than lossAndInputGrad with the equivalent GradLoss; the tests check it against
- * finite differences.
- */
-export function rank1LossAndInputGrad(w: Weights, x: ArrayLike<number>, label: number, t: Float32Array[], mask: Array<Uint8Array | null>,
-  norm2: number, kind: 'cosine' | 'l2', band: Array<Band | null> = [null, null, null, null], bandWeight = 1): { value: number; dx: Float64Array } {
-  const f = forward(w, x, [label]);
-  const d = f.d1, h = f.h, d2 = f.d2;
-  const [t1, tb1, t2, tb2] = t;
-  const [m1, mb1, m2, mb2] = mask;
-  const td = new Float64Array(PIXELS), md = new Float64Array(PIXELS), tx = new Float64Array(HIDDEN), mx2 = new Float64Array(HIDDEN);
-  const dsq = d.map((v) => v * v);
-  let sumDsq = 0;
-  for (let j = 0; j < HIDDEN; j++) sumDsq += dsq[j];
-  let dot = 0, n2 = 0, xsq = 0, pen = 0;
-  // band adjoints (unsent entries inside the band), added to dx and d1bar at the end
-  const bs = bandWeight / norm2;
-  const [bd1, bdb1, bd2, bdb2] = band;
-  const dxBand = new Float64Array(PIXELS), d1bBand = new Float64Array(HIDDEN), A2band = new Float64Array(HIDDEN * CLASSES), a2band = new Float64Array(CLASSES);
-  for (let i = 0; i < PIXELS; i++) {
-    const xi = x[i], r = i * HIDDEN;
-    let s = 0, sm = 0;
-    if (m1) {
-      const xx = xi * xi;
-      for (let j = 0; j < HIDDEN; j++) {
-        const tv = t1[r + j];
-        s += tv * d[j]; tx[j] += xi * tv;
-        if (m1[r + j]) { sm += dsq[j]; mx2[j] += xx; } else if (bd1) {
-          const [p, a] = bandTerm(xi * d[j], bd1, bs);
-          if (a !== 0) { pen += p; dxBand[i] += a * d[j]; d1bBand[j] += a * xi; }
-        }
-      }
-    } else {
-      for (let j = 0; j < HIDDEN; j++) { const tv = t1[r + j]; s += tv * d[j]; tx[j] += xi * tv; }
-      sm = sumDsq;
-    }
-    td[i] = s; md[i] = sm; dot += xi * s; n2 += xi * xi * sm; xsq += xi * xi;
-  }
-  if (!m1) mx2.fill(xsq);
-  for (let j = 0; j < HIDDEN; j++) {
-    if (!mb1 || mb1[j]) { dot += tb1[j] * d[j]; n2 += dsq[j]; } else if (bdb1) { const [p, a] = bandTerm(d[j], bdb1, bs); pen += p; d1bBand[j] += a; }
-  }
-  for (let j = 0; j < HIDDEN; j++) for (let c = 0; c < CLASSES; c++) {
-    const k = j * CLASSES + c;
-    const g = h[j] * d2[c];
-    if (m2 && !m2[k]) { if (bd2) { const [p, a] = bandTerm(g, bd2, bs); pen += p; A2band[k] = a; } continue; }
-    dot += g * t2[k]; n2 += g * g;
-  }
-  for (let c = 0; c < CLASSES; c++) {
-    if (!mb2 || mb2[c]) { dot += d2[c] * tb2[c]; n2 += d2[c] * d2[c]; } else if (bdb2) { const [p, a] = bandTerm(d2[c], bdb2, bs); pen += p; a2band[c] = a; }
-  }
-  // the loss's adjoint on each sent entry is alpha * t + beta * g
-  let value: number, alpha: number, beta: number;
-  if (kind === 'cosine') {
-    const n = Math.sqrt(n2) + 1e-30, T = Math.sqrt(norm2);
-    const cos = dot / (n * T);
-    value = 1 - cos; alpha = -1 / (n * T); beta = cos / (n * n);
-  } else {
-    const s = 1 / norm2;
-    value = s * (n2 - 2 * dot + norm2); alpha = -2 * s; beta = 2 * s;
-  }
-  value += pen;
-  const dx = new Float64Array(PIXELS);
-  for (let i = 0; i < PIXELS; i++) dx[i] = alpha * td[i] + beta * x[i] * md[i] + dxBand[i];
-  const d1b = new Float64Array(HIDDEN);
-  for (let j = 0; j < HIDDEN; j++) {
-    d1b[j] = alpha * tx[j] + beta * d[j] * mx2[j] + d1bBand[j];
-    if (!mb1 || mb1[j]) d1b[j] += alpha * tb1[j] + beta * d[j];
-  }
-  const A2 = new Float64Array(HIDDEN * CLASSES), a2 = new Float64Array(CLASSES);
-  for (let j = 0; j < HIDDEN; j++) for (let c = 0; c < CLASSES; c++) {
-    const k = j * CLASSES + c;
-    A2[k] = !m2 || m2[k] ? alpha * t2[k] + beta * h[j] * d2[c] : A2band[k];
-  }
-  for (let c = 0; c < CLASSES; c++) a2[c] = !mb2 || mb2[c] ? alpha * tb2[c] + beta * d2[c] : a2band[c];
-  backTail(w, f, 0, 1, d1b, A2, a2, dx);
   return { value, dx };
 }
 

@@ -14,8 +14,8 @@ export interface Plan {
   batchesPerSize: number;
   /** attack budget for an image the closed form does not already reconstruct (< 30 dB) */
   full: Budget;
-  /** attack budget where the closed form already reconstructs the image (>= 30 dB) */
-  reduced: Budget;
+  /** attack budget where the closed form already reconstructs the image (>= 30 dB); null: the full budget everywhere */
+  reduced: Budget | null;
   /** attack budget per larger batch size, and the label modes attacked there */
   batch: Record<number, Budget>;
   batchModes: Record<number, LabelMode[]>;
@@ -36,14 +36,19 @@ export interface Plan {
   cnn: { images: number; iterations: number; restarts: number };
 }
 
+/** the σ sweep of dense Gaussian noise, and of noise on the values DGP / plain pruning send */
+export const NOISE_SIGMAS = [0.003, 0.01, 0.03, 0.1];
+export const MIXED_SIGMAS = [0.003, 0.01, 0.03];
+
 const completion = { completionIterations: 10, demix: { starts: 2, iterations: 200, lr: 0.05 } };
 
 export function makePlan(quick: boolean): Plan {
   const all: DefenseSpec[] = [
     noDefense(),
     dgp(0, 0.9), randomK(0.1), dgp(0.05, 0), dgp(0.01, 0.89), dgp(0.05, 0.85), dgp(0.1, 0.8), dgp(0.2, 0.7), adgp(0.05, 0.85),
-    gaussianNoise(0.01), gaussianNoise(0.03),
-    dgpNoise(0.05, 0.85, 0.01),
+    ...NOISE_SIGMAS.map((s) => gaussianNoise(s)),
+    ...MIXED_SIGMAS.map((s) => dgpNoise(0.05, 0.85, s)),
+    ...MIXED_SIGMAS.map((s) => dgpNoise(0, 0.9, s)),
     dgp(0.05, 0.85, 'all'), dgp(0.05, 0.85, 'none'),
   ];
   const efOnly = ['DGP top=0.05 keep=0.1 ef=all', 'DGP top=0.05 keep=0.1 ef=none'];
@@ -61,21 +66,24 @@ export function makePlan(quick: boolean): Plan {
       cnn: { images: 1, iterations: 20, restarts: 1 },
     };
   }
+  const full: Budget = { ...completion, igIterations: 1000, restarts: 2, dlgIterations: 30, tv: 1e-4 };
   return {
     name: 'full', images: 64, batchSizes: [4, 16], batchesPerSize: 8,
-    full: { ...completion, igIterations: 500, restarts: 1, dlgIterations: 30, tv: 1e-4 },
-    reduced: { ...completion, igIterations: 100, restarts: 1, dlgIterations: 10, tv: 1e-4 },
+    full, reduced: null,
     batch: {
-      4: { ...completion, completionIterations: 30, igIterations: 1000, restarts: 1, dlgIterations: 40, tv: 1e-4 },
+      4: { ...completion, completionIterations: 30, igIterations: 1000, restarts: 2, dlgIterations: 30, tv: 1e-4 },
       16: { ...completion, completionIterations: 30, igIterations: 1000, restarts: 1, dlgIterations: 20, tv: 1e-4, demix: { starts: 1, iterations: 100, lr: 0.05 } },
     },
-    batchModes: { 4: ['true', 'recovered'], 16: ['true'] }, minutes: 36,
-    after: { ...completion, igIterations: 100, restarts: 1, dlgIterations: 10, tv: 1e-4 }, afterImages: 32,
+    batchModes: { 4: ['true', 'recovered'], 16: ['true'] }, minutes: null,
+    after: full, afterImages: 32,
     defenses: all.filter((d) => !efOnly.includes(d.label)),
-    batchDefenses: { 4: ['none', 'prune keep=0.1', 'DGP top=0.05 keep=0.1'], 16: ['none', 'prune keep=0.1', 'DGP top=0.05 keep=0.1'] },
-    fed: { clients: 8, rounds: 80, batch: 16, lr: 2, evalEvery: 20 }, seeds: [1, 2, 3],
+    batchDefenses: {
+      4: ['none', 'prune keep=0.1', 'DGP top=0.01 keep=0.1', 'DGP top=0.05 keep=0.1', 'DGP top=0.1 keep=0.1', 'noise σ=0.01', 'DGP top=0.05 keep=0.1 + noise σ=0.01'],
+      16: ['none', 'prune keep=0.1', 'DGP top=0.01 keep=0.1', 'DGP top=0.05 keep=0.1', 'DGP top=0.1 keep=0.1'],
+    },
+    fed: { clients: 8, rounds: 600, batch: 16, lr: 2, evalEvery: 20 }, seeds: [1, 2, 3],
     fedDefenses: all.map((d) => d.label),
-    afterDefenses: ['none', 'prune keep=0.1', 'DGP top=0.05 keep=0.1', 'DGP top=0.05 keep=0.1 ef=all', 'DGP top=0.05 keep=0.1 ef=none'],
+    afterDefenses: ['none', 'prune keep=0.1', 'DGP top=0.01 keep=0.1', 'DGP top=0.05 keep=0.1', 'DGP top=0.05 keep=0.1 ef=all', 'DGP top=0.05 keep=0.1 ef=none'],
     cnn: { images: 2, iterations: 100, restarts: 1 },
   };
 }

@@ -53,6 +53,25 @@ export interface Headline {
 }
 
 const PRUNE = 'prune keep=0.1';
+
+/** What one process of a split run measured (out/eval-parts/<name>.json; eval/merge.ts joins parts). */
+export interface Part {
+  plan: string; argv: string; seconds: number; workers: number;
+  rows: Row[]; fed: FedRun[]; grid: GridCell[]; notRun: string[];
+}
+
+export const PARTS_DIR = path.join(__dirname, '..', 'eval-parts');
+
+export function writePart(name: string, part: Part): void {
+  fs.mkdirSync(PARTS_DIR, { recursive: true });
+  const grid = part.grid.map((g) => ({ ...g, x: Array.from(g.x, (v) => Math.round(v * 1000) / 1000) }));
+  fs.writeFileSync(path.join(PARTS_DIR, `${name}.json`), JSON.stringify({ ...part, grid }));
+}
+
+export function readPart(file: string): Part {
+  const p = JSON.parse(fs.readFileSync(file, 'utf8'));
+  return { ...p, grid: p.grid.map((g: GridCell & { x: number[] }) => ({ ...g, x: Float32Array.from(g.x) })) };
+}
 const key = (...a: Array<string | number>) => a.join('|');
 
 export type Utility = ReturnType<typeof utilityOf>;

@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import { Worker, isMainThread, parentPort, workerData } from 'worker_threads';
 import { runJob, Job, JobResult, jobWeight } from './jobs';
 import { makePlan } from './plan';
-import { writeReport, Row, FedRun } from './report';
+import { writeReport, writePart, Row, FedRun } from './report';
 import { median, COUNTS_PSNR } from './stats';
 
 async function main() {
@@ -19,12 +19,14 @@ async function main() {
   const mi = process.argv.indexOf('--minutes');
   const plan = makePlan(quick);
   if (mi > 0) plan.minutes = Number(process.argv[mi + 1]);
-  // --b1-images a:b runs only the batch-size-1 first-round attacks on images [a, b), last first,
-  // as a second process beside a time-limited run; eval/merge.ts joins the two.
-  const bi = process.argv.indexOf('--b1-images');
-  const part = bi > 0 ? process.argv[bi + 1].split(':').map(Number) : null;
-  // --jobs file.json runs exactly the jobs listed there (a JSON array of Job), e.g. the ones a
-  // time-limited run listed as not run; eval/merge.ts joins the results.
+  // A run can be split over processes (each writes out/eval-parts/<part>.json; eval/merge.ts joins
+  // them into eval/results/<run>.*): --kinds fed,after,b1,batch,cnn keeps only those jobs,
+  // --b1-images a:b only batch-size-1 first-round images [a, b), --part NAME names the part file.
+  const arg = (name: string) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : null; };
+  const kinds = arg('--kinds')?.split(',') ?? null;
+  const part = arg('--b1-images')?.split(':').map(Number) ?? null;
+  const partName = arg('--part');
+  // --jobs file.json runs exactly the jobs listed there (a JSON array of Job).
   const ji = process.argv.indexOf('--jobs');
   const only: Job[] | null = ji > 0 ? JSON.parse(fs.readFileSync(process.argv[ji + 1], 'utf8')) : null;
   const t0 = Date.now();
@@ -35,7 +37,9 @@ async function main() {
   const fed: FedRun[] = [];
   const gridImages: JobResult['grid'] = [];
   let doneWeight = 0, totalWeight = 0, doneJobs = 0;
+  const wanted = (j: Job) => (!kinds || kinds.includes(j.kind)) && (!part || j.kind !== 'b1' || (j.image >= part[0] && j.image < part[1]));
   const push = (jobs: Job[], front = false) => {
+    jobs = jobs.filter(wanted);
     for (const j of jobs) totalWeight += jobWeight(j, plan);
     if (front) queue.unshift(...jobs); else queue.push(...jobs);
   };
@@ -44,19 +48,18 @@ async function main() {
   // image by image (so that a time-limited run still has every defense on the same images) with
   // the other FedSGD runs interleaved, then the defended batches and the batch-size-16 gate.
   if (only) push(only);
-  else if (part) for (let k = part[1] - 1; k >= part[0]; k--) push(plan.defenses.map((d) => ({ kind: 'b1', defense: d.label, image: k })));
   else push(plan.fedDefenses.filter((d) => plan.afterDefenses.includes(d)).map((d) => ({ kind: 'fed', defense: d, seed: plan.seeds[0], keep: true })));
   const gate = (b: number) => push(Array.from({ length: plan.batchesPerSize }, (_, t) => ({ kind: 'batch', defense: 'none', batchSize: b, batch: t })));
-  if (plan.batchSizes.length && !part && !only) gate(plan.batchSizes[0]);
-  if (!part && !only) push(Array.from({ length: plan.cnn.images }, (_, k) => ({ kind: 'cnn', defense: 'none', image: k })));
+  if (plan.batchSizes.length && !only) gate(plan.batchSizes[0]);
+  if (!only) push(Array.from({ length: plan.cnn.images }, (_, k) => ({ kind: 'cnn', defense: 'none', image: k })));
   const fedRest: Job[] = [];
   for (const s of plan.seeds) for (const d of plan.fedDefenses) if (!(s === plan.seeds[0] && plan.afterDefenses.includes(d))) fedRest.push({ kind: 'fed', defense: d, seed: s, keep: false });
   const fedPerImage = Math.ceil(fedRest.length / plan.images);
-  for (let k = 0; k < plan.images && !part && !only; k++) {
+  for (let k = 0; k < plan.images && !only; k++) {
     push(plan.defenses.map((d) => ({ kind: 'b1', defense: d.label, image: k })));
     push(fedRest.splice(0, fedPerImage));
   }
-  if (!part && !only) for (const b of plan.batchSizes.slice(1)) gate(b);
+  if (!only) for (const b of plan.batchSizes.slice(1)) gate(b);
 
   const gateDone = new Map<string, number>();
   const skipped: string[] = [];
@@ -125,7 +128,9 @@ async function main() {
     for (const w of pool) { w.on('error', reject); feed(w); }
   });
   const command = `npm run eval${quick ? ' -- --quick' : ''}`;
-  writeReport(plan, rows, fed, gridImages ?? [], command, (Date.now() - t0) / 1000, workers, skipped, only ? `${plan.name}-extra` : part ? `${plan.name}-b1-${part[0]}-${part[1]}` : plan.name);
+  const seconds = (Date.now() - t0) / 1000;
+  if (partName) writePart(partName, { plan: plan.name, argv: process.argv.slice(2).join(' '), seconds, workers, rows, fed, grid: gridImages ?? [], notRun: skipped });
+  else writeReport(plan, rows, fed, gridImages ?? [], command, seconds, workers, skipped);
   log('done');
 }
 

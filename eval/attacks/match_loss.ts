@@ -6,7 +6,8 @@
  * - cosine (Inverting Gradients): 1 - cos(sent part of g(x), sent values) + band penalty.
  * - l2 (DLG): ||sent part of g(x) - sent values||^2 / ||sent values||^2 + band penalty.
  */
-import { GradLoss, Grads, LAYER_NAMES, Weights, lossAndInputGrad, rank1LossAndInputGrad } from '../mlp';
+import { GradLoss, Grads, LAYER_NAMES, Weights, lossAndInputGrad } from '../mlp';
+import { rank1Matcher } from './rank1_match';
 import { AttackerView } from './view';
 
 export interface MatchTarget {
@@ -104,12 +105,15 @@ export function l2Loss(tg: MatchTarget, bandWeight = 1): GradLoss {
 export type Matcher = (x: Float64Array, labels: number[]) => { value: number; dx: Float64Array };
 
 /**
- * The matcher for a target: the factored path (rank1LossAndInputGrad) at batch size 1, the general
- * path otherwise; both compute the same function (tested).
+ * The matcher for a target: the factored path (rank1_match.ts) at batch size 1, the general path
+ * otherwise; both compute the same function (tested).
  */
 export function matcher(w: Weights, tg: MatchTarget, kind: 'cosine' | 'l2', bandWeight = 1): Matcher {
   const general = kind === 'cosine' ? cosineLoss(tg, bandWeight) : l2Loss(tg, bandWeight);
-  return (x, labels) => (labels.length === 1
-    ? rank1LossAndInputGrad(w, x, labels[0], tg.t, tg.mask, tg.norm2, kind, tg.band, bandWeight)
-    : lossAndInputGrad(w, x, labels, general));
+  let fast: Matcher | null = null;
+  return (x, labels) => {
+    if (labels.length !== 1) return lossAndInputGrad(w, x, labels, general);
+    fast ??= rank1Matcher(w, tg, kind, bandWeight);
+    return fast(x, labels);
+  };
 }

@@ -1,8 +1,9 @@
 /** The plain-TypeScript MLP, its second-order gradient, and the attacks built on them (eval/attacks/). */
-import { gradients, gradientParams, lossAndInputGrad, rank1LossAndInputGrad, toWeights, LAYER_NAMES } from '../../eval/mlp';
+import { gradients, gradientParams, lossAndInputGrad, toWeights, LAYER_NAMES } from '../../eval/mlp';
 import { MODELS, Params } from '../../eval/models';
 import { Rng } from '../../eval/rng';
 import { matchTarget, matcher, cosineLoss, l2Loss } from '../../eval/attacks/match_loss';
+import { rank1Matcher } from '../../eval/attacks/rank1_match';
 import { completeLowRank, stackFirstLayer, rank1Image } from '../../eval/attacks/completion';
 import { lbfgs, invertingGradients } from '../../eval/attacks/optimize';
 import { attackMlp } from '../../eval/attacks/mlp_attacks';
@@ -60,7 +61,7 @@ describe('factored batch-size-1 path', () => {
     if (sent) for (const n of LAYER_NAMES) sent[n] = Uint8Array.from(g[n], () => (rng.next() < 0.3 ? 1 : 0));
     const tg = matchTarget(view(g, sent, band));
     const slow = lossAndInputGrad(w, x, [5], kind === 'cosine' ? cosineLoss(tg, 1) : l2Loss(tg, 1));
-    const fast = rank1LossAndInputGrad(w, x, 5, tg.t, tg.mask, tg.norm2, kind, tg.band, 1);
+    const fast = rank1Matcher(w, tg, kind, 1)(x, [5]);
     if (band) expect(tg.band.some((b) => b !== null)).toBe(true);
     expect(fast.value).toBeCloseTo(slow.value, 12);
     let err = 0, scale = 0;
