@@ -8,6 +8,7 @@
 import * as fs from 'fs';
 import { Worker, isMainThread, parentPort, workerData } from 'worker_threads';
 import { runJob, Job, JobResult, jobWeight } from './jobs';
+import type { Params } from './models';
 import { makePlan } from './plan';
 import { writeReport, writePart, Row, FedRun } from './report';
 import { median, COUNTS_PSNR } from './stats';
@@ -43,15 +44,14 @@ async function main() {
     for (const j of jobs) totalWeight += jobWeight(j, plan);
     if (front) queue.unshift(...jobs); else queue.push(...jobs);
   };
-  // Order: the FedSGD runs whose trained client is attacked afterwards (their attacks go to the
-  // front when they finish), the gates at batch size 4 and on the CNN, the batch-size-1 attacks
-  // image by image (so that a time-limited run still has every defense on the same images) with
-  // the other FedSGD runs interleaved, then the defended batches and the batch-size-16 gate.
+  // Order: the FedSGD runs whose trained client is attacked afterwards (those attacks go to the
+  // front when the last of them finishes), the batch-size-1 attacks image by image (so that a
+  // time-limited run still has every defense on the same images) with the other FedSGD runs
+  // interleaved, then the undefended gates at batch size 4 (its defended batches go to the front
+  // when it passes), on the CNN and at batch size 16.
   if (only) push(only);
   else push(plan.fedDefenses.filter((d) => plan.afterDefenses.includes(d)).map((d) => ({ kind: 'fed', defense: d, seed: plan.seeds[0], keep: true })));
   const gate = (b: number) => push(Array.from({ length: plan.batchesPerSize }, (_, t) => ({ kind: 'batch', defense: 'none', batchSize: b, batch: t })));
-  if (plan.batchSizes.length && !only) gate(plan.batchSizes[0]);
-  if (!only) push(Array.from({ length: plan.cnn.images }, (_, k) => ({ kind: 'cnn', defense: 'none', image: k })));
   const fedRest: Job[] = [];
   for (const s of plan.seeds) for (const d of plan.fedDefenses) if (!(s === plan.seeds[0] && plan.afterDefenses.includes(d))) fedRest.push({ kind: 'fed', defense: d, seed: s, keep: false });
   const fedPerImage = Math.ceil(fedRest.length / plan.images);
@@ -59,16 +59,26 @@ async function main() {
     push(plan.defenses.map((d) => ({ kind: 'b1', defense: d.label, image: k })));
     push(fedRest.splice(0, fedPerImage));
   }
+  if (plan.batchSizes.length && !only) gate(plan.batchSizes[0]);
+  if (!only) push(Array.from({ length: plan.cnn.images }, (_, k) => ({ kind: 'cnn', defense: 'none', image: k })));
   if (!only) for (const b of plan.batchSizes.slice(1)) gate(b);
 
   const gateDone = new Map<string, number>();
+  const trained = new Map<string, { weights: Params; memory: Params | null }>();
   const skipped: string[] = [];
   const onResult = (job: Job, r: JobResult) => {
     rows.push(...r.rows);
     if (r.grid) gridImages!.push(...r.grid);
     if (r.fed) {
       fed.push({ defense: job.defense, seed: (job as { seed: number }).seed, testAccuracy: r.fed.testAccuracy, bytesPerRound: r.fed.bytesPerRound, curve: r.fed.curve });
-      if (r.fed.weights) push(Array.from({ length: plan.afterImages }, (_, k) => ({ kind: 'after', defense: job.defense, image: k, weights: r.fed!.weights!, memory: r.fed!.memory ?? null })), true);
+      // the attacks after training wait for every trained client, then go to the front image by
+      // image (so that a time-limited run still has every defense on the same images)
+      if (r.fed.weights) trained.set(job.defense, { weights: r.fed.weights, memory: r.fed.memory ?? null });
+      if (r.fed.weights && trained.size === plan.afterDefenses.length) {
+        const after: Job[] = [];
+        for (let k = 0; k < plan.afterImages; k++) for (const d of plan.afterDefenses) after.push({ kind: 'after', defense: d, image: k, weights: trained.get(d)!.weights, memory: trained.get(d)!.memory });
+        push(after, true);
+      }
     }
     // gates: when every undefended job of a batch size (or the CNN) is in, defended jobs follow
     if ((job.kind === 'batch' || job.kind === 'cnn') && job.defense === 'none') {
@@ -84,7 +94,7 @@ async function main() {
         const ok = best >= COUNTS_PSNR;
         log(`gate ${key}: strongest undefended attack median ${best.toFixed(1)} dB -> ${ok ? 'attacking the defenses' : 'attack fails undefended, defenses not attacked'}`);
         if (ok && job.kind === 'batch') for (const d of plan.batchDefenses[job.batchSize].filter((x) => x !== 'none'))
-          push(Array.from({ length: plan.batchesPerSize }, (_, t) => ({ kind: 'batch', defense: d, batchSize: job.batchSize, batch: t })));
+          push(Array.from({ length: plan.batchesPerSize }, (_, t) => ({ kind: 'batch', defense: d, batchSize: job.batchSize, batch: t })), true);
         if (ok && job.kind === 'cnn') for (const d of ['prune keep=0.1', 'DGP top=0.05 keep=0.1'])
           push(Array.from({ length: plan.cnn.images }, (_, k) => ({ kind: 'cnn', defense: d, image: k })), true);
       }

@@ -5,7 +5,7 @@ import { Rng } from '../../eval/rng';
 import { matchTarget, matcher, cosineLoss, l2Loss } from '../../eval/attacks/match_loss';
 import { rank1Matcher } from '../../eval/attacks/rank1_match';
 import { completeLowRank, stackFirstLayer, rank1Image } from '../../eval/attacks/completion';
-import { lbfgs, invertingGradients } from '../../eval/attacks/optimize';
+import { lbfgs, invertingGradients, dlg } from '../../eval/attacks/optimize';
 import { attackMlp } from '../../eval/attacks/mlp_attacks';
 import { AttackerView } from '../../eval/attacks/view';
 import { psnr } from '../../eval/metrics';
@@ -126,6 +126,21 @@ describe('optimisers', () => {
     const r = invertingGradients(match, [2], [{ x: start, lr: 0.01 }], { iterations: 60, tv: 0 });
     expect(r.loss).toBeLessThan(before / 2);
     expect(r.x.every((v) => v >= 0 && v <= 1)).toBe(true);
+  });
+
+  test('restarts keep the best-matching start, whichever position it has', () => {
+    const x = digit(12);
+    const g = gradientParams(w, x, [3]);
+    const match = matcher(w, matchTarget(view(g, null)), 'cosine');
+    const rng = new Rng(6);
+    const noise = Float64Array.from({ length: 784 }, () => rng.next());
+    // a tiny learning rate: each start stays near where it began, so the winner is decided by the start
+    for (const starts of [[noise, x], [x, noise]]) {
+      const r = invertingGradients(match, [3], starts.map((s) => ({ x: s, lr: 1e-6 })), { iterations: 5, tv: 0 });
+      expect(psnr(Float32Array.from(x), Float32Array.from(r.x))).toBeGreaterThan(60);
+      const d = dlg(match, [3], starts, 2);
+      expect(psnr(Float32Array.from(x), Float32Array.from(d.x))).toBeGreaterThan(60);
+    }
   });
 });
 
