@@ -81,7 +81,7 @@ export function makePlan(quick: boolean): Plan {
       4: ['none', 'prune keep=0.1', 'DGP top=0.01 keep=0.1', 'DGP top=0.05 keep=0.1', 'noise σ=0.01', 'DGP top=0.05 keep=0.1 + noise σ=0.01'],
       16: ['none', 'prune keep=0.1', 'DGP top=0.01 keep=0.1', 'DGP top=0.05 keep=0.1', 'DGP top=0.1 keep=0.1'],
     },
-    fed: { clients: 8, rounds: 600, batch: 16, lr: 2, evalEvery: 20 }, seeds: [1, 2, 3],
+    fed: { clients: 8, rounds: 600, batch: 16, lr: 2, evalEvery: 50 }, seeds: [1, 2, 3],
     fedDefenses: all.map((d) => d.label),
     afterDefenses: ['none', 'prune keep=0.1', 'DGP top=0.01 keep=0.1', 'DGP top=0.05 keep=0.1', 'DGP top=0.05 keep=0.1 ef=all', 'DGP top=0.05 keep=0.1 ef=none'],
     cnn: { images: 2, iterations: 100, restarts: 1 },

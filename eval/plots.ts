@@ -13,11 +13,11 @@ const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
 export function gridPng(rows: Array<Array<Float32Array | null>>, colLabels: string[], zoom = 2, textScale = 2): Buffer {
   const cell = 28 * zoom, gap = 4;
   const cols = colLabels.length;
-  const header = Math.max(...colLabels.map((l) => l.replace(/σ/g, 'sigma').length)) * GLYPH_W * textScale + 8;
+  const header = Math.max(...colLabels.map((l) => l.replace(/σ/g, 'sigma').length)) * GLYPH_W * textScale + 16;
   const width = gap + cols * (cell + gap);
   const height = header + gap + rows.length * (cell + gap);
   const img = new Float32Array(width * height).fill(1);
-  colLabels.forEach((l, c) => drawText(img, width, l, gap + c * (cell + gap) + (cell - 5 * textScale) / 2, header - 4, textScale, 0, true));
+  colLabels.forEach((l, c) => drawText(img, width, l, gap + c * (cell + gap) + Math.floor((cell - 5 * textScale) / 2), header - 6, textScale, 0, true));
   rows.forEach((row, r) => row.forEach((x, c) => {
     const x0 = gap + c * (cell + gap), y0 = header + gap + r * (cell + gap);
     for (let y = 0; y < cell; y++) for (let xx = 0; xx < cell; xx++)
@@ -26,7 +26,8 @@ export function gridPng(rows: Array<Array<Float32Array | null>>, colLabels: stri
   return encodePng(img, width, height);
 }
 
-export interface TradeoffPoint { label: string; family: string; psnr: Interval; accuracy: number; accuracySd: number; bytes: number }
+/** `sweep`: points with the same sweep name are joined by a line, in order of `at` (σ or top ratio) */
+export interface TradeoffPoint { label: string; family: string; psnr: Interval; accuracy: number; accuracySd: number; bytes: number; sweep?: string; at?: number }
 
 const COLORS: Record<string, string> = {
   none: '#000000', noise: '#1f77b4', prune: '#d62728', randomk: '#ff7f0e', toponly: '#8c564b', dgp: '#2ca02c', 'dgp+noise': '#17becf', adgp: '#9467bd',
@@ -52,6 +53,11 @@ export function tradeoffSvg(points: TradeoffPoint[], title: string): string {
   for (let k = 0; k <= 5; k++) {
     const v = y0 + ((y1 - y0) * k) / 5;
     out.push(`<line x1="${L - 4}" y1="${sy(v)}" x2="${L}" y2="${sy(v)}" stroke="black"/><text x="${L - 40}" y="${sy(v) + 4}">${v.toFixed(2)}</text>`);
+  }
+  for (const name of new Set(points.map((p) => p.sweep).filter((n): n is string => !!n))) {
+    const ps = points.filter((p) => p.sweep === name).sort((a, b) => (a.at ?? 0) - (b.at ?? 0));
+    if (ps.length < 2) continue;
+    out.push(`<polyline fill="none" stroke="${COLORS[ps[0].family] ?? '#888'}" stroke-dasharray="5 3" points="${ps.map((p) => `${sx(p.psnr.estimate)},${sy(p.accuracy)}`).join(' ')}"/>`);
   }
   points.forEach((p, i) => {
     const c = COLORS[p.family] ?? '#888';

@@ -137,6 +137,9 @@ export function utilityOf(fed: FedRun[]) {
   });
 }
 
+/** a defense label short enough to be drawn above a grid column */
+export const shortLabel = (d: string) => d.replace(/ keep=0\.1/g, '').replace('top-withhold top=', 'top-withhold ').replace(/top=/g, '').replace('random-k', 'rand-k');
+
 const f1 = (v: number | null | undefined) => (v === null || v === undefined || Number.isNaN(v) ? '–' : v.toFixed(1));
 const iv = (i: Interval | null) => (i ? `${f1(i.estimate)} [${f1(i.lo)}, ${f1(i.hi)}]` : '–');
 const pct = (i: Interval | null) => (i ? `${Math.round(100 * i.estimate)}% [${Math.round(100 * i.lo)}, ${Math.round(100 * i.hi)}]` : '–');
@@ -204,7 +207,7 @@ export function writeReport(plan: Plan, rows: Row[], fed: FedRun[], grid: GridCe
   }));
   const colLabels = cols.map((d) => {
     const h = summary.headlines.find((x) => x.model === 'mlp' && x.batchSize === 1 && x.round === 'first' && x.defense === d && x.labelMode === 'recovered');
-    return d === 'true image' ? d : `${d} (${h?.attack ?? '-'} ${f1(h?.psnr?.estimate)} dB)`;
+    return d === 'true image' ? d : `${shortLabel(d)}: ${h?.attack ?? '-'} ${f1(h?.psnr?.estimate)} dB`;
   });
   if (grid.length) fs.writeFileSync(path.join(dir, `${run}-grid.png`), gridPng(cells, colLabels));
 
@@ -213,7 +216,10 @@ export function writeReport(plan: Plan, rows: Row[], fed: FedRun[], grid: GridCe
     const h = summary.headlines.find((x) => x.model === 'mlp' && x.batchSize === 1 && x.round === 'first' && x.defense === d.label && x.labelMode === 'recovered');
     const u = acc.get(d.label);
     if (!h?.psnr || !u) continue;
-    points.push({ label: d.label, family: d.defense, psnr: h.psnr, accuracy: u.accuracyMean, accuracySd: u.accuracySd, bytes: u.bytesPerRound });
+    const st = d.settings;
+    const sweep = d.defense === 'noise' ? 'noise σ' : d.defense === 'dgp' ? 'DGP top ratio' : d.defense === 'dgp+noise' ? `${d.label.split(' + ')[0]} + noise σ` : undefined;
+    const at = Number(d.defense === 'dgp' ? st.topRatio : st.sigma);
+    points.push({ label: d.label, family: d.defense, psnr: h.psnr, accuracy: u.accuracyMean, accuracySd: u.accuracySd, bytes: u.bytesPerRound, sweep, at });
   }
   fs.writeFileSync(path.join(dir, `${run}-tradeoff.svg`), tradeoffSvg(points, `MNIST MLP, batch 1: strongest attack (median PSNR, 95% CI) vs FedSGD accuracy (mean ± sd, ${plan.seeds.length} seeds, ${plan.fed.rounds} rounds)`));
 }

@@ -38,11 +38,17 @@ async function main() {
   const fed: FedRun[] = [];
   const gridImages: JobResult['grid'] = [];
   let doneWeight = 0, totalWeight = 0, doneJobs = 0;
+  // jobs run in order of priority (stable within one): when CPU time runs short, what is cut is
+  // what matters least (eval/README.md)
+  const PRIORITY: Record<string, number> = { fed: 0, b1: 0, after: 1, batch: 2, cnn: 4 };
+  const prio = (j: Job) => PRIORITY[j.kind] + (j.kind === 'batch' && j.batchSize > 4 ? 1 : 0) + (j.kind === 'fed' && !j.keep ? 0.5 : 0);
   const wanted = (j: Job) => (!kinds || kinds.includes(j.kind)) && (!part || j.kind !== 'b1' || (j.image >= part[0] && j.image < part[1]));
   const push = (jobs: Job[], front = false) => {
     jobs = jobs.filter(wanted);
     for (const j of jobs) totalWeight += jobWeight(j, plan);
     if (front) queue.unshift(...jobs); else queue.push(...jobs);
+    const order = new Map(queue.map((j, i) => [j, i]));
+    queue.sort((a, b) => prio(a) - prio(b) || order.get(a)! - order.get(b)!);
   };
   // Order: the FedSGD runs whose trained client is attacked afterwards (those attacks go to the
   // front when the last of them finishes), the batch-size-1 attacks image by image (so that a
@@ -66,8 +72,14 @@ async function main() {
   const gateDone = new Map<string, number>();
   const trained = new Map<string, { weights: Params; memory: Params | null }>();
   const skipped: string[] = [];
+  // a split run saves its part every 30 s and on SIGTERM, so a process stopped for time loses
+  // only the job in flight
+  let lastSave = Date.now();
+  const save = () => { if (partName) writePart(partName, { plan: plan.name, argv: process.argv.slice(2).join(' '), seconds: (Date.now() - t0) / 1000, workers, rows, fed, grid: gridImages ?? [], notRun: skipped }); };
+  process.on('SIGTERM', () => { save(); log('stopped (SIGTERM); part saved'); process.exit(0); });
   const onResult = (job: Job, r: JobResult) => {
     rows.push(...r.rows);
+    if (Date.now() - lastSave > 30000) { lastSave = Date.now(); setImmediate(save); }
     if (r.grid) gridImages!.push(...r.grid);
     if (r.fed) {
       fed.push({ defense: job.defense, seed: (job as { seed: number }).seed, testAccuracy: r.fed.testAccuracy, bytesPerRound: r.fed.bytesPerRound, curve: r.fed.curve });
@@ -139,7 +151,7 @@ async function main() {
   });
   const command = `npm run eval${quick ? ' -- --quick' : ''}`;
   const seconds = (Date.now() - t0) / 1000;
-  if (partName) writePart(partName, { plan: plan.name, argv: process.argv.slice(2).join(' '), seconds, workers, rows, fed, grid: gridImages ?? [], notRun: skipped });
+  if (partName) save();
   else writeReport(plan, rows, fed, gridImages ?? [], command, seconds, workers, skipped);
   log('done');
 }
