@@ -13,6 +13,18 @@ import { makePlan } from './plan';
 import { writeReport, readPart, Row, FedRun, GridCell } from './report';
 import { median, COUNTS_PSNR } from './stats';
 
+/** 3, 4, 5, 9 -> '3-5, 9' */
+function ranges(ks: number[]): string {
+  const out: string[] = [];
+  for (let i = 0; i < ks.length; i++) {
+    let j = i;
+    while (j + 1 < ks.length && ks[j + 1] === ks[j] + 1) j++;
+    out.push(j > i ? `${ks[i]}-${ks[j]}` : `${ks[i]}`);
+    i = j;
+  }
+  return out.join(', ');
+}
+
 function main() {
   const [run, ...files] = process.argv.slice(2);
   const plan = makePlan(run === 'quick');
@@ -36,7 +48,9 @@ function main() {
     const has = new Map<number, Set<string>>();
     for (const r of rows) if (isIt(r)) (has.get(r.image) ?? has.set(r.image, new Set()).get(r.image)!).add(r.defense);
     const complete = new Set([...Array(n).keys()].filter((k) => defs.every((d) => has.get(k)?.has(d))));
-    for (let k = 0; k < n; k++) if (!complete.has(k)) notRun.push(`batch size 1, ${round}, image ${k}: ${defs.filter((d) => !has.get(k)?.has(d)).join(', ')}${has.get(k) ? ' (the defenses it did run are left out, to keep the comparison paired)' : ''}`);
+    const none = [...Array(n).keys()].filter((k) => !has.get(k));
+    if (none.length) notRun.push(`batch size 1, ${round}: images ${ranges(none)} (of 0-${n - 1}) under every defense`);
+    for (let k = 0; k < n; k++) if (!complete.has(k) && has.get(k)) notRun.push(`batch size 1, ${round}, image ${k}: ${defs.filter((d) => !has.get(k)?.has(d)).join(', ')} (the defenses it did run are left out, to keep the comparison paired)`);
     kept = kept.filter((r) => !(r.model === 'mlp' && r.batchSize === 1 && r.round === round) || complete.has(r.image));
     notes.push(`batch size 1, ${round}: ${complete.size} of ${n} images under every defense`);
   }
@@ -51,7 +65,10 @@ function main() {
     const units = (d: string) => new Set(rows.filter((r) => isB(r) && r.defense === d).map((r) => r.unit));
     const gateDone = units('none').size === plan.batchesPerSize;
     const defs = gateDone && gatePassed(isB) ? plan.batchDefenses[b] : ['none'];
-    for (const d of defs) { const u = units(d); for (let t = 0; t < plan.batchesPerSize; t++) if (!u.has(t)) notRun.push(`batch size ${b}, ${d}, batch ${t}`); }
+    for (const d of defs) {
+      const u = units(d), miss = [...Array(plan.batchesPerSize).keys()].filter((t) => !u.has(t));
+      if (miss.length) notRun.push(`batch size ${b}, ${d}: batches ${ranges(miss)}`);
+    }
     notes.push(`batch size ${b}: ${gateDone ? (defs.length > 1 ? 'undefended attack succeeds, defenses attacked' : 'undefended attack fails (gate), defenses not attacked') : 'gate incomplete'}`);
   }
   const cnnRows = (d: string) => new Set(rows.filter((r) => r.model === 'cnn' && r.defense === d).map((r) => r.image));

@@ -53,16 +53,16 @@ export function makePlan(quick: boolean): Plan {
   ];
   const efOnly = ['DGP top=0.05 keep=0.1 ef=all', 'DGP top=0.05 keep=0.1 ef=none'];
   if (quick) {
-    const keep = ['none', 'prune keep=0.1', 'DGP top=0.05 keep=0.1', 'DGP top=0.2 keep=0.1', 'noise σ=0.01', 'DGP top=0.05 keep=0.1 + noise σ=0.01'];
+    const keep = ['none', 'prune keep=0.1', 'DGP top=0.01 keep=0.1', 'DGP top=0.2 keep=0.1', 'noise σ=0.01', 'noise σ=0.03', 'DGP top=0.05 keep=0.1 + noise σ=0.01', 'DGP top=0.05 keep=0.1 + noise σ=0.03'];
     const q = all.filter((d) => keep.includes(d.label) || d.label === 'DGP top=0.05 keep=0.1 ef=none');
-    const small: Budget = { ...completion, igIterations: 100, restarts: 1, dlgIterations: 20, tv: 1e-4 };
+    const small: Budget = { ...completion, igIterations: 100, restarts: 2, dlgIterations: 20, tv: 1e-4 };
     return {
       name: 'quick', images: 3, batchSizes: [4], batchesPerSize: 1,
-      full: small, reduced: { ...small, igIterations: 50 }, afterImages: 3, batch: { 4: { ...small, restarts: 2, demix: { starts: 1, iterations: 50, lr: 0.05 } } }, after: small,
+      full: small, reduced: null, afterImages: 3, batch: { 4: { ...small, restarts: 2, demix: { starts: 1, iterations: 50, lr: 0.05 } } }, after: small,
       batchModes: { 4: ['true', 'recovered'] }, minutes: null,
       defenses: q.filter((d) => keep.includes(d.label)), batchDefenses: { 4: ['none', 'prune keep=0.1'] },
       fed: { clients: 8, rounds: 60, batch: 16, lr: 1, evalEvery: 20 }, seeds: [1],
-      fedDefenses: q.map((d) => d.label), afterDefenses: ['DGP top=0.05 keep=0.1', 'DGP top=0.05 keep=0.1 ef=none'],
+      fedDefenses: q.map((d) => d.label), afterDefenses: ['DGP top=0.01 keep=0.1', 'DGP top=0.05 keep=0.1 ef=none'],
       cnn: { images: 1, iterations: 20, restarts: 1 },
     };
   }

@@ -185,7 +185,7 @@ export function writeReport(plan: Plan, rows: Row[], fed: FedRun[], grid: GridCe
     `Command: \`${command}\` (${Math.round(seconds)} s, ${workers} worker threads, ${new Date().toISOString().slice(0, 16)} UTC). Rows and summary: \`${run}.json\`.`, '',
     `MNIST, MLP 784→100 (sigmoid)→10. Each row of a table is one defense; PSNR is the median over ${n1} images (batch size 1) or over ${plan.batchesPerSize} batches' images, with a 95% bootstrap interval over images (batches). Success = PSNR ≥ 20 dB or SSIM ≥ 0.9. An attack counts only if its median PSNR against no defense is ≥ ${COUNTS_PSNR} dB; "strongest" is the counting attack with the highest median. Δ vs prune: median over images of the paired PSNR difference against plain 10% pruning (same image, attack, labels). Test accuracy: FedSGD, ${plan.fed.clients} clients, batch ${plan.fed.batch}, ${plan.fed.rounds} rounds, lr ${plan.fed.lr}, seeds ${plan.seeds.join(', ')}. bytes/round: per client per round on the wire.`, '',
     ...(extra.note ? [extra.note, ''] : []),
-    skipped.length ? `**Not run (time limit of ${plan.minutes} min):** ${skipped.length} jobs: ${skipped.slice(0, 40).join('; ')}${skipped.length > 40 ? '; …' : ''}.\n` : 'Every planned job ran.\n',
+    skipped.length ? `**Not run (CPU time ran out; every planned job that did not run):**\n\n${skipped.map((j) => `- ${j}`).join('\n')}\n` : 'Every planned job ran.\n',
     `Attacks counting (recovered labels / true labels): ${Object.entries(summary.counting).map(([k, v]) => `${k}: ${v.join(', ')}`).join('; ') || 'none'}.`, '',
     '## MLP, batch size 1, first round (untrained weights, empty memory)', '', table('mlp', 1, 'first')];
   for (const b of plan.batchSizes) md.push(`## MLP, batch size ${b}, first round (label modes: ${plan.batchModes[b].join(', ')})`, '', table('mlp', b, 'first') || 'Not attacked.\n');
@@ -193,8 +193,28 @@ export function writeReport(plan: Plan, rows: Row[], fed: FedRun[], grid: GridCe
   const cnn = summary.entries.filter((e) => e.model === 'cnn');
   md.push('## CNN (LeNet-style), batch size 1, first round: the gate', '',
     cnn.length ? cnn.map((e) => `- ${e.defense}, ${e.attack} (true labels, ${plan.cnn.iterations} iterations, ${plan.cnn.restarts} start): median PSNR ${iv(e.psnr)} over ${e.n} images, success ${pct(e.successRate)}`).join('\n') : 'Not run.', '');
-  md.push('## Utility (FedSGD test accuracy)', '', '| defense | seeds | accuracy mean ± sd | bytes/round | curve (round: mean accuracy) |', '|---|---|---|---|---|',
-    ...summary.utility.map((u) => `| ${u.defense} | ${u.seeds.length} | ${u.accuracyMean.toFixed(3)} ± ${u.accuracySd.toFixed(3)} | ${Math.round(u.bytesPerRound)} | ${u.curve.filter((_, i, a) => i % Math.ceil(a.length / 6) === 0 || i === a.length - 1).map((c) => `${c[0]}: ${c[1].toFixed(3)}`).join(', ')} |`), '');
+  md.push('## Utility (FedSGD test accuracy)', '', 'Last 100 rounds: the change of the mean accuracy over the last 100 rounds (how flat the curve is at the end).', '',
+    '| defense | seeds | accuracy mean ± sd | last 100 rounds | bytes/round | curve (round: mean accuracy) |', '|---|---|---|---|---|---|',
+    ...summary.utility.map((u) => {
+      const last = u.curve[u.curve.length - 1], before = u.curve.find((c) => c[0] >= last[0] - 100);
+      const slope = before && before !== last ? `${last[1] - before[1] >= 0 ? '+' : ''}${(100 * (last[1] - before[1])).toFixed(1)} points` : '–';
+      return `| ${u.defense} | ${u.seeds.length} | ${u.accuracyMean.toFixed(3)} ± ${u.accuracySd.toFixed(3)} | ${slope} | ${Math.round(u.bytesPerRound)} | ${u.curve.filter((_, i, a) => i % Math.ceil(a.length / 6) === 0 || i === a.length - 1).map((c) => `${c[0]}: ${c[1].toFixed(3)}`).join(', ')} |`;
+    }), '');
+  // noise alone against DGP / plain pruning plus the same noise, σ by σ (same clip, same σ per sent value)
+  const sigmas = [...new Set(defenses.filter((d) => d.defense === 'noise' || d.defense === 'dgp+noise').map((d) => Number(d.settings.sigma)))].sort((a, b) => a - b);
+  if (sigmas.length) {
+    const cell = (label: string | undefined) => {
+      if (!label) return '–';
+      const h = summary.headlines.find((x) => x.model === 'mlp' && x.batchSize === 1 && x.round === 'first' && x.defense === label && x.labelMode === 'recovered');
+      if (!h) return '–';
+      return `${iv(h.psnr)}, ${pct(h.successRate)}, acc ${accText(label)}, ${Math.round(h.bytesPerRound)} B`;
+    };
+    const mixed = [...new Set(defenses.filter((d) => d.defense === 'dgp+noise').map((d) => d.label.split(' + ')[0]))];
+    md.push('## Noise alone and pruning or DGP plus the same noise (batch size 1, first round, recovered labels)', '',
+      'Each cell: strongest attack\'s median PSNR [95% CI], success rate [CI], FedSGD accuracy mean ± sd, bytes per client per round. Noise: each layer clipped to L2 norm 1, then N(0, σ²) per value sent.', '',
+      `| σ | noise alone (dense) | ${mixed.map((m) => `${m} + noise`).join(' | ')} |`, `|---|---|${mixed.map(() => '---').join('|')}|`,
+      ...sigmas.map((sg) => `| ${sg} | ${cell(defenses.find((d) => d.defense === 'noise' && d.settings.sigma === sg)?.label)} | ${mixed.map((m) => cell(defenses.find((d) => d.defense === 'dgp+noise' && d.settings.sigma === sg && d.label.startsWith(m + ' '))?.label)).join(' | ')} |`), '');
+  }
   fs.writeFileSync(path.join(dir, `${run}.md`), md.join('\n'));
 
   // grid: the strongest counting attack per defense (recovered labels), first round, batch size 1

@@ -10,7 +10,7 @@ import { Worker, isMainThread, parentPort, workerData } from 'worker_threads';
 import { runJob, Job, JobResult, jobWeight } from './jobs';
 import type { Params } from './models';
 import { makePlan } from './plan';
-import { writeReport, writePart, Row, FedRun } from './report';
+import { writeReport, writePart, readPart, PARTS_DIR, Row, FedRun } from './report';
 import { median, COUNTS_PSNR } from './stats';
 
 async function main() {
@@ -37,14 +37,31 @@ async function main() {
   const rows: Row[] = [];
   const fed: FedRun[] = [];
   const gridImages: JobResult['grid'] = [];
-  let doneWeight = 0, totalWeight = 0, doneJobs = 0;
+  let doneWeight = 0, totalWeight = 0, doneJobs = 0, keepQueued = 0;
   // jobs run in order of priority (stable within one): when CPU time runs short, what is cut is
   // what matters least (eval/README.md)
   const PRIORITY: Record<string, number> = { fed: 0, b1: 0, after: 1, batch: 2, cnn: 4 };
   const prio = (j: Job) => PRIORITY[j.kind] + (j.kind === 'batch' && j.batchSize > 4 ? 1 : 0) + (j.kind === 'fed' && !j.keep ? 0.5 : 0);
-  const wanted = (j: Job) => (!kinds || kinds.includes(j.kind)) && (!part || j.kind !== 'b1' || (j.image >= part[0] && j.image < part[1]));
+  // --resume: start from this part's saved file, skipping the jobs it already holds
+  const resumed = partName && process.argv.includes('--resume') && fs.existsSync(`${PARTS_DIR}/${partName}.json`) ? readPart(`${PARTS_DIR}/${partName}.json`) : null;
+  if (resumed) { rows.push(...resumed.rows); fed.push(...resumed.fed); gridImages!.push(...resumed.grid); }
+  const done = (j: Job): boolean => {
+    if (!resumed) return false;
+    const mlp1 = (round: string, d: string, image: number) => rows.some((r) => r.model === 'mlp' && r.batchSize === 1 && r.round === round && r.defense === d && r.image === image);
+    switch (j.kind) {
+      case 'b1': return mlp1('first', j.defense, j.image);
+      case 'after': return mlp1(`after ${plan.fed.rounds} rounds`, j.defense, j.image);
+      case 'batch': return rows.some((r) => r.model === 'mlp' && r.batchSize === j.batchSize && r.defense === j.defense && r.unit === j.batch);
+      case 'cnn': return rows.some((r) => r.model === 'cnn' && r.defense === j.defense && r.image === j.image);
+      // a trained client is needed again unless every attack on it is done
+      case 'fed': return fed.some((f) => f.defense === j.defense && f.seed === j.seed) &&
+        (!j.keep || (kinds !== null && !kinds.includes('after')) || [...Array(plan.afterImages).keys()].every((k) => mlp1(`after ${plan.fed.rounds} rounds`, j.defense, k)));
+    }
+  };
+  const wanted = (j: Job) => !done(j) && (!kinds || kinds.includes(j.kind)) && (!part || j.kind !== 'b1' || (j.image >= part[0] && j.image < part[1]));
   const push = (jobs: Job[], front = false) => {
     jobs = jobs.filter(wanted);
+    keepQueued += jobs.filter((j) => j.kind === 'fed' && j.keep).length;
     for (const j of jobs) totalWeight += jobWeight(j, plan);
     if (front) queue.unshift(...jobs); else queue.push(...jobs);
     const order = new Map(queue.map((j, i) => [j, i]));
@@ -86,9 +103,9 @@ async function main() {
       // the attacks after training wait for every trained client, then go to the front image by
       // image (so that a time-limited run still has every defense on the same images)
       if (r.fed.weights) trained.set(job.defense, { weights: r.fed.weights, memory: r.fed.memory ?? null });
-      if (r.fed.weights && trained.size === plan.afterDefenses.length) {
+      if (r.fed.weights && trained.size === keepQueued) {
         const after: Job[] = [];
-        for (let k = 0; k < plan.afterImages; k++) for (const d of plan.afterDefenses) after.push({ kind: 'after', defense: d, image: k, weights: trained.get(d)!.weights, memory: trained.get(d)!.memory });
+        for (let k = 0; k < plan.afterImages; k++) for (const d of trained.keys()) after.push({ kind: 'after', defense: d, image: k, weights: trained.get(d)!.weights, memory: trained.get(d)!.memory });
         push(after, true);
       }
     }
