@@ -48,7 +48,7 @@ testIf('Chromium (wasm backend) and Node (every backend) compute the same client
       const node = runClient(tf, dgp, 4, `_${backend}`);
       expect({ backend, node: node.backend }).toEqual({ backend, node: backend });
       // Whole-structure equality of plain integer arrays: any differing bit fails.
-      for (const key of ['gradientBits', 'keptIndices', 'prunedBits', 'updateBytes', 'weightBits'] as const)
+      for (const key of ['gradientBits', 'keptIndices', 'prunedBits', 'updateBytes', 'partialBytes', 'weightBits'] as const)
         expect({ backend, key, same: JSON.stringify(node[key]) === JSON.stringify(browser[key]) }).toEqual({ backend, key, same: true });
     } finally {
       dgp.setBackend('auto');

@@ -2,7 +2,9 @@
  * One small federated client, written once and run both in Chromium (test/browser/page/main.ts,
  * bundled with esbuild) and in Node (chromium.test.ts): train a tiny MLP with tfjs for a few SGD
  * steps, and on every step prune the gradients (dgpPruneGradients), run error feedback
- * (ErrorFeedback.step) and encode the update (encodeUpdate). tf and the package are passed in, so
+ * (ErrorFeedback.step) and encode the update (encodeUpdate); a server side then sums each update
+ * with a streaming Aggregator (a corrupted copy rejected in between) and merges the partials.
+ * tf and the package are passed in, so
  * each side uses its own module instances. Everything returned is plain numbers, so the page can
  * hand it to Node as JSON and the two are compared bit for bit.
  */
@@ -19,6 +21,8 @@ export interface ClientResult {
   prunedBits: number[][][];
   /** Per step: encodeUpdate(ErrorFeedback.step(grads)). */
   updateBytes: number[][];
+  /** Per step: the partial of an Aggregator fed that update twice and merged twice (see serverSide). */
+  partialBytes: number[][];
   /** The final weights' bits, in name order. */
   weightBits: number[][];
 }
@@ -45,7 +49,7 @@ export function runClient(tf: typeof TF, dgp: Dgp, steps = 4, tag = ''): ClientR
   const x = tf.tensor(fill(16 * 8, 2), [16, 8]);
   const labels = tf.oneHot(tf.tensor1d(Array.from({ length: 16 }, (_, i) => (i * 7) % 3), 'int32'), 3);
   const ef = new dgp.ErrorFeedback({ topRatio: 0.05, bottomRatio: 0.5 }, { mode: 'bottom' });
-  const result: ClientResult = { backend: dgp.getBackend(), gradientBits: [], keptIndices: [], prunedBits: [], updateBytes: [], weightBits: [] };
+  const result: ClientResult = { backend: dgp.getBackend(), gradientBits: [], keptIndices: [], prunedBits: [], updateBytes: [], partialBytes: [], weightBits: [] };
   for (let step = 0; step < steps; step++) {
     const { grads } = tf.variableGrads(() => {
       const h = tf.relu(tf.add(tf.matMul(x, vars.w1), vars.b1));
@@ -60,7 +64,9 @@ export function runClient(tf: typeof TF, dgp: Dgp, steps = 4, tag = ''): ClientR
     result.keptIndices.push(Object.keys(named).map((n) => Array.from(kept[n].indices)));
     result.prunedBits.push(Object.keys(named).map((n) => bitsOf(pruned[n].dataSync() as Float32Array)));
     const update = ef.step(named);
-    result.updateBytes.push(Array.from(dgp.encodeUpdate(update)));
+    const bytes = dgp.encodeUpdate(update);
+    result.updateBytes.push(Array.from(bytes));
+    result.partialBytes.push(serverSide(dgp, bytes, step));
     // The step the client takes locally: SGD on its own pruned gradient.
     for (const name of Object.keys(named)) vars[name].assign(tf.sub(vars[name], tf.mul(pruned[name], 0.5)));
     tf.dispose([...Object.values(grads), ...Object.values(pruned)]);
@@ -68,4 +74,28 @@ export function runClient(tf: typeof TF, dgp: Dgp, steps = 4, tag = ''): ClientR
   result.weightBits = Object.keys(vars).sort().map((n) => bitsOf(vars[n].dataSync() as Float32Array));
   tf.dispose([x, labels, ...Object.values(vars)]);
   return result;
+}
+
+/**
+ * The streaming server on one update: add it (weight step + 1), reject a copy with a flipped value
+ * bit (CRC mismatch: the sums must not change), add it again (weight 0.5), then merge that
+ * aggregator's partial twice into a root; returns the root's partial.
+ */
+function serverSide(dgp: Dgp, bytes: Uint8Array, step: number): number[] {
+  const agg = new dgp.Aggregator({ maxElements: 1e4 });
+  agg.add(bytes, step + 1);
+  const bad = bytes.slice();
+  bad[bad.length - 5] ^= 1;
+  let rejected = false;
+  try {
+    agg.add(bad);
+  } catch (e) {
+    rejected = e instanceof dgp.DgpFormatError;
+  }
+  if (!rejected) throw new Error('the corrupted update was not rejected');
+  agg.add(bytes, 0.5);
+  const root = new dgp.Aggregator({ maxElements: 1e4 });
+  root.merge(agg.encodePartial());
+  root.merge(agg.encodePartial());
+  return Array.from(root.encodePartial());
 }
