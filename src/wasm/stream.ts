@@ -80,11 +80,35 @@ export function partialMerge(msg: Uint8Array, layout: Uint8Array, head: Float64A
 }
 
 /** FinalizationRegistry (ES2021), typed here: the package's lib is ES2020. */
-interface Registry {
-  register(target: object, held: number): void;
+interface Block {
+  ptr: number;
+  bytes: number;
 }
-const Finalizer = (globalThis as { FinalizationRegistry?: new (cleanup: (held: number) => void) => Registry }).FinalizationRegistry;
-const registry = Finalizer ? new Finalizer((ptr) => wasmExports()?.dgp_free(ptr)) : null;
+interface Registry {
+  register(target: object, held: Block): void;
+}
+const Finalizer = (globalThis as { FinalizationRegistry?: new (cleanup: (held: Block) => void) => Registry }).FinalizationRegistry;
+const registry = Finalizer
+  ? new Finalizer((block) => {
+      wasmExports()?.dgp_free(block.ptr);
+      residentBytes -= block.bytes;
+    })
+  : null;
+
+/**
+ * Bytes of resident sums not yet collected, and their cap. The garbage collector does not see the
+ * module's memory fill up (a dropped aggregator's holder is a small object), so without a cap a
+ * server making a new aggregator per round could grow the module to its 4 GiB limit before the
+ * old blocks are freed. Past the cap an aggregator keeps plain sums (copied per call: slower,
+ * same bits) until collections free blocks again.
+ */
+let residentBytes = 0;
+export const RESIDENT_CAP_BYTES = 2 ** 30;
+
+/** Bytes of resident sums allocated and not yet freed (tests). */
+export function residentSumsBytes(): number {
+  return residentBytes;
+}
 
 /**
  * Float64 sums in the module's memory, zeroed, which the kernels above use in place. `values` is
@@ -98,14 +122,19 @@ export class ResidentSums {
 
   private constructor(private readonly w: WasmExports, private readonly ptr: number, readonly total: number) {}
 
-  /** Sums for `total` values, or null where they cannot live in the module (no module, no FinalizationRegistry, no memory). */
+  /**
+   * Sums for `total` values, or null where they cannot live in the module (no module, no
+   * FinalizationRegistry, the cap reached, no memory): the caller then keeps plain sums.
+   */
   static create(total: number): ResidentSums | null {
     const w = wasmExports();
-    if (!w || !registry || 8 * total > 0xffff0000) return null;
-    const ptr = w.dgp_alloc(8 * total);
+    const bytes = 8 * total;
+    if (!w || !registry || residentBytes + bytes > RESIDENT_CAP_BYTES) return null;
+    const ptr = w.dgp_alloc(bytes);
     if (ptr === 0) return null;
     const sums = new ResidentSums(w, ptr, total);
-    registry.register(sums, ptr);
+    registry.register(sums, { ptr, bytes });
+    residentBytes += bytes;
     sums.values.fill(0);
     return sums;
   }

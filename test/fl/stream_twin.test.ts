@@ -13,6 +13,7 @@ import { kernelsOf } from '../../src/backend';
 import { streamHead } from '../../src/kernels/stream_args';
 import { KIND_ALIGNED, KIND_UPDATE, OUT_SLOTS, StreamSpec } from '../../src/kernels/ts_stream';
 import { wasmExports } from '../../src/wasm/module';
+import { RESIDENT_CAP_BYTES, ResidentSums, residentSumsBytes } from '../../src/wasm/stream';
 import { BACKENDS, rng, subset } from './helpers';
 
 const OTHERS = BACKENDS.filter((b) => b !== 'ts');
@@ -160,4 +161,18 @@ describe.each(BACKENDS)('streaming kernels on %s: argument checks and memory', (
     expect([acc[2], acc[n - 1], acc.reduce((t, x) => t + x, 0)]).toEqual([101, 202, 303]);
     expect(wasmExports()!.memory.buffer.byteLength).toBe(size);
   });
+});
+
+test('wasm resident sums: zeroed, used in place, counted against a cap past which the caller keeps plain sums', () => {
+  const before = residentSumsBytes();
+  const sums = ResidentSums.create(1000)!;
+  expect(residentSumsBytes()).toBe(before + 8000);
+  expect(sums.values.buffer).toBe(wasmExports()!.memory.buffer);
+  expect(sums.values.every((x) => x === 0)).toBe(true);
+  expect(ResidentSums.create((RESIDENT_CAP_BYTES - residentSumsBytes()) / 8 + 1)).toBeNull();
+  const sp = spec(KIND_UPDATE, 1, 0, [['w', [1000]]]);
+  const msg = encodeUpdate({ round: 1, layers: [{ name: 'w', shape: [1000], indices: Uint32Array.of(7, 999), values: Float32Array.of(1.5, -2) }] });
+  const out = new Float64Array(OUT_SLOTS);
+  expect(kernelsOf('wasm').kernels.streamAdd(msg, sp.layout, streamHead(sp), 2, sums.values, out)).toBe(0);
+  expect([sums.values[7], sums.values[999], sums.values.reduce((t, x) => t + x, 0)]).toEqual([3, -4, -1]);
 });
