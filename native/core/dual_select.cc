@@ -20,18 +20,13 @@
 
 #include "cpu_features.h"
 #include "layer_check.h"
+#include "select_neon.h"  // aarch64: NEON loops, on unless DGP_SIMD=scalar
 #include "simd_variants.h"
 #include "small_select.h"
 #include "thread_pool.h"
 
 #if DGP_X86_VARIANTS
 #include <immintrin.h>
-#endif
-#if defined(__aarch64__) && defined(__ARM_NEON)
-#define DGP_NEON 1
-#include "select_neon.h"  // the aarch64 build's NEON loops, on unless DGP_SIMD=scalar
-#else
-#define DGP_NEON 0
 #endif
 
 // Hot loops are compiled for AVX-512, AVX2 and baseline x86-64 and picked at run time
@@ -47,13 +42,6 @@ constexpr uint64_t kCandidateCap = uint64_t(1) << 20;
 constexpr uint64_t kCandidateSlack = 16;
 
 inline const uint32_t* as_bits(const float* p) { return reinterpret_cast<const uint32_t*>(p); }
-
-#if DGP_NEON
-inline bool neon_on() {
-  static const bool on = active_simd() == Simd::Neon;
-  return on;
-}
-#endif
 
 struct Range {
   uint64_t begin, end;
@@ -310,7 +298,7 @@ void compact_block_loop(const uint32_t* bits, uint64_t begin, uint64_t end, Comp
   return compact_wasm_simd128(bits, begin, end, top, bottom, compact_scalar);
 #endif
 #if DGP_NEON
-  if (neon_on()) return neon::compact(bits, begin, end, top, bottom, compact_scalar);
+  if (neon::enabled()) return neon::compact(bits, begin, end, top, bottom, compact_scalar);
 #endif
 #if DGP_X86_VARIANTS
   static const Simd level = active_simd();
@@ -510,7 +498,7 @@ static inline DGP_ALWAYS_INLINE void write_codes_body(const uint32_t* bits, Rang
   return write_codes_wasm_simd128(bits, r.begin, r.end, c, codes, code_of);
 #endif
 #if DGP_NEON
-  if (neon_on()) return neon::write_codes(bits, r.begin, r.end, c, codes);
+  if (neon::enabled()) return neon::write_codes(bits, r.begin, r.end, c, codes);
 #endif
   for (uint64_t i = r.begin; i < r.end; ++i)
     codes[i] = uint8_t(code_of(bits[i] & kMagnitudeMask, uint32_t(i), c));
@@ -520,7 +508,7 @@ DGP_SIMD_VARIANTS(void, write_codes, (const uint32_t* bits, Range r, const Cut c
 static inline DGP_ALWAYS_INLINE void write_pruned_body(const uint32_t* bits, Range r, const Cut c, float* pruned) {
   uint32_t* out = reinterpret_cast<uint32_t*>(pruned);
 #if DGP_NEON
-  if (neon_on()) return neon::write_pruned(bits, r.begin, r.end, c, out);
+  if (neon::enabled()) return neon::write_pruned(bits, r.begin, r.end, c, out);
 #endif
   for (uint64_t i = r.begin; i < r.end; ++i) {
     const uint32_t kept = code_of(bits[i] & kMagnitudeMask, uint32_t(i), c) == 1u;
@@ -531,7 +519,7 @@ DGP_SIMD_VARIANTS(void, write_pruned, (const uint32_t* bits, Range r, const Cut 
 
 static inline DGP_ALWAYS_INLINE uint64_t count_kept_body(const uint32_t* bits, Range r, const Cut c) {
 #if DGP_NEON
-  if (neon_on()) return neon::count_kept(bits, r.begin, r.end, c);
+  if (neon::enabled()) return neon::count_kept(bits, r.begin, r.end, c);
 #endif
   uint64_t m = 0;
   for (uint64_t i = r.begin; i < r.end; ++i)
@@ -596,7 +584,7 @@ __attribute__((target("avx2"))) void write_sparse_avx2(const uint32_t* bits, Ran
 
 void write_sparse(const uint32_t* bits, Range r, const Cut c, uint64_t at, const SparseSink& out) {
 #if DGP_NEON
-  if (neon_on()) {
+  if (neon::enabled()) {
     neon::write_sparse(bits, r.begin, r.end, c, at, out);
     return;
   }

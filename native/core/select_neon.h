@@ -1,21 +1,35 @@
-// NEON versions of the hot streaming loops of dual_select.cc, for aarch64 (the linux-arm64
-// prebuild): the candidate compaction and the output passes (codes, pruned values, kept count,
-// sparse kept set). dual_select.cc calls them when active_simd() is Neon (DGP_SIMD=scalar turns
-// them off); native/tests/test_simd_loops.cc checks them against the scalar rule.
-// Element for element the same results as the scalar loops. Checked for bits under qemu; no ARM
-// hardware has measured their speed (docs/ARCHITECTURE.md, SIMD paths).
+// NEON versions of the hot streaming loops, for aarch64 (the linux-arm64 prebuild): in
+// dual_select.cc the candidate compaction and the output passes (codes, pruned values, kept
+// count, sparse kept set), in bracket_select.cc the bracketed pass. Callers use them when
+// neon::enabled() (DGP_SIMD=scalar turns them off); native/tests/test_simd_loops.cc checks them
+// against the scalar rule. Element for element the same results as the scalar loops. Checked
+// for bits under qemu; no ARM hardware has measured their speed (docs/ARCHITECTURE.md, SIMD
+// paths). Elsewhere this header only defines DGP_NEON as 0.
 #ifndef DGP_SELECT_NEON_H
 #define DGP_SELECT_NEON_H
 
+#if defined(__aarch64__) && defined(__ARM_NEON)
+#define DGP_NEON 1
+#else
+#define DGP_NEON 0
+#endif
+
+#if DGP_NEON
 #include <arm_neon.h>
 #include <stdint.h>
 
 #include <algorithm>
 
+#include "cpu_features.h"
 #include "radix_common.h"
 
 namespace dgp {
 namespace neon {
+
+inline bool enabled() {
+  static const bool on = active_simd() == Simd::Neon;
+  return on;
+}
 
 // ---- output passes ---------------------------------------------------------------------------
 //
@@ -217,7 +231,72 @@ void compact(const uint32_t* bits, uint64_t begin, uint64_t end, Sink& top, Sink
   scalar(bits, i, end, top, bottom);
 }
 
+// ---- the bracketed pass (bracket_select.cc) -------------------------------------------------
+
+// bracket_select.cc's pass over [i, end): provisional codes (2 above top_mid, 0 below
+// bottom_mid, else 1), counts of keys above `above` and below `below`, the largest key, and
+// (key, index) of the keys in [top_lo, top_hi] and [bottom_lo, bottom_hi] appended to the two
+// lists in index order. 16 keys per step; blocks with no candidate skip the appends, the others
+// compress 4 lanes at a time (4 spare slots per list). Lane counters stay below 2^30 (n < 2^32).
+// `scalar` does the last < 16 keys.
+template <class BoundsT, class List, class Tally, class Scalar>
+void bracket(const uint32_t* bits, uint64_t i, uint64_t end, const BoundsT& b, uint8_t* codes, List& top,
+             List& bottom, Tally& t, Scalar scalar) {
+  // k in [lo, hi] iff k - lo <= hi - lo (unsigned); an empty interval becomes lo = 2^31, width 0,
+  // which no 31-bit key meets.
+  auto range = [](uint32_t lo, uint32_t hi, uint32x4_t* start, uint32x4_t* width) {
+    *start = vdupq_n_u32(lo <= hi ? lo : 0x80000000u);
+    *width = vdupq_n_u32(lo <= hi ? hi - lo : 0u);
+  };
+  uint32x4_t tlo, tw, blo, bw;
+  range(b.top_lo, b.top_hi, &tlo, &tw);
+  range(b.bottom_lo, b.bottom_hi, &blo, &bw);
+  const uint32x4_t above = vdupq_n_u32(b.above), below = vdupq_n_u32(b.below);
+  const uint32x4_t tmid = vdupq_n_u32(b.top_mid), bmid = vdupq_n_u32(b.bottom_mid);
+  const uint32_t lanes[4] = {0, 1, 2, 3};
+  const uint32x4_t lane = vld1q_u32(lanes);
+  uint32x4_t n_above = vdupq_n_u32(0), n_below = vdupq_n_u32(0), kmax = vdupq_n_u32(0);
+  List tl = top, bl = bottom;  // locals: the code stores may alias anything
+  for (; i + 16 <= end; i += 16) {
+    uint32x4_t k[4], in_top[4], in_bottom[4];
+    for (int q = 0; q < 4; ++q) {
+      k[q] = key4(bits + i + 4 * q);
+      n_above = vsubq_u32(n_above, vcgtq_u32(k[q], above));  // masks are -1
+      n_below = vsubq_u32(n_below, vcltq_u32(k[q], below));
+      kmax = vmaxq_u32(kmax, k[q]);
+      in_top[q] = vcleq_u32(vsubq_u32(k[q], tlo), tw);
+      in_bottom[q] = vcleq_u32(vsubq_u32(k[q], blo), bw);
+    }
+    if (codes) {
+      uint32x4_t d[4];
+      for (int q = 0; q < 4; ++q) d[q] = vsubq_u32(vcltq_u32(k[q], bmid), vcgtq_u32(k[q], tmid));
+      const uint16x8_t lo = vuzp1q_u16(vreinterpretq_u16_u32(d[0]), vreinterpretq_u16_u32(d[1]));
+      const uint16x8_t hi = vuzp1q_u16(vreinterpretq_u16_u32(d[2]), vreinterpretq_u16_u32(d[3]));
+      const uint8x16_t code = vuzp1q_u8(vreinterpretq_u8_u16(lo), vreinterpretq_u8_u16(hi));
+      vst1q_u8(codes + i, vaddq_u8(code, vdupq_n_u8(1)));
+    }
+    const uint64_t mt = nibbles16(in_top[0], in_top[1], in_top[2], in_top[3]);
+    const uint64_t mb = nibbles16(in_bottom[0], in_bottom[1], in_bottom[2], in_bottom[3]);
+    if ((mt | mb) == 0) continue;
+    for (int q = 0; q < 4; ++q) {
+      const unsigned gt = group_mask(mt, q), gb = group_mask(mb, q);
+      if ((gt | gb) == 0) continue;
+      const uint32x4_t ix = vaddq_u32(vdupq_n_u32(uint32_t(i) + 4 * q), lane);
+      if (gt) append4(tl, gt, k[q], ix);
+      if (gb) append4(bl, gb, k[q], ix);
+    }
+  }
+  top = tl;
+  bottom = bl;
+  t.above += vaddlvq_u32(n_above);
+  t.below += vaddlvq_u32(n_below);
+  const uint32_t m = vmaxvq_u32(kmax);
+  if (m > t.max_key) t.max_key = m;
+  scalar(bits, i, end, b, codes, top, bottom, t);
+}
+
 }  // namespace neon
 }  // namespace dgp
+#endif  // DGP_NEON
 
 #endif  // DGP_SELECT_NEON_H

@@ -6,12 +6,9 @@
 
 #include "dual_select.h"
 #include "radix_common.h"
+#include "select_neon.h"
 #include "small_select.h"
 #include "test_util.h"
-
-#if defined(__aarch64__) && defined(__ARM_NEON)
-#include "select_neon.h"
-#endif
 
 using namespace dgp_test;
 
@@ -85,7 +82,7 @@ DGP_TEST(cpu_simd_large_layers_unaligned_parts) {
     }
 }
 
-#if defined(__aarch64__) && defined(__ARM_NEON)
+#if DGP_NEON
 
 namespace {
 
@@ -255,6 +252,94 @@ DGP_TEST(neon_compaction_matches_the_filter) {
     }
   });
   for (int m = 0; m < 16; ++m) DGP_CHECK_MSG(seen_top[m] && seen_bottom[m], "lane mask %d never tested", m);
+}
+
+namespace {
+
+// The bracketed pass's inputs and outputs, field for field as bracket_select.cc has them.
+struct TestBounds {
+  uint32_t above, below;
+  uint32_t top_lo, top_hi, bottom_lo, bottom_hi;
+  uint32_t top_mid, bottom_mid;
+};
+struct TestTally {
+  uint64_t above = 0, below = 0;
+  uint32_t max_key = 0;
+};
+struct TestList {
+  uint32_t* keys;
+  uint32_t* index;
+  uint64_t at;
+};
+
+// The pass by its definition (bracket_select.cc: BracketBounds), one key at a time.
+void bracket_by_definition(const uint32_t* bits, uint64_t i, uint64_t end, const TestBounds& b, uint8_t* codes,
+                           TestList& top, TestList& bottom, TestTally& t) {
+  for (; i < end; ++i) {
+    const uint32_t k = bits[i] & dgp::kMagnitudeMask;
+    t.above += k > b.above;
+    t.below += k < b.below;
+    t.max_key = std::max(t.max_key, k);
+    if (codes) codes[i] = uint8_t(1 + (k > b.top_mid) - (k < b.bottom_mid));
+    if (k >= b.top_lo && k <= b.top_hi) {
+      top.keys[top.at] = k;
+      top.index[top.at++] = uint32_t(i);
+    }
+    if (k >= b.bottom_lo && k <= b.bottom_hi) {
+      bottom.keys[bottom.at] = k;
+      bottom.index[bottom.at++] = uint32_t(i);
+    }
+  }
+}
+
+}  // namespace
+
+// The bracketed pass against its definition: intervals and mids on tie keys, empty intervals,
+// the inactive forms, with and without codes, a NaN or Infinity now and then (the largest key).
+DGP_TEST(neon_bracket_pass_matches_its_definition) {
+  std::mt19937_64 rng(123);
+  for_each_range(rng, [&](uint64_t begin, uint64_t end) {
+    std::vector<uint32_t> bits(end + 16);
+    for (auto& b : bits) b = rng() % 97 == 0 ? (0x7f800000u | uint32_t(rng() % 3) << 22) : tie_heavy(rng);
+    auto key = [&] { return bits[rng() % bits.size()] & dgp::kMagnitudeMask; };
+    for (int trial = 0; trial < 4; ++trial) {
+      TestBounds b;
+      uint32_t tk[3] = {key(), key(), key()}, bk[3] = {key(), key(), key()};
+      std::sort(tk, tk + 3);
+      std::sort(bk, bk + 3);
+      b.top_lo = tk[0]; b.top_mid = tk[1]; b.top_hi = tk[2]; b.above = tk[2];
+      b.bottom_lo = bk[0]; b.bottom_mid = bk[1]; b.bottom_hi = bk[2]; b.below = bk[0];
+      if (trial == 1) { b.above = b.top_mid = dgp::kMagnitudeMask; b.top_lo = 1; b.top_hi = 0; }  // no top
+      if (trial == 2) { b.below = b.bottom_mid = 0; b.bottom_lo = 1; b.bottom_hi = 0; }             // no bottom
+      const bool with_codes = rng() % 4 != 0;
+      const uint64_t start = rng() % 5;
+      std::vector<uint32_t> lists[2][4];
+      TestList L[2][2];
+      for (int who = 0; who < 2; ++who)
+        for (int side = 0; side < 2; ++side) {
+          for (int a = 0; a < 2; ++a) lists[who][2 * side + a].assign(start + bits.size() + 8, 0xdeadbeefu);
+          L[who][side] = TestList{lists[who][2 * side].data(), lists[who][2 * side + 1].data(), start};
+        }
+      std::vector<uint8_t> codes[2] = {std::vector<uint8_t>(bits.size(), 9), std::vector<uint8_t>(bits.size(), 9)};
+      TestTally tally[2];
+      tally[0].max_key = tally[1].max_key = uint32_t(rng() % 2);
+      dgp::neon::bracket(bits.data(), begin, end, b, with_codes ? codes[0].data() : nullptr, L[0][0], L[0][1],
+                         tally[0], bracket_by_definition);
+      bracket_by_definition(bits.data(), begin, end, b, with_codes ? codes[1].data() : nullptr, L[1][0], L[1][1], tally[1]);
+      DGP_CHECK_MSG(codes[0] == codes[1], "begin %llu end %llu trial %d", (unsigned long long)begin,
+                    (unsigned long long)end, trial);
+      DGP_CHECK(tally[0].above == tally[1].above && tally[0].below == tally[1].below &&
+                tally[0].max_key == tally[1].max_key);
+      for (int side = 0; side < 2; ++side) {
+        const uint64_t at = L[1][side].at;
+        DGP_CHECK(L[0][side].at == at);
+        for (uint64_t j = 0; j < at; ++j)
+          DGP_CHECK(lists[0][2 * side][j] == lists[1][2 * side][j] && lists[0][2 * side + 1][j] == lists[1][2 * side + 1][j]);
+        for (uint64_t j = at + 4; j < lists[0][2 * side].size(); ++j)
+          DGP_CHECK(lists[0][2 * side][j] == 0xdeadbeefu && lists[0][2 * side + 1][j] == 0xdeadbeefu);
+      }
+    }
+  });
 }
 
 #else
