@@ -18,6 +18,7 @@
 #include <new>
 #include <vector>
 
+#include "bracket_select.h"
 #include "cpu_features.h"
 #include "layer_check.h"
 #include "select_neon.h"  // aarch64: NEON loops, on unless DGP_SIMD=scalar
@@ -669,10 +670,24 @@ bool select_one(const DgpLayer& L, int threads, uint64_t* bad_index) {
     write_outputs_serial(L, t);
     return true;
   }
-  if (!find_thresholds(L.values, L.n, L.k_top, L.k_bottom, threads, &t, bad_index)) return false;
   const int parts = (threads > 1 && L.n >= kSplitLayerMin) ? threads : 1;
-  if (parts == 1) write_outputs_serial(L, t);
-  else write_outputs(L, t, parts, threads);
+  // The bracketed path writes the codes as it goes; the other outputs take a pass of their own.
+  DgpLayer rest = L;
+  BracketResult bracket = BracketResult::Miss;
+  if (L.n >= kBracketMin && bracket_vectorised())
+    bracket = find_thresholds_bracketed(as_bits(L.values), L.n, L.k_top, L.k_bottom, L.codes,
+                                        parts, threads, &t);
+  if (bracket == BracketResult::NonFinite) {
+    *bad_index = first_non_finite(as_bits(L.values), L.n);
+    return false;
+  }
+  if (bracket == BracketResult::Done) {
+    rest.codes = nullptr;
+  } else if (!find_thresholds(L.values, L.n, L.k_top, L.k_bottom, threads, &t, bad_index)) {
+    return false;
+  }
+  if (parts == 1) write_outputs_serial(rest, t);
+  else write_outputs(rest, t, parts, threads);
   return true;
 }
 

@@ -1,7 +1,7 @@
-// WebAssembly SIMD128 versions of two hot loops of dual_select.cc, used only by the wasm build
-// (native/wasm/, scripts/build-wasm.sh) and included inside dual_select.cc's anonymous namespace.
-// Same results as the scalar loops, element for element. Measured in Node on 10^7 elements,
-// top 1% / bottom 80% (commit message has the command): they halve the wasm kernel's time.
+// WebAssembly SIMD128 versions of the hot loops of dual_select.cc (compaction, codes) and of
+// bracket_select.cc (the bracketed pass), used only by the wasm build (native/wasm/,
+// scripts/build-wasm.sh) and included inside those files' anonymous namespaces. Same results as
+// the scalar loops, element for element.
 #ifndef DGP_SELECT_WASM_SIMD128_H
 #define DGP_SELECT_WASM_SIMD128_H
 
@@ -91,5 +91,60 @@ void write_codes_wasm_simd128(const uint32_t* bits, uint64_t begin, uint64_t end
   }
   for (; i < end; ++i) codes[i] = uint8_t(code_of_scalar(bits[i] & kMagnitudeMask, uint32_t(i), c));
 }
+
+#if defined(DGP_BRACKET_PASS)  // defined by bracket_select.cc
+// bracket_scalar's pass, 16 keys per step (four 4-lane vectors: the codes narrow to one 16-byte
+// store). Bounds fit in 31 bits, so signed compares order the keys; lo <= k is k > lo - 1.
+// Appends are branch-free (about a third of the steps hold a candidate): 4 lanes are stored and
+// the list advances by the match count (kSlack spare slots).
+inline void wasm_bracket_append(CandidateList& l, v128_t in, v128_t k, v128_t ix) {
+  const uint32_t m = uint32_t(wasm_i32x4_bitmask(in));
+  const v128_t perm = wasm_v128_load(kWasmCompress4.perm[m]);
+  wasm_v128_store(l.keys + l.at, wasm_i8x16_swizzle(k, perm));
+  wasm_v128_store(l.index + l.at, wasm_i8x16_swizzle(ix, perm));
+  l.at += unsigned(__builtin_popcount(m));
+}
+
+inline void bracket_wasm_simd128(const uint32_t* bits, uint64_t i, uint64_t end, const BracketBounds& b,
+                                 uint8_t* codes, CandidateList& top, CandidateList& bottom, BracketTally& t) {
+  const v128_t magnitude = wasm_i32x4_splat(int(kMagnitudeMask));
+  const v128_t above = wasm_i32x4_splat(int(b.above)), below = wasm_i32x4_splat(int(b.below));
+  const v128_t tlo = wasm_i32x4_splat(int(b.top_lo) - 1), thi = wasm_i32x4_splat(int(b.top_hi));
+  const v128_t blo = wasm_i32x4_splat(int(b.bottom_lo) - 1), bhi = wasm_i32x4_splat(int(b.bottom_hi));
+  const v128_t tmid = wasm_i32x4_splat(int(b.top_mid)), bmid = wasm_i32x4_splat(int(b.bottom_mid));
+  const v128_t one = wasm_i32x4_splat(1), four = wasm_i32x4_splat(4);
+  v128_t ix = wasm_i32x4_add(wasm_i32x4_splat(int(uint32_t(i))), wasm_i32x4_make(0, 1, 2, 3));
+  v128_t n_above = wasm_i32x4_splat(0), n_below = wasm_i32x4_splat(0), kmax = wasm_i32x4_splat(0);
+  CandidateList tl = top, bl = bottom;  // locals: the code stores may alias anything
+  for (; i + 16 <= end; i += 16) {
+    v128_t code[4];
+    for (int q = 0; q < 4; ++q) {
+      const v128_t k = wasm_v128_and(wasm_v128_load(bits + i + 4 * q), magnitude);
+      const v128_t up = wasm_i32x4_gt(k, above), down = wasm_i32x4_gt(below, k);
+      n_above = wasm_i32x4_sub(n_above, up);  // masks are -1
+      n_below = wasm_i32x4_sub(n_below, down);
+      kmax = wasm_u32x4_max(kmax, k);
+      code[q] = wasm_i32x4_add(wasm_i32x4_sub(one, wasm_i32x4_gt(k, tmid)), wasm_i32x4_gt(bmid, k));
+      wasm_bracket_append(tl, wasm_v128_andnot(wasm_i32x4_gt(k, tlo), wasm_i32x4_gt(k, thi)), k, ix);
+      wasm_bracket_append(bl, wasm_v128_andnot(wasm_i32x4_gt(k, blo), wasm_i32x4_gt(k, bhi)), k, ix);
+      ix = wasm_i32x4_add(ix, four);
+    }
+    if (codes) {
+      const v128_t lo = wasm_u16x8_narrow_i32x4(code[0], code[1]), hi = wasm_u16x8_narrow_i32x4(code[2], code[3]);
+      wasm_v128_store(codes + i, wasm_u8x16_narrow_i16x8(lo, hi));
+    }
+  }
+  top = tl;
+  bottom = bl;
+  t.above += uint32_t(wasm_i32x4_extract_lane(n_above, 0)) + uint32_t(wasm_i32x4_extract_lane(n_above, 1)) +
+             uint32_t(wasm_i32x4_extract_lane(n_above, 2)) + uint32_t(wasm_i32x4_extract_lane(n_above, 3));
+  t.below += uint32_t(wasm_i32x4_extract_lane(n_below, 0)) + uint32_t(wasm_i32x4_extract_lane(n_below, 1)) +
+             uint32_t(wasm_i32x4_extract_lane(n_below, 2)) + uint32_t(wasm_i32x4_extract_lane(n_below, 3));
+  const uint32_t m01 = std::max(uint32_t(wasm_i32x4_extract_lane(kmax, 0)), uint32_t(wasm_i32x4_extract_lane(kmax, 1)));
+  const uint32_t m23 = std::max(uint32_t(wasm_i32x4_extract_lane(kmax, 2)), uint32_t(wasm_i32x4_extract_lane(kmax, 3)));
+  t.max_key = std::max(t.max_key, std::max(m01, m23));
+  bracket_scalar(bits, i, end, b, codes, top, bottom, t);
+}
+#endif
 
 #endif  // DGP_SELECT_WASM_SIMD128_H

@@ -10,7 +10,7 @@
 
 using namespace dgp_test;
 
-namespace {
+namespace dgp_test {
 
 std::vector<uint8_t> cpu_codes(const std::vector<float>& g, uint64_t k_top, uint64_t k_bottom, int threads) {
   std::vector<uint8_t> codes(g.size(), 9);
@@ -25,7 +25,7 @@ std::vector<uint8_t> cpu_codes(const std::vector<float>& g, uint64_t k_top, uint
   return codes;
 }
 
-}  // namespace
+}  // namespace dgp_test
 
 DGP_TEST(radix_digits_cover_31_bits_once) {
   DGP_CHECK(dgp::digit_bits(0) + dgp::digit_bits(1) + dgp::digit_bits(2) == 31);

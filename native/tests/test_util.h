@@ -94,6 +94,9 @@ inline std::vector<uint8_t> reference_codes(const std::vector<float>& g, uint64_
   return codes;
 }
 
+// One layer's codes through select_layers_cpu with `threads` threads (defined in test_cpu.cc).
+std::vector<uint8_t> cpu_codes(const std::vector<float>& g, uint64_t k_top, uint64_t k_bottom, int threads);
+
 // Input generators shared by the CPU and CUDA suites.
 enum class Dist { LogNormal, Uniform, AllEqual, FewValues, SignedZeros, Subnormals, FullRange };
 
