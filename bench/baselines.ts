@@ -10,7 +10,7 @@ export interface NativeBenchBinding {
   nthElementCodes(values: Float32Array, kTop: number, kBottom: number, codesOut: Uint8Array): void;
   /** One vectorised read-only pass: sum of |g| (the memory-bandwidth floor). */
   sumAbs(values: Float32Array): number;
-  /** The code path sumAbs runs on this CPU: 'avx512f' | 'avx2' | 'default'. */
+  /** The SIMD level sumAbs runs, as the kernel's (DGP_SIMD caps both): 'avx512', 'avx2', 'sse2', ... */
   sumAbsIsa(): string;
 }
 

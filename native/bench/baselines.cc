@@ -1,6 +1,8 @@
 // Bench-only baselines; see baselines.h.
 #include "baselines.h"
 
+#include "simd_variants.h"
+
 #include <algorithm>
 #include <cstring>
 #include <functional>
@@ -46,17 +48,12 @@ bool nth_element_codes(const float* values, uint64_t n, uint64_t k_top, uint64_t
 
 namespace {
 
-// 16 lanes x 4 accumulators; GCC vector extensions lower to the widest ISA of each clone.
+// 16 lanes x 4 accumulators; GCC vector extensions lower to the widest ISA of each copy, which
+// simd_variants.h picks as it does for the kernel (so DGP_SIMD=avx2 caps both alike).
 typedef float v16f __attribute__((vector_size(64)));
 typedef uint32_t v16u __attribute__((vector_size(64)));
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define DGP_BENCH_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define DGP_BENCH_CLONES
-#endif
-
-DGP_BENCH_CLONES double sum_abs_impl(const float* values, uint64_t n) {
+static inline DGP_ALWAYS_INLINE double sum_abs_impl_body(const float* values, uint64_t n) {
   v16f a0 = {}, a1 = {}, a2 = {}, a3 = {};
   const v16u mask = v16u{} + 0x7fffffffu;
   uint64_t i = 0;
@@ -78,19 +75,12 @@ DGP_BENCH_CLONES double sum_abs_impl(const float* values, uint64_t n) {
   return s;
 }
 
-// The clone the loader's resolver picks (same order as target_clones above).
-const char* isa_impl() {
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-  if (__builtin_cpu_supports("avx512f")) return "avx512f";
-  if (__builtin_cpu_supports("avx2")) return "avx2";
-#endif
-  return "default";
-}
+DGP_SIMD_VARIANTS(double, sum_abs_impl, (const float* values, uint64_t n), (values, n))
 
 }  // namespace
 
 double sum_abs(const float* values, uint64_t n) { return sum_abs_impl(values, n); }
 
-const char* sum_abs_isa() { return isa_impl(); }
+const char* sum_abs_isa() { return dgp::simd_level(); }
 
 }  // namespace dgp_bench

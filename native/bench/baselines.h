@@ -25,7 +25,7 @@ bool nth_element_codes(const float* values, uint64_t n, uint64_t k_top, uint64_t
 // lanes, so the summation order differs from a sequential sum). Single-threaded.
 double sum_abs(const float* values, uint64_t n);
 
-// Which code path sum_abs takes on this CPU ("avx512f", "avx2", "default").
+// Which code path sum_abs takes: the kernel's SIMD level (cpu_features.h), DGP_SIMD included.
 const char* sum_abs_isa();
 
 }  // namespace dgp_bench
