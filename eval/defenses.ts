@@ -133,7 +133,8 @@ export function randomK(keep: number): DefenseSpec {
             const gl = g[l.name], e = mem[l.name];
             for (let i = 0; i < n; i++) p[i] = Math.fround(gl[i] + e[i]);
             // partial Fisher-Yates: the first k of a random permutation
-            const perm = Uint32Array.from({ length: n }, (_, i) => i);
+            const perm = new Uint32Array(n);
+            for (let i = 0; i < n; i++) perm[i] = i;
             for (let i = 0; i < k; i++) { const j = i + rng.int(n - i); const t = perm[i]; perm[i] = perm[j]; perm[j] = t; }
             const idx = perm.slice(0, k).sort();
             const v = new Float32Array(n); const s = new Uint8Array(n);

@@ -82,7 +82,12 @@ export function makePlan(quick: boolean): Plan {
       16: ['none', 'prune keep=0.1', 'DGP top=0.01 keep=0.1', 'DGP top=0.05 keep=0.1', 'DGP top=0.1 keep=0.1'],
     },
     fed: { clients: 8, rounds: 600, batch: 16, lr: 2, evalEvery: 50 }, seeds: [1, 2, 3],
-    fedDefenses: all.map((d) => d.label),
+    // in order of priority: the equal-bandwidth core (pruning, the DGP and σ sweeps) first
+    fedDefenses: [
+      'none', 'prune keep=0.1', 'DGP top=0.01 keep=0.1', 'DGP top=0.05 keep=0.1', 'DGP top=0.1 keep=0.1', 'DGP top=0.2 keep=0.1',
+      'noise σ=0.01', 'noise σ=0.03', 'DGP top=0.05 keep=0.1 + noise σ=0.01', 'DGP top=0.05 keep=0.1 + noise σ=0.03', 'prune keep=0.1 + noise σ=0.01',
+      'noise σ=0.003', 'noise σ=0.1', 'DGP top=0.05 keep=0.1 ef=all', 'DGP top=0.05 keep=0.1 ef=none', 'ADGP top=0.05 keep=0.1', 'random-k keep=0.1', 'top-withhold top=0.05',
+    ],
     afterDefenses: ['none', 'prune keep=0.1', 'DGP top=0.01 keep=0.1', 'DGP top=0.05 keep=0.1', 'DGP top=0.05 keep=0.1 ef=all', 'DGP top=0.05 keep=0.1 ef=none'],
     cnn: { images: 2, iterations: 100, restarts: 1 },
   };

@@ -76,7 +76,8 @@ async function main() {
   else push(plan.fedDefenses.filter((d) => plan.afterDefenses.includes(d)).map((d) => ({ kind: 'fed', defense: d, seed: plan.seeds[0], keep: true })));
   const gate = (b: number) => push(Array.from({ length: plan.batchesPerSize }, (_, t) => ({ kind: 'batch', defense: 'none', batchSize: b, batch: t })));
   const fedRest: Job[] = [];
-  for (const s of plan.seeds) for (const d of plan.fedDefenses) if (!(s === plan.seeds[0] && plan.afterDefenses.includes(d))) fedRest.push({ kind: 'fed', defense: d, seed: s, keep: false });
+  // defense by defense (plan.fedDefenses is in order of priority), so a cut leaves whole defenses
+  for (const d of plan.fedDefenses) for (const s of plan.seeds) if (!(s === plan.seeds[0] && plan.afterDefenses.includes(d))) fedRest.push({ kind: 'fed', defense: d, seed: s, keep: false });
   const fedPerImage = Math.ceil(fedRest.length / plan.images);
   for (let k = 0; k < plan.images && !only; k++) {
     push(plan.defenses.map((d) => ({ kind: 'b1', defense: d.label, image: k })));
