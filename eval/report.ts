@@ -196,7 +196,7 @@ export function writeReport(plan: Plan, rows: Row[], fed: FedRun[], grid: GridCe
   md.push('## Utility (FedSGD test accuracy)', '', 'Last 100 rounds: the change of the mean accuracy over the last 100 rounds (how flat the curve is at the end).', '',
     '| defense | seeds | accuracy mean ± sd | last 100 rounds | bytes/round | curve (round: mean accuracy) |', '|---|---|---|---|---|---|',
     ...summary.utility.map((u) => {
-      const last = u.curve[u.curve.length - 1], before = u.curve.find((c) => c[0] >= last[0] - 100);
+      const last = u.curve[u.curve.length - 1], before = u.curve.find((c) => c[0] === last[0] - 100);
       const slope = before && before !== last ? `${last[1] - before[1] >= 0 ? '+' : ''}${(100 * (last[1] - before[1])).toFixed(1)} points` : '–';
       return `| ${u.defense} | ${u.seeds.length} | ${u.accuracyMean.toFixed(3)} ± ${u.accuracySd.toFixed(3)} | ${slope} | ${Math.round(u.bytesPerRound)} | ${u.curve.filter((_, i, a) => i % Math.ceil(a.length / 6) === 0 || i === a.length - 1).map((c) => `${c[0]}: ${c[1].toFixed(3)}`).join(', ')} |`;
     }), '');
