@@ -87,7 +87,7 @@ function oursRaw(): Contender {
       const kTop = w.layers.map((l) => l.kTop);
       const kBottom = w.layers.map((l) => l.kBottom);
       const codes = w.layers.map((l) => new Uint8Array(l.values.length));
-      const outputs = { codes };
+      const outputs = { codes, disposable: true }; // a bad value throws: the codes go unread
       return {
         run() {
           if (b.selectLayers(values, kTop, kBottom, outputs, 1, 'cpu') !== null) throw new Error('bad value');

@@ -63,7 +63,7 @@ export function runSweep(quick: boolean, log: (s: string) => void): SweepResult 
       put('native-1t', timeCalls(() => selectLayers(layers, { codes: true }, 'bench', 'native'), minSeconds, batch));
       const codes = [new Uint8Array(n)];
       const b = nativeBinding()!;
-      put('native-1t-raw', timeCalls(() => b.selectLayers([L.values], [L.kTop], [L.kBottom], { codes }, 1, 'cpu'), minSeconds, batch));
+      put('native-1t-raw', timeCalls(() => b.selectLayers([L.values], [L.kTop], [L.kBottom], { codes, disposable: true }, 1, 'cpu'), minSeconds, batch));
       setThreads(0);
     }
     if (n <= 1e7 || !quick) put('ts', timeCalls(() => selectLayers(layers, { codes: true }, 'bench', 'ts'), minSeconds, batch));

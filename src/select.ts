@@ -6,9 +6,10 @@
 import { kernelsOf, resolveBackend, getThreads, BackendName } from './backend';
 import { checkCounts } from './counts';
 import { describeValue } from './errors';
-import type { BadValue } from './kernels/surface';
+import type { BadValue, SelectOutputs } from './kernels/surface';
 import { platform } from './platform';
 import { readArray, readChoice, readFlag, readObject, readTyped } from './read';
+import { typedArrayLength, typedArrayParts, typedArrayTag } from './typed';
 
 /** One layer to select: a flat float32 view (any byte offset) and its counts. */
 export interface LayerInput {
@@ -52,26 +53,29 @@ export function layerLabel(layer: { name?: string }, position: number): string {
   return `layer '${name.length <= MAX_LABEL ? name : `${name.slice(0, MAX_LABEL)}…`}'`;
 }
 
-/** One layer read once into plain values: `write` holds views to fill, `result` what is returned. */
+/** One layer read once into plain values; outputs are set up by setUpOutputs once all are read. */
 interface Job {
   name: string | undefined;
-  label: string;
+  position: number;
+  /** The caller's array, checked by its internal slots (the addon reads those, not properties). */
   values: Float32Array;
+  n: number;
   kTop: number;
   kBottom: number;
-  write: LayerSelection;
+  /** Views of the caller's own output arrays (`out`), or null when it passed none. */
+  given: LayerSelection | null;
+  /** What is returned: the caller's own arrays, or the ones set up for it. */
   result: LayerSelection;
-  /** Whether any output array is the caller's. */
-  callerOwned: boolean;
-  /** Every view read, with its length then: re-checked once all arguments are read. */
-  views: Array<[{ length: number }, number, string]>;
-  /** Outputs to allocate (not passed by the caller): key, type, length. */
-  fresh: Array<[OutputKey, ViewCtor, number]>;
+  /** Every caller output view read, with its length then: re-checked once all arguments are read. */
+  views: Array<[{ length: number }, number, OutputKey]> | null;
 }
+
+/** The label of a job, built only for a message (thousands of small layers pay for none). */
+const labelOf = (job: { name?: string; position: number }): string => layerLabel(job, job.position);
 
 function badValueError(caller: string, job: Job, index: number): RangeError {
   return new RangeError(
-    `${caller}: ${job.label} holds ${describeValue(job.values[index])} at index ${index}; gradients must be finite`,
+    `${caller}: ${labelOf(job)} holds ${describeValue(job.values[index])} at index ${index}; gradients must be finite`,
   );
 }
 
@@ -90,81 +94,74 @@ const uninitialised = (bytes: number): ArrayBuffer =>
 const CARVE_MAX_ELEMENTS = 1 << 16;
 const align8 = (bytes: number): number => (bytes + 7) & ~7;
 
-/** Allocates every output of `jobs` that the caller did not pass (left undefined by readLayer). */
-function allocateOutputs(jobs: Job[]): void {
-  let carved = 0;
-  for (const j of jobs)
-    if (j.values.length <= CARVE_MAX_ELEMENTS)
-      for (const [, ctor, length] of j.fresh) carved += align8(ctor.BYTES_PER_ELEMENT * length);
-  const shared = carved > 0 ? uninitialised(carved) : null;
-  let at = 0;
-  for (const j of jobs) {
-    const carve = j.values.length <= CARVE_MAX_ELEMENTS;
-    for (const [key, ctor, length] of j.fresh) {
-      const bytes = ctor.BYTES_PER_ELEMENT * length;
-      const view = carve ? new ctor(shared!, at, length) : new ctor(uninitialised(bytes), 0, length);
-      if (carve) at += align8(bytes);
-      (j.write as Record<OutputKey, unknown>)[key] = view;
-      (j.result as Record<OutputKey, unknown>)[key] = view;
-    }
-  }
-}
-
 type OutputKey = keyof LayerSelection;
 type ViewCtor = typeof Uint8Array | typeof Float32Array | typeof Uint32Array;
-const OUTPUT_TYPES: ReadonlyArray<[OutputKey, ViewCtor]> = [
-  ['codes', Uint8Array],
-  ['pruned', Float32Array],
-  ['keptIndices', Uint32Array],
-  ['keptValues', Float32Array],
+/** Each output: its key, element type, and whether it holds n elements (else the kept count). */
+const OUTPUT_TYPES: ReadonlyArray<[OutputKey, ViewCtor, boolean]> = [
+  ['codes', Uint8Array, true],
+  ['pruned', Float32Array, true],
+  ['keptIndices', Uint32Array, false],
+  ['keptValues', Float32Array, false],
 ];
+type Wanted = ReadonlyArray<[OutputKey, ViewCtor, boolean]>;
 
-function readWant(want: unknown, caller: string): Required<SelectWant> {
+/** The outputs asked for, in OUTPUT_TYPES order. */
+function readWant(want: unknown, caller: string): Wanted {
   const w = readObject(want, `${caller}: want`, 'an object {codes?, pruned?, sparse?} of booleans');
   const { codes, pruned, sparse } = w;
-  return {
-    codes: readFlag(codes, `${caller}: want.codes`),
-    pruned: readFlag(pruned, `${caller}: want.pruned`),
-    sparse: readFlag(sparse, `${caller}: want.sparse`),
-  };
+  const flag = (v: unknown, key: string): boolean => (typeof v === 'boolean' ? v : readFlag(v, `${caller}: want.${key}`));
+  const on: Record<OutputKey, boolean> = { codes: flag(codes, 'codes'), pruned: flag(pruned, 'pruned'), keptIndices: false, keptValues: false };
+  on.keptIndices = on.keptValues = flag(sparse, 'sparse');
+  return OUTPUT_TYPES.filter(([key]) => on[key]);
 }
 
-/** Reads one layer (each field once), checks it, and sets up its outputs. */
-function readLayer(layer: unknown, position: number, want: Required<SelectWant>, caller: string): Job {
-  const l = readObject(layer, `${caller}: layers[${position}]`, 'an object {values, kTop, kBottom, name?, out?}');
-  const { name, values, kTop, kBottom, out } = l;
+const toString = Object.prototype.toString;
+
+/** Reads one layer (each field once) and checks it; messages are built only on failure. */
+function readLayer(layer: unknown, position: number, wanted: Wanted, caller: string): Job {
+  if (layer === null || typeof layer !== 'object' || toString.call(layer) !== '[object Object]')
+    readObject(layer, `${caller}: layers[${position}]`, 'an object {values, kTop, kBottom, name?, out?}'); // throws
+  const { name, values, kTop, kBottom, out } = layer as Record<string, unknown>;
   if (name !== undefined && typeof name !== 'string')
     throw new TypeError(`${caller}: layers[${position}].name must be a string, got ${describeValue(name)}`);
-  const label = layerLabel({ name }, position);
-  const v = readTyped(values, Float32Array, `${caller}: ${label} values`);
-  if (v.length > 0xffffffff) throw new RangeError(`${caller}: ${label} has ${v.length} elements; at most 2^32-1 are supported`);
-  const counts = checkCounts(v.length, kTop, kBottom, `${caller}: ${label}`);
-  const n = v.length;
-  const kept = n - counts.kTop - counts.kBottom;
-  const given = out === undefined ? {} : readObject(out, `${caller}: ${label} out`, 'an object of output arrays');
-  const wanted: Record<OutputKey, boolean> = { codes: want.codes, pruned: want.pruned, keptIndices: want.sparse, keptValues: want.sparse };
-  const write: LayerSelection = {};
-  const result: LayerSelection = {};
-  const views: Job['views'] = [[v, n, `${label} values`]];
-  let callerOwned = false;
-  const fresh: Array<[OutputKey, ViewCtor, number]> = [];
-  for (const [key, ctor] of OUTPUT_TYPES) {
-    const arr = given[key];
-    if (!wanted[key]) continue; // an output not asked for is ignored, as before
-    const length = key === 'codes' || key === 'pruned' ? n : kept;
-    if (arr === undefined) {
-      fresh.push([key, ctor, length]); // allocated by allocateOutputs once the call is valid
-      continue;
-    }
+  const job: Job = {
+    name: name as string | undefined, position, values: values as Float32Array, n: 0, kTop: 0, kBottom: 0, given: null, result: {}, views: null,
+  };
+  // The caller's array itself, by its internal slots: no view per layer. An empty (or detached)
+  // one goes through readTyped for its message.
+  let n = typedArrayTag(values) === 'Float32Array' ? typedArrayLength(values) : 0;
+  if (n === 0) n = readTyped(values, Float32Array, `${caller}: ${labelOf(job)} values`).length;
+  if (n > 0xffffffff) throw new RangeError(`${caller}: ${labelOf(job)} has ${n} elements; at most 2^32-1 are supported`);
+  job.n = n;
+  if (typeof kTop === 'number' && typeof kBottom === 'number' && Number.isSafeInteger(kTop) && Number.isSafeInteger(kBottom) &&
+      kTop >= 0 && kBottom >= 0 && kTop + kBottom <= n) {
+    job.kTop = kTop;
+    job.kBottom = kBottom;
+  } else {
+    const counts = checkCounts(n, kTop, kBottom, `${caller}: ${labelOf(job)}`); // throws, naming the layer
+    job.kTop = counts.kTop;
+    job.kBottom = counts.kBottom;
+  }
+  if (out !== undefined) readGiven(job, out, wanted, caller);
+  return job;
+}
+
+/** The caller's own output arrays of one layer (`out`), checked against the layer. */
+function readGiven(job: Job, out: unknown, wanted: Wanted, caller: string): void {
+  const label = labelOf(job);
+  const given = readObject(out, `${caller}: ${label} out`, 'an object of output arrays');
+  const kept = job.n - job.kTop - job.kBottom;
+  for (const [key, ctor, full] of wanted) {
+    const arr = given[key]; // an output not asked for is ignored
+    if (arr === undefined) continue; // allocated by setUpOutputs once the call is valid
+    const length = full ? job.n : kept;
     const view = readTyped(arr, ctor as new (b: ArrayBufferLike, o: number, n: number) => ArrayBufferView & { length: number }, `${caller}: ${label} out.${key}`);
     if (view.length !== length)
       throw new RangeError(`${caller}: ${label} out.${key} must hold ${length} elements, got ${describeValue(arr)}`);
-    (write as Record<OutputKey, unknown>)[key] = view;
-    (result as Record<OutputKey, unknown>)[key] = arr;
-    views.push([view, length, `${label} out.${key}`]);
-    callerOwned = true;
+    ((job.given ??= {}) as Record<OutputKey, unknown>)[key] = view;
+    (job.result as Record<OutputKey, unknown>)[key] = arr;
+    (job.views ??= []).push([view, length, key]);
   }
-  return { name: name as string | undefined, label, values: v, ...counts, write, result, callerOwned, views, fresh };
 }
 
 interface Span {
@@ -172,7 +169,7 @@ interface Span {
   start: number;
   end: number;
   output: boolean;
-  what: string;
+  what: () => string;
 }
 
 /**
@@ -182,18 +179,19 @@ interface Span {
  */
 function checkNoAliasing(jobs: Job[], caller: string): void {
   const byBuffer = new Map<ArrayBufferLike, Span[]>();
-  const add = (view: ArrayBufferView, output: boolean, what: string): void => {
-    if (view.byteLength === 0) return;
-    const list = byBuffer.get(view.buffer) ?? [];
-    list.push({ buffer: view.buffer, start: view.byteOffset, end: view.byteOffset + view.byteLength, output, what });
-    byBuffer.set(view.buffer, list);
+  const add = (buffer: ArrayBufferLike, start: number, bytes: number, output: boolean, what: () => string): void => {
+    if (bytes === 0) return;
+    const list = byBuffer.get(buffer) ?? [];
+    list.push({ buffer, start, end: start + bytes, output, what });
+    byBuffer.set(buffer, list);
   };
   for (const j of jobs) {
-    add(j.values, false, `${j.label} values`);
-    if (!j.callerOwned) continue;
+    const v = typedArrayParts(j.values);
+    add(v.buffer, v.byteOffset, 4 * j.n, false, () => `${labelOf(j)} values`);
+    if (!j.given) continue;
     for (const [key] of OUTPUT_TYPES) {
-      const w = j.write[key];
-      if (w !== undefined && w !== j.result[key]) add(w, true, `${j.label} out.${key}`);
+      const w = j.given[key];
+      if (w !== undefined) add(w.buffer, w.byteOffset, w.byteLength, true, () => `${labelOf(j)} out.${key}`);
     }
   }
   for (const spans of byBuffer.values()) {
@@ -206,7 +204,7 @@ function checkNoAliasing(jobs: Job[], caller: string): void {
       if (hit) {
         const [o, other] = s.output ? [s, hit] : [hit, s];
         throw new RangeError(
-          `${caller}: ${o.what} overlaps ${other.what}; outputs must not share memory with any input or other output`,
+          `${caller}: ${o.what()} overlaps ${other.what()}; outputs must not share memory with any input or other output`,
         );
       }
       if (!widest || s.end > widest.end) widest = s;
@@ -215,62 +213,102 @@ function checkNoAliasing(jobs: Job[], caller: string): void {
   }
 }
 
-/** Reading, validation, output set-up and backend choice shared by the sync and async calls. */
+/**
+ * The kernel's per-output lists: the caller's views where given, else arrays allocated here
+ * (small layers' carved from one buffer). Runs only once the whole call is valid.
+ */
+function setUpOutputs(jobs: Job[], wanted: Wanted): SelectOutputs {
+  const count = jobs.length;
+  const lists: Array<Array<ArrayBufferView | null>> = wanted.map(() => new Array(count));
+  let carved = 0;
+  for (const j of jobs) {
+    if (j.n > CARVE_MAX_ELEMENTS) continue;
+    const kept = j.n - j.kTop - j.kBottom;
+    for (const [key, ctor, full] of wanted)
+      if (j.given?.[key] === undefined) carved += align8(ctor.BYTES_PER_ELEMENT * (full ? j.n : kept));
+  }
+  const shared = carved > 0 ? uninitialised(carved) : null;
+  let at = 0;
+  for (let i = 0; i < count; i++) {
+    const j = jobs[i];
+    const kept = j.n - j.kTop - j.kBottom;
+    const carve = j.n <= CARVE_MAX_ELEMENTS;
+    for (let w = 0; w < wanted.length; w++) {
+      const [key, ctor, full] = wanted[w];
+      const own = j.given?.[key];
+      if (own !== undefined) {
+        lists[w][i] = own;
+        continue;
+      }
+      const length = full ? j.n : kept;
+      const bytes = ctor.BYTES_PER_ELEMENT * length;
+      const view = carve ? new ctor(shared!, at, length) : new ctor(uninitialised(bytes), 0, length);
+      if (carve) at += align8(bytes);
+      lists[w][i] = view;
+      (j.result as Record<OutputKey, unknown>)[key] = view;
+    }
+  }
+  const outputs: Record<string, unknown> = {};
+  wanted.forEach(([key], w) => (outputs[key] = lists[w]));
+  return outputs as SelectOutputs;
+}
+
+/**
+ * Reading, validation, output set-up and backend choice shared by the sync and async calls: the
+ * one place a selection call is checked. The kernels below only guard memory safety (the addon:
+ * each array's kind and length, once per call).
+ */
 function prepare(layers: LayerInput[], want: SelectWant, caller: string, backend?: BackendName) {
   if (typeof caller !== 'string') throw new TypeError(`selectLayers: caller must be a string, got ${describeValue(caller)}`);
   if (backend !== undefined) readChoice(backend, ['native', 'cuda', 'wasm', 'ts'] as const, undefined, `${caller}: backend`);
   const list = readArray(layers, `${caller}: layers`, 'an Array of {values, kTop, kBottom}');
-  const w = readWant(want, caller);
-  const jobs = list.map((l, i) => readLayer(l, i, w, caller));
-  // A getter read after a view was taken could have detached (transferred) its buffer.
-  for (const job of jobs)
-    for (const [view, length, what] of job.views)
-      if (view.length !== length) throw new TypeError(`${caller}: ${what} was detached while the arguments were read`);
-  // Only caller-owned outputs can alias anything: a call without them skips the check (its cost
-  // per layer matters for models of hundreds of small tensors).
-  if (jobs.some((j) => j.callerOwned)) checkNoAliasing(jobs, caller);
-  allocateOutputs(jobs);
-  const total = jobs.reduce((s, j) => s + j.values.length, 0);
+  const wanted = readWant(want, caller);
+  const count = list.length;
+  const jobs: Job[] = new Array(count);
+  let owned = false;
+  let total = 0;
+  for (let i = 0; i < count; i++) {
+    const job = readLayer(list[i], i, wanted, caller);
+    jobs[i] = job;
+    owned ||= job.given !== null;
+    total += job.n;
+  }
+  // A getter read after an array was read could have detached (transferred) or shrunk its buffer.
+  for (const job of jobs) {
+    if (typedArrayLength(job.values) !== job.n) throw new TypeError(`${caller}: ${labelOf(job)} values was detached while the arguments were read`);
+    if (job.views)
+      for (const [view, length, key] of job.views)
+        if (view.length !== length) throw new TypeError(`${caller}: ${labelOf(job)} out.${key} was detached while the arguments were read`);
+  }
+  // Only caller-owned outputs can alias anything: a call without them skips the check.
+  if (owned) checkNoAliasing(jobs, caller);
+  const outputs = setUpOutputs(jobs, wanted);
+  outputs.disposable = !owned; // the package's own arrays are dropped unseen on an error
   const name = backend ?? resolveBackend(total);
   const { kernels, device } = kernelsOf(name);
-  // The native kernels select layers in parallel (wasm: one after another) and write each layer's
-  // outputs as soon as its thresholds are known, so a NaN in layer 5 is found after layer 0 was
-  // written. Outputs the package allocated are dropped on error, but caller-owned ones must stay
-  // untouched (issue 14), so when another layer could be written first, one read-only finiteness
-  // pass goes ahead. It costs 0.2-0.4x the selection's time at 10^7 (test/misuse/precheck_cost.js,
-  // two runs on a loaded 2-core machine), so it runs only then: a single layer, or outputs the
-  // package allocates, keep the one-pass fast path. The TypeScript kernels find every cut before
-  // writing anything, so they need no pre-check.
-  if (name !== 'ts' && jobs.some((j) => j.callerOwned) && (jobs.length > 1 || device === 'cuda')) {
-    for (const job of jobs) {
-      const bad = kernels.firstNonFinite(job.values);
-      if (bad >= 0) throw badValueError(caller, job, bad);
-    }
-  }
-  // One pass over the jobs builds all seven per-layer lists (thousands of small layers: the
-  // wrapper's cost per layer is part of the kernel's budget).
-  const count = jobs.length;
+  // Every kernel finds all layers' cuts before it writes any output, so a NaN/Inf in a later
+  // layer leaves caller-owned outputs untouched with no separate finiteness pass here.
+  const kTop = new Float64Array(count);
+  const kBottom = new Float64Array(count);
+  // The addon reads the caller's arrays by their internal slots; the TypeScript and wasm kernels
+  // read `length` and elements as properties, so they get fresh views (a subclass's getters
+  // cannot redirect those).
+  const fresh = name === 'ts' || name === 'wasm';
   const values: Float32Array[] = new Array(count);
-  const kTop: number[] = new Array(count);
-  const kBottom: number[] = new Array(count);
-  const codes: Array<Uint8Array | null> = new Array(count);
-  const pruned: Array<Float32Array | null> = new Array(count);
-  const keptIndices: Array<Uint32Array | null> = new Array(count);
-  const keptValues: Array<Float32Array | null> = new Array(count);
   for (let i = 0; i < count; i++) {
     const j = jobs[i];
-    values[i] = j.values;
     kTop[i] = j.kTop;
     kBottom[i] = j.kBottom;
-    codes[i] = j.write.codes ?? null;
-    pruned[i] = j.write.pruned ?? null;
-    keptIndices[i] = j.write.keptIndices ?? null;
-    keptValues[i] = j.write.keptValues ?? null;
+    values[i] = fresh ? freshView(j.values, j.n) : j.values;
   }
-  const args: Parameters<typeof kernels.selectLayers> = [
-    values, kTop, kBottom, { codes, pruned, keptIndices, keptValues }, getThreads(), device,
-  ];
+  const args: Parameters<typeof kernels.selectLayers> = [values, kTop, kBottom, outputs, getThreads(), device];
   return { jobs, kernels, args, caller };
+}
+
+/** A plain Float32Array over the same memory as the caller's `v` (of n elements). */
+function freshView(v: Float32Array, n: number): Float32Array {
+  const { buffer, byteOffset } = typedArrayParts(v);
+  return new Float32Array(buffer, byteOffset, n);
 }
 
 function finish(call: { jobs: Job[]; caller: string }, bad: BadValue | null): LayerSelection[] {

@@ -22,3 +22,8 @@ export function typedArrayTag(v: unknown): string | undefined {
 export function typedArrayParts(v: unknown): { buffer: ArrayBufferLike; byteOffset: number; length: number } {
   return { buffer: BUFFER.call(v) as ArrayBufferLike, byteOffset: BYTE_OFFSET.call(v) as number, length: LENGTH.call(v) as number };
 }
+
+/** The real element count of a typed array (0 once its buffer is detached). */
+export function typedArrayLength(v: unknown): number {
+  return LENGTH.call(v) as number;
+}

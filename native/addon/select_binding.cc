@@ -33,127 +33,155 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   return o;
 }
 
-// Optional per-layer output list: undefined/absent, or an Array of (TypedArray | null). Fills
-// the data pointers and element counts (lengths are checked by the caller against the layer).
-// Error messages are built only on failure: a call with thousands of small layers pays for
-// none of them.
-template <class T>
-std::vector<T*> output_list(Napi::Env env, const Napi::Object& outputs, const char* key,
-                            size_t count, napi_typedarray_type type, const char* type_name,
-                            std::vector<size_t>* lengths, std::vector<Napi::Value>* arrays) {
-  std::vector<T*> out(count, nullptr);
-  lengths->assign(count, 0);
-  const Napi::Value v = outputs.Get(key);
-  if (v.IsUndefined() || v.IsNull()) return out;
-  if (!v.IsArray() || v.As<Napi::Array>().Length() != count)
-    throw_type(env, std::string("selectLayers: outputs.") + key + " must be an Array of " +
-                        std::to_string(count) + " entries, got " + describe(v));
-  const Napi::Array a = v.As<Napi::Array>();
-  for (size_t l = 0; l < count; ++l) {
-    const Napi::Value e = a.Get(uint32_t(l));
-    if (e.IsNull() || e.IsUndefined()) continue;
-    if (!e.IsTypedArray() || e.As<Napi::TypedArray>().TypedArrayType() != type)
-      typed_array_arg<Napi::TypedArrayOf<T>>(
-          env, e, type, type_name, std::string("selectLayers: outputs.") + key + "[" + std::to_string(l) + "]");
-    auto arr = e.As<Napi::TypedArrayOf<T>>();
-    out[l] = arr.Data();
-    (*lengths)[l] = arr.ElementLength();
-    if (arrays) arrays->push_back(e);
-  }
-  return out;
+// The arguments are validated once, in TypeScript (src/select.ts). This glue checks only what
+// memory safety needs, once per call: each array's kind and length against what the kernel will
+// read or write. Counts against layer sizes are checked by the kernel itself (check_layer, before
+// it reads or writes anything). Per layer it makes plain N-API calls (one element read and one
+// typed-array query per array) and builds messages only on failure, so a call with thousands of
+// small layers pays little per layer.
+
+// Rethrows the JS exception an N-API call left pending.
+[[noreturn]] void rethrow(napi_env env) { throw Napi::Error::New(env); }
+
+// Element l of `list` as a typed array: its kind, data and element count. False when it is not
+// a typed array (then *v holds the element, for the message).
+bool typed_at(napi_env env, napi_value list, uint32_t l, napi_value* v, napi_typedarray_type* type,
+              void** data, size_t* length) {
+  if (napi_get_element(env, list, l, v) != napi_ok) rethrow(env);
+  return napi_get_typedarray_info(env, *v, type, length, data, nullptr, nullptr) == napi_ok;
 }
 
-// A count argument: a plain non-negative integer is read directly; anything else goes through
-// count_arg for its message.
-inline uint64_t layer_count(Napi::Env env, const Napi::Value& v, const char* what, size_t l) {
-  if (v.IsNumber()) {
-    const double d = v.As<Napi::Number>().DoubleValue();
-    if (d >= 0 && d <= 9007199254740991.0 && d == double(uint64_t(d))) return uint64_t(d);
-  }
-  return count_arg(env, v, std::string("selectLayers: ") + what + "[" + std::to_string(l) + "]");
+// An Array of count entries, or (when `optional`) absent; returns its napi_value or nullptr.
+napi_value list_arg(Napi::Env env, const Napi::Value& v, size_t count, const std::string& what,
+                    const char* expected, bool optional) {
+  if (optional && (v.IsUndefined() || v.IsNull())) return nullptr;
+  if (!v.IsArray() || v.As<Napi::Array>().Length() != count)
+    throw_type(env, "selectLayers: " + what + " must be " + expected + " of " + std::to_string(count) +
+                        " entries, got " + describe(v));
+  return v;
 }
+
+// Per-layer counts: a Float64Array (what src/select.ts passes: read in place) or an Array of numbers.
+struct CountList {
+  const double* typed = nullptr;
+  napi_value array = nullptr;
+  const char* name;
+  CountList(Napi::Env env, const Napi::Value& v, size_t count, const char* name) : name(name) {
+    if (v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == napi_float64_array &&
+        v.As<Napi::TypedArray>().ElementLength() == count) {
+      typed = v.As<Napi::Float64Array>().Data();
+    } else {
+      array = list_arg(env, v, count, name, "a Float64Array or an Array", false);
+    }
+  }
+  uint64_t at(Napi::Env env, uint32_t l) const {
+    double d = -1;
+    napi_value v = nullptr;
+    if (typed) {
+      d = typed[l];
+    } else {
+      if (napi_get_element(env, array, l, &v) != napi_ok) rethrow(env);
+      if (napi_get_value_double(env, v, &d) != napi_ok) d = -1;  // not a number: the slow path says so
+    }
+    if (d >= 0 && d <= 9007199254740991.0 && d == double(uint64_t(d))) return uint64_t(d);
+    const Napi::Value shown = v ? Napi::Value(env, v) : Napi::Number::New(env, d);
+    return count_arg(env, shown, std::string("selectLayers: ") + name + "[" + std::to_string(l) + "]");
+  }
+};
 
 // One checked selection call: the jobs over the caller's memory.
 struct SelectCall {
   std::vector<DgpLayer> jobs;
   int threads = 0;
   bool cuda = false;
+  bool disposable = false;  // outputs.disposable: the caller drops the outputs if the call fails
 };
 
 // Arguments of selectLayers / selectLayersAsync (src/kernels/surface.ts):
-//   (layers: Float32Array[], kTop: number[], kBottom: number[],
+//   (layers: Float32Array[], kTop: Float64Array | number[], kBottom: Float64Array | number[],
 //    outputs: {codes?, pruned?, keptIndices?, keptValues?}, threads: number, device: 'cpu' | 'cuda')
-// `arrays` (async calls only) receives every typed array the jobs point into.
-SelectCall parse_select(const Napi::CallbackInfo& info, std::vector<Napi::Value>* arrays) {
+// Fills `call` (its vectors keep their capacity across calls). `arrays` (async calls only)
+// receives every typed array the jobs point into.
+void parse_select(const Napi::CallbackInfo& info, SelectCall& call, std::vector<Napi::Value>* arrays) {
   Napi::Env env = info.Env();
-  SelectCall call;
   if (info.Length() < 6) throw_type(env, "selectLayers: expected 6 arguments, got " + std::to_string(info.Length()));
   if (!info[0].IsArray()) throw_type(env, "selectLayers: layers must be an Array of Float32Array, got " + describe(info[0]));
-  if (!info[1].IsArray()) throw_type(env, "selectLayers: kTop must be an Array of counts, got " + describe(info[1]));
-  if (!info[2].IsArray()) throw_type(env, "selectLayers: kBottom must be an Array of counts, got " + describe(info[2]));
   if (!info[3].IsObject()) throw_type(env, "selectLayers: outputs must be an object, got " + describe(info[3]));
-  const Napi::Array layers = info[0].As<Napi::Array>();
-  const Napi::Array k_top = info[1].As<Napi::Array>();
-  const Napi::Array k_bottom = info[2].As<Napi::Array>();
+  const size_t count = info[0].As<Napi::Array>().Length();
+  const napi_value layers = info[0];
+  const CountList k_top(env, info[1], count, "kTop"), k_bottom(env, info[2], count, "kBottom");
   const Napi::Object outputs = info[3].As<Napi::Object>();
   call.threads = static_cast<int>(count_arg(env, info[4], "selectLayers: threads"));
   if (!info[5].IsString()) throw_type(env, "selectLayers: device must be 'cpu' or 'cuda', got " + describe(info[5]));
   const std::string device = info[5].As<Napi::String>().Utf8Value();
   if (device != "cpu" && device != "cuda")
     throw_range(env, "selectLayers: device must be 'cpu' or 'cuda', got '" + device + "'");
-
-  const size_t count = layers.Length();
-  if (k_top.Length() != count || k_bottom.Length() != count)
-    throw_range(env, "selectLayers: kTop and kBottom must have one entry per layer (" +
-                         std::to_string(count) + "), got " + std::to_string(k_top.Length()) +
-                         " and " + std::to_string(k_bottom.Length()));
-  std::vector<size_t> codes_len, pruned_len, kept_idx_len, kept_val_len;
-  auto codes = output_list<uint8_t>(env, outputs, "codes", count, napi_uint8_array, "Uint8Array", &codes_len, arrays);
-  auto pruned = output_list<float>(env, outputs, "pruned", count, napi_float32_array, "Float32Array", &pruned_len, arrays);
-  auto kept_idx = output_list<uint32_t>(env, outputs, "keptIndices", count, napi_uint32_array, "Uint32Array", &kept_idx_len, arrays);
-  auto kept_val = output_list<float>(env, outputs, "keptValues", count, napi_float32_array, "Float32Array", &kept_val_len, arrays);
-
   call.cuda = device == "cuda";
-  std::vector<DgpLayer>& jobs = call.jobs;
-  jobs.resize(count);
-  for (size_t l = 0; l < count; ++l) {
-    const auto at = [l] { return "[" + std::to_string(l) + "]"; };
-    const Napi::Value v = layers.Get(uint32_t(l));
-    if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
-      typed_array_arg<Napi::Float32Array>(env, v, napi_float32_array, "Float32Array", "selectLayers: layers" + at());
-    const auto values = v.As<Napi::Float32Array>();
-    if (arrays) arrays->push_back(v);
-    DgpLayer& L = jobs[l];
-    L.values = values.Data();
-    L.n = values.ElementLength();
-    L.k_top = layer_count(env, k_top.Get(uint32_t(l)), "kTop", l);
-    L.k_bottom = layer_count(env, k_bottom.Get(uint32_t(l)), "kBottom", l);
-    if (L.k_top > L.n || L.k_bottom > L.n || L.k_top + L.k_bottom > L.n)
-      throw_range(env, "selectLayers: kTop" + at() + " + kBottom" + at() + " = " +
-                           std::to_string(L.k_top + L.k_bottom) + " exceeds the layer size " +
-                           std::to_string(L.n));
-    const uint64_t kept = L.n - L.k_top - L.k_bottom;
-    auto need = [&](bool present, size_t have, uint64_t want, const char* key) {
-      if (present && have != want)
-        throw_range(env, std::string("selectLayers: outputs.") + key + at() + " must hold " +
-                             std::to_string(want) + " elements, got " + std::to_string(have));
-    };
-    need(codes[l] != nullptr, codes_len[l], L.n, "codes");
-    need(pruned[l] != nullptr, pruned_len[l], L.n, "pruned");
-    need(kept_idx[l] != nullptr, kept_idx_len[l], kept, "keptIndices");
-    need(kept_val[l] != nullptr, kept_val_len[l], kept, "keptValues");
-    L.codes = codes[l];
-    L.pruned = pruned[l];
-    L.kept_indices = kept_idx[l];
-    L.kept_values = kept_val[l];
-  }
 
-  return call;
+  struct Out {
+    const char* key;
+    napi_typedarray_type type;
+    const char* type_name;
+    bool full;  // n entries (else the kept count)
+    napi_value list;
+  };
+  Out outs[4] = {{"codes", napi_uint8_array, "Uint8Array", true, nullptr},
+                 {"pruned", napi_float32_array, "Float32Array", true, nullptr},
+                 {"keptIndices", napi_uint32_array, "Uint32Array", false, nullptr},
+                 {"keptValues", napi_float32_array, "Float32Array", false, nullptr}};
+  call.disposable = outputs.Get("disposable").ToBoolean().Value();
+  for (Out& o : outs)
+    o.list = list_arg(env, outputs.Get(o.key), count, std::string("outputs.") + o.key, "an Array", true);
+
+  const auto at = [](uint32_t l) { return "[" + std::to_string(l) + "]"; };
+  call.jobs.resize(count);
+  for (uint32_t l = 0; l < count; ++l) {
+    DgpLayer& L = call.jobs[l];
+    napi_value v;
+    napi_typedarray_type type;
+    void* data;
+    size_t length;
+    if (!typed_at(env, layers, l, &v, &type, &data, &length) || type != napi_float32_array)
+      typed_array_arg<Napi::Float32Array>(env, Napi::Value(env, v), napi_float32_array, "Float32Array",
+                                          "selectLayers: layers" + at(l));
+    if (arrays) arrays->push_back(Napi::Value(env, v));
+    L.values = static_cast<const float*>(data);
+    L.n = length;
+    L.k_top = k_top.at(env, l);
+    L.k_bottom = k_bottom.at(env, l);
+    // Inconsistent counts are the kernel's to reject (check_layer); then no kept length fits.
+    const bool counts_fit = L.k_top <= L.n && L.k_bottom <= L.n - L.k_top;
+    const uint64_t kept = counts_fit ? L.n - L.k_top - L.k_bottom : 0;
+    void* ptr[4] = {nullptr, nullptr, nullptr, nullptr};
+    for (int k = 0; k < 4; ++k) {
+      const Out& o = outs[k];
+      if (o.list == nullptr) continue;
+      if (!typed_at(env, o.list, l, &v, &type, &data, &length)) {
+        napi_valuetype vt;
+        if (napi_typeof(env, v, &vt) == napi_ok && (vt == napi_null || vt == napi_undefined)) continue;
+      }
+      const Napi::Value shown(env, v);
+      const auto what = [&] { return std::string("selectLayers: outputs.") + o.key + at(l); };
+      if (!shown.IsTypedArray() || type != o.type) typed_array_arg<Napi::TypedArray>(env, shown, o.type, o.type_name, what());
+      if (!o.full && !counts_fit)  // no kept length to check against: say why
+        throw_range(env, "selectLayers: kTop" + at(l) + " + kBottom" + at(l) + " exceed the layer size " +
+                             std::to_string(L.n));
+      const uint64_t want = o.full ? L.n : kept;
+      if (length != want)
+        throw_range(env, what() + " must hold " + std::to_string(want) + " elements, got " + std::to_string(length));
+      if (arrays) arrays->push_back(shown);
+      ptr[k] = data;
+    }
+    L.codes = static_cast<uint8_t*>(ptr[0]);
+    L.pruned = static_cast<float*>(ptr[1]);
+    L.kept_indices = static_cast<uint32_t*>(ptr[2]);
+    L.kept_values = static_cast<float*>(ptr[3]);
+  }
 }
 
 DgpStatus run_select(const SelectCall& call) {
   return call.cuda ? dgp_cuda_select_layers(call.jobs.data(), call.jobs.size())
-                   : dgp::select_layers_cpu(call.jobs.data(), call.jobs.size(), call.threads);
+                   : dgp::select_layers_cpu(call.jobs.data(), call.jobs.size(), call.threads, call.disposable);
 }
 
 // null, or {layer, index} for a bad value; throws for anything else.
@@ -171,7 +199,9 @@ Napi::Value status_value(Napi::Env env, const DgpStatus& s, bool cuda) {
 
 // selectLayers(...) -> null | {layer, index}
 Napi::Value SelectLayers(const Napi::CallbackInfo& info) {
-  const SelectCall call = parse_select(info, nullptr);
+  // Reused by every sync call on this thread: no allocation (and no heap trim) per call.
+  thread_local SelectCall call;
+  parse_select(info, call, nullptr);
   return status_value(info.Env(), run_select(call), call.cuda);
 }
 
@@ -185,7 +215,9 @@ Napi::Value SelectLayersAsync(const Napi::CallbackInfo& info) {
     SelectCall call;
     DgpStatus status;
   };
-  Job* job = new Job{parse_select(info, &arrays), DgpStatus{}};
+  std::unique_ptr<Job> parsed(new Job{SelectCall{}, DgpStatus{}});
+  parse_select(info, parsed->call, &arrays);
+  Job* job = parsed.release();
   auto* work = new KernelWork(
       info.Env(), "tfjs-dgp:selectLayers", [job] { job->status = run_select(job->call); },
       [job](Napi::Env env) {

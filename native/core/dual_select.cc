@@ -660,39 +660,74 @@ SmallScratch& thread_scratch() {
   return scratch;
 }
 
-// Selects one layer with up to `threads` threads. Returns false on NaN/Inf.
-bool select_one(const DgpLayer& L, int threads, uint64_t* bad_index) {
-  Thresholds t;
-  if (L.n <= kSmallLayerMax) {
-    if (!find_thresholds_small(as_bits(L.values), L.n, L.k_top, L.k_bottom, thread_scratch(), &t,
-                               bad_index))
+// Thresholds of one layer with up to `threads` threads. Returns false on NaN/Inf. A large layer
+// tries the bracketed path first; with `fuse_codes` it writes the codes in that same read
+// (*codes_done then says so), which only a call whose outputs are dropped on failure may allow.
+bool find_one(const DgpLayer& L, int threads, bool fuse_codes, Thresholds* t, uint64_t* bad_index,
+              bool* codes_done) {
+  *codes_done = false;
+  if (L.n <= kSmallLayerMax)
+    return find_thresholds_small(as_bits(L.values), L.n, L.k_top, L.k_bottom, thread_scratch(), t, bad_index);
+  if (L.n >= kBracketMin && bracket_vectorised()) {
+    const int parts = (threads > 1 && L.n >= kSplitLayerMin) ? threads : 1;
+    uint8_t* codes = fuse_codes ? L.codes : nullptr;
+    const BracketResult r =
+        find_thresholds_bracketed(as_bits(L.values), L.n, L.k_top, L.k_bottom, codes, parts, threads, t);
+    if (r == BracketResult::NonFinite) {
+      *bad_index = first_non_finite(as_bits(L.values), L.n);
       return false;
-    write_outputs_serial(L, t);
-    return true;
+    }
+    if (r == BracketResult::Done) {
+      *codes_done = codes != nullptr;
+      return true;
+    }
   }
-  const int parts = (threads > 1 && L.n >= kSplitLayerMin) ? threads : 1;
-  // The bracketed path writes the codes as it goes; the other outputs take a pass of their own.
+  return find_thresholds(L.values, L.n, L.k_top, L.k_bottom, threads, t, bad_index);
+}
+
+// The outputs of one layer not yet written, with up to `threads` threads.
+void write_one(const DgpLayer& L, const Thresholds& t, int threads, bool codes_done) {
   DgpLayer rest = L;
-  BracketResult bracket = BracketResult::Miss;
-  if (L.n >= kBracketMin && bracket_vectorised())
-    bracket = find_thresholds_bracketed(as_bits(L.values), L.n, L.k_top, L.k_bottom, L.codes,
-                                        parts, threads, &t);
-  if (bracket == BracketResult::NonFinite) {
-    *bad_index = first_non_finite(as_bits(L.values), L.n);
-    return false;
-  }
-  if (bracket == BracketResult::Done) {
-    rest.codes = nullptr;
-  } else if (!find_thresholds(L.values, L.n, L.k_top, L.k_bottom, threads, &t, bad_index)) {
-    return false;
-  }
+  if (codes_done) rest.codes = nullptr;
+  const int parts = (threads > 1 && L.n >= kSplitLayerMin) ? threads : 1;
   if (parts == 1) write_outputs_serial(rest, t);
   else write_outputs(rest, t, parts, threads);
-  return true;
 }
 
 // Work units of a layer run whole on one thread: its elements plus a fixed cost per layer.
 uint64_t layer_work(const DgpLayer& L) { return L.n + kLayerWork; }
+
+// Per-call bookkeeping, kept per thread across calls so a call allocates nothing proportional
+// to its layer count (thousands of small layers: no malloc and no heap trim per call).
+struct CallScratch {
+  std::vector<Thresholds> cuts;
+  std::vector<uint64_t> bad;
+  std::vector<char> codes_done;  // codes written by the bracketed pass (disposable outputs only)
+  std::vector<size_t> split, whole, first;  // layers split across threads; layers run whole; groups
+};
+
+CallScratch& call_scratch() {
+#if defined(DGP_SINGLE_THREADED)
+  static CallScratch scratch;
+#else
+  thread_local CallScratch scratch;
+#endif
+  return scratch;
+}
+
+// Runs f(l) for every layer run whole: on the calling thread when that is less work than a
+// wake-up of the pool, else in contiguous groups of about equal work, a few groups per thread.
+template <class F>
+void for_whole_layers(const CallScratch& s, int threads, bool parallel, F&& f) {
+  if (!parallel) {
+    for (size_t l : s.whole) f(l);
+    return;
+  }
+  const size_t groups = s.first.size() - 1;
+  global_pool().parallel_for(groups, threads, [&](size_t grp, int) {
+    for (size_t j = s.first[grp]; j < s.first[grp + 1]; ++j) f(s.whole[j]);
+  });
+}
 
 }  // namespace
 
@@ -702,64 +737,72 @@ bool find_thresholds(const float* values, uint64_t n, uint64_t k_top, uint64_t k
   return search.run(out, bad_index);
 }
 
-DgpStatus select_layers_cpu(const DgpLayer* layers, size_t count, int threads) {
+DgpStatus select_layers_cpu(const DgpLayer* layers, size_t count, int threads, bool outputs_disposable) {
   DgpStatus status = ok_status();
   for (size_t l = 0; l < count; ++l)
     if (!check_layer(layers[l], l, &status)) return status;
   if (threads <= 0) threads = hardware_threads();
   threads = std::min(threads, global_pool().size());
 
-  std::vector<uint64_t> bad(count, ~uint64_t(0));
-  std::vector<size_t> small;
   try {
-    // Large layers: one at a time, each split across all threads.
+    CallScratch& s = call_scratch();
+    s.cuts.resize(count);
+    s.bad.assign(count, ~uint64_t(0));
+    s.codes_done.assign(count, 0);
+    s.split.clear();
+    s.whole.clear();
+    uint64_t total = 0;
     for (size_t l = 0; l < count; ++l) {
       if (threads > 1 && layers[l].n >= kSplitLayerMin) {
-        uint64_t at = 0;
-        if (!select_one(layers[l], threads, &at)) bad[l] = at;
+        s.split.push_back(l);
       } else {
-        small.push_back(l);
+        s.whole.push_back(l);
+        total += layer_work(layers[l]);
       }
     }
-    // Layers run whole: on the calling thread when that is less work than a wake-up, else in
-    // contiguous groups of about equal work, a few groups per thread.
-    uint64_t total = 0;
-    for (size_t l : small) total += layer_work(layers[l]);
-    const auto run_layer = [&](size_t l) {
-      uint64_t at = 0;
-      if (!select_one(layers[l], 1, &at)) bad[l] = at;
-    };
-    if (threads <= 1 || small.size() <= 1 || total < kParallelMinWork) {
-      for (size_t l : small) run_layer(l);
-    } else {
-      const size_t groups = std::min(small.size(), size_t(threads) * 4);
-      std::vector<size_t> first(groups + 1, small.size());
+    const bool parallel = threads > 1 && s.whole.size() > 1 && total >= kParallelMinWork;
+    if (parallel) {
+      const size_t groups = std::min(s.whole.size(), size_t(threads) * 4);
+      s.first.assign(groups + 1, s.whole.size());
       uint64_t done = 0;
       size_t g = 0;
-      for (size_t j = 0; j < small.size() && g < groups; ++j) {
-        if (done * groups >= total * g) first[g++] = j;
-        done += layer_work(layers[small[j]]);
+      for (size_t j = 0; j < s.whole.size() && g < groups; ++j) {
+        if (done * groups >= total * g) s.first[g++] = j;
+        done += layer_work(layers[s.whole[j]]);
       }
-      first[0] = 0;
-      global_pool().parallel_for(groups, threads, [&](size_t grp, int) {
-        for (size_t j = first[grp]; j < first[grp + 1]; ++j) run_layer(small[j]);
-      });
+      s.first[0] = 0;
     }
+    // Every layer's thresholds first (large layers one at a time across all threads, the rest
+    // whole), so a NaN/Inf anywhere is found before any output is written: on DGP_BAD_VALUE
+    // every output of the call is untouched. Then the outputs.
+    const auto find = [&](size_t l, int with) {
+      uint64_t at = 0;
+      bool done = false;
+      const bool ok = find_one(layers[l], with, outputs_disposable, &s.cuts[l], &at, &done);
+      if (!ok) s.bad[l] = at;
+      s.codes_done[l] = done;
+      return ok;
+    };
+    for (size_t l : s.split)
+      if (!find(l, threads)) break;
+    for_whole_layers(s, threads, parallel, [&](size_t l) { find(l, 1); });
+    for (size_t l = 0; l < count; ++l) {
+      if (s.bad[l] != ~uint64_t(0)) {
+        status.code = DGP_BAD_VALUE;
+        status.layer = l;
+        status.index = s.bad[l];
+        std::snprintf(status.message, sizeof status.message,
+                      "layer %llu holds a NaN or Infinity at index %llu", (unsigned long long)l,
+                      (unsigned long long)s.bad[l]);
+        return status;
+      }
+    }
+    for (size_t l : s.split) write_one(layers[l], s.cuts[l], threads, s.codes_done[l]);
+    for_whole_layers(s, threads, parallel, [&](size_t l) { write_one(layers[l], s.cuts[l], 1, s.codes_done[l]); });
   } catch (const std::bad_alloc&) {
     status.code = DGP_NO_MEMORY;
     std::snprintf(status.message, sizeof status.message, "out of memory for selection scratch");
     return status;
-  }
-  for (size_t l = 0; l < count; ++l) {
-    if (bad[l] != ~uint64_t(0)) {
-      status.code = DGP_BAD_VALUE;
-      status.layer = l;
-      status.index = bad[l];
-      std::snprintf(status.message, sizeof status.message,
-                    "layer %llu holds a NaN or Infinity at index %llu", (unsigned long long)l,
-                    (unsigned long long)bad[l]);
-      return status;
-    }
   }
   return status;
 }

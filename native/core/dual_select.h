@@ -23,9 +23,15 @@ constexpr uint64_t kParallelMinWork = uint64_t(1) << 16;
 constexpr uint64_t kLayerWork = 256;
 
 // Selects every layer and fills its outputs. threads <= 0 means all hardware threads.
-// On NaN/Inf returns DGP_BAD_VALUE naming the lowest such layer and its first bad index; the
-// outputs of the call are then unspecified (callers discard them). Inputs are never written.
-DgpStatus select_layers_cpu(const DgpLayer* layers, size_t count, int threads);
+// Every layer's thresholds are found before any output is written, so on NaN/Inf it returns
+// DGP_BAD_VALUE naming the lowest such layer and its first bad index with every output of the
+// call untouched unless `outputs_disposable` (caller-owned outputs need no separate finiteness
+// pass). Inputs are never written.
+// `outputs_disposable`: the caller drops every output when the call fails (outputs it allocated
+// for this call), so a large layer's codes may be written in the same read that searches its
+// thresholds (bracket_select.h), before the other layers are known to be finite.
+DgpStatus select_layers_cpu(const DgpLayer* layers, size_t count, int threads,
+                            bool outputs_disposable = false);
 
 // Exact thresholds of one layer (exposed for tests and for the CUDA kernel's verification).
 // Returns false (and sets *bad_index) if the layer holds a NaN/Inf.

@@ -107,6 +107,36 @@ DGP_TEST(cpu_reports_first_bad_value_of_lowest_layer) {
   DGP_CHECK(s.code == DGP_BAD_VALUE && s.layer == 1 && s.index == 77777);
 }
 
+// Every layer's cuts are found before any output is written: a NaN in the last layer leaves the
+// outputs of every earlier layer (small, grouped on the pool, split across threads) untouched.
+DGP_TEST(cpu_bad_value_leaves_every_output_untouched) {
+  std::vector<size_t> sizes(300, 300);  // enough work to group the whole layers on the pool
+  sizes.push_back(size_t(1) << 19);     // split across threads
+  sizes.push_back(16);
+  sizes.push_back(40000);               // the bad one (2048-bin path)
+  for (int threads : {1, 2}) {
+    std::vector<std::vector<float>> g(sizes.size());
+    std::vector<std::vector<uint8_t>> codes(sizes.size());
+    std::vector<std::vector<float>> pruned(sizes.size());
+    std::vector<DgpLayer> L(sizes.size());
+    for (size_t l = 0; l < sizes.size(); ++l) {
+      g[l] = make_input(Dist(l % 7), sizes[l], l);
+      codes[l].assign(sizes[l], 9);
+      pruned[l].assign(sizes[l], 7.f);
+      L[l] = DgpLayer{};
+      L[l].values = g[l].data(); L[l].n = sizes[l]; L[l].k_top = sizes[l] / 100; L[l].k_bottom = sizes[l] / 2;
+      L[l].codes = codes[l].data(); L[l].pruned = pruned[l].data();
+    }
+    g.back()[39999] = std::numeric_limits<float>::quiet_NaN();
+    const DgpStatus s = dgp::select_layers_cpu(L.data(), L.size(), threads);
+    DGP_CHECK(s.code == DGP_BAD_VALUE && s.layer == sizes.size() - 1 && s.index == 39999);
+    for (size_t l = 0; l < sizes.size(); ++l) {
+      DGP_CHECK_MSG(std::all_of(codes[l].begin(), codes[l].end(), [](uint8_t c) { return c == 9; }), "layer %zu threads %d", l, threads);
+      DGP_CHECK_MSG(std::all_of(pruned[l].begin(), pruned[l].end(), [](float v) { return v == 7.f; }), "layer %zu threads %d", l, threads);
+    }
+  }
+}
+
 DGP_TEST(cpu_rejects_inconsistent_counts) {
   std::vector<float> a(10, 1.f);
   DgpLayer L{};

@@ -35,7 +35,7 @@ DGP_EXPORT(dgp_select) double dgp_select(const float* values, double n, double k
                                          uint8_t* codes, float* pruned, uint32_t* kept_indices,
                                          float* kept_values) {
   const DgpLayer layer{values, u64(n), u64(k_top), u64(k_bottom), codes, pruned, kept_indices, kept_values};
-  const DgpStatus s = dgp::select_layers_cpu(&layer, 1, 1);
+  const DgpStatus s = dgp::select_layers_cpu(&layer, 1, 1, /*outputs_disposable=*/true);  // copied out only on success
   if (s.code == DGP_OK) return -1;
   if (s.code == DGP_BAD_VALUE) return double(s.index);
   return -2;

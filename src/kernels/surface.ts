@@ -48,7 +48,17 @@ export interface SelectOutputs {
   keptIndices?: Array<Uint32Array | null>;
   /** n - kTop - kBottom values at keptIndices, bit for bit. */
   keptValues?: Array<Float32Array | null>;
+  /**
+   * True when the caller drops every output if the call fails (it allocated them for this call):
+   * the addon may then write a large layer's codes while it searches that layer's thresholds
+   * (one read fewer), before other layers are known to be finite. Absent or false: a bad value
+   * leaves every output untouched.
+   */
+  disposable?: boolean;
 }
+
+/** Per-layer counts: src/select.ts passes a Float64Array (the addon reads it in place). */
+export type Counts = Float64Array | number[];
 
 /** The lowest layer holding a NaN/Inf and its first such index. */
 export interface BadValue {
@@ -86,11 +96,11 @@ export interface Kernels {
   /**
    * Selects every layer in one call. Output lengths: codes/pruned n, kept arrays
    * n - kTop - kBottom. `threads` (0 = all) is a hint a backend may ignore; `device` 'cuda' is
-   * served only by the addon built with CUDA. Returns null, or the first bad value (outputs then
-   * unspecified).
+   * served only by the addon built with CUDA. Returns null, or the first bad value; then no
+   * output of the call was written (every layer is checked before any output is).
    */
   selectLayers(
-    layers: Float32Array[], kTop: number[], kBottom: number[], outputs: SelectOutputs, threads: number, device: Device,
+    layers: Float32Array[], kTop: Counts, kBottom: Counts, outputs: SelectOutputs, threads: number, device: Device,
   ): BadValue | null;
 
   /**
@@ -98,7 +108,7 @@ export interface Kernels {
    * arrays must stay untouched until the promise settles.
    */
   selectLayersAsync(
-    layers: Float32Array[], kTop: number[], kBottom: number[], outputs: SelectOutputs, threads: number, device: Device,
+    layers: Float32Array[], kTop: Counts, kBottom: Counts, outputs: SelectOutputs, threads: number, device: Device,
   ): Promise<BadValue | null>;
 
   // ---- wire format (SPEC §6) ----

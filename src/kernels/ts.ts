@@ -5,14 +5,14 @@
  * shared-memory pool to hand them to without workers); the promise only keeps the call shape of
  * the other backends.
  */
-import type { BadValue, Device, Kernels, SelectOutputs } from './surface';
+import type { BadValue, Counts, Device, Kernels, SelectOutputs } from './surface';
 import { Cut, findCut, writeCodes, writeKept } from './ts_select';
 import { streamArrays, streamSpecArg } from './stream_args';
 import * as stream from './ts_stream';
 import * as wire from './ts_wire';
 
 function selectLayers(
-  layers: Float32Array[], kTop: number[], kBottom: number[], outputs: SelectOutputs, _threads: number, device: Device,
+  layers: Float32Array[], kTop: Counts, kBottom: Counts, outputs: SelectOutputs, _threads: number, device: Device,
 ): BadValue | null {
   if (device !== 'cpu') throw new RangeError(`selectLayers: the TypeScript kernels run on device 'cpu', got '${device}'`);
   // Find every cut first so a bad value anywhere leaves no output written.

@@ -5,8 +5,8 @@
  * runs, copies the outputs back and frees the memory: a memcpy per array, no per-element work.
  */
 import { DgpError, describeValue } from '../errors';
-import type { BadValue, Device, Kernels, SelectOutputs } from '../kernels/surface';
-import { readIndices as tsReadIndices } from '../kernels/ts_wire';
+import type { BadValue, Counts, Device, Kernels, SelectOutputs } from '../kernels/surface';
+import { firstNonFinite as tsFirstNonFinite, readIndices as tsReadIndices } from '../kernels/ts_wire';
 import { WasmExports, wasmExports, wasmLoadError } from './module';
 import * as stream from './stream';
 import { webAssembly } from './webassembly';
@@ -79,9 +79,16 @@ const NONE = 0;
  * (outputs are then unspecified).
  */
 function selectLayers(
-  layers: Float32Array[], kTop: number[], kBottom: number[], outputs: SelectOutputs, _threads: number, device: Device,
+  layers: Float32Array[], kTop: Counts, kBottom: Counts, outputs: SelectOutputs, _threads: number, device: Device,
 ): BadValue | null {
   if (device !== 'cpu') throw new RangeError(`selectLayers: the wasm kernels run on device 'cpu', got '${device}'`);
+  // The module selects one layer per call and its outputs are copied out at once, so a NaN in a
+  // later layer is checked for first: a bad value leaves every output untouched (surface rule).
+  if (layers.length > 1)
+    for (let l = 0; l < layers.length; l++) {
+      const bad = tsFirstNonFinite(layers[l]);
+      if (bad >= 0) return { layer: l, index: bad };
+    }
   const w = module();
   for (let l = 0; l < layers.length; l++) {
     const values = layers[l];
