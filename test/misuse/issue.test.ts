@@ -74,6 +74,11 @@ describe('kind 1: outputs aliasing inputs or each other; writes before a later e
     const layers = [{ values: big, kTop: 10, kBottom: 1000, out: { codes, pruned } }, { name: 'late', values: ramp(16, 5), kTop: 1, kBottom: 1 }];
     return { run: () => selectLayers(layers, { codes: true, pruned: true }), watch: [codes, pruned, big] };
   }, { error: 'RangeError', mentions: ["layer 'late'", 'NaN', 'index 5'] });
+  misuse('a NaN in one large layer leaves its caller-owned codes untouched (sample-bracketed path)', () => {
+    const v = ramp(1 << 19, 300000);
+    const codes = new Uint8Array(1 << 19).fill(7);
+    return { run: () => dualTopBottomK(v, 5000, 400000, codes), watch: [codes, v] };
+  }, { error: 'RangeError', mentions: ['layer 0 holds NaN at index 300000'] });
   misuse('the same with two small layers (parallel path)', () => {
     const codes = new Uint8Array(64).fill(7);
     return { run: () => selectLayers([{ values: ramp(64), kTop: 2, kBottom: 2, out: { codes } }, { values: ramp(64, 63), kTop: 1, kBottom: 1 }], { codes: true }), watch: codes };
