@@ -33,8 +33,10 @@ function heap(w: WasmExports): void {
 type Run = (w: WasmExports, spec: StreamSpec, msg: number, layout: number, acc: number, out: number) => number;
 
 /**
- * Lays out [acc: 8·total][out: 56][msg][layout] in one block (acc first: malloc's 16-byte
- * alignment keeps the float64 slots aligned), copies in, runs, copies the outcome out.
+ * Lays out [acc: 8·total, unless acc is resident][out: 56][msg][layout] in one block (float64
+ * slots first: malloc's 16-byte alignment keeps them aligned), copies in, runs, copies the
+ * outcome out. A resident acc that went stale (the memory grew since its view was made) has
+ * length 0 and was refused by streamArrays already.
  */
 function call(spec: StreamSpec, msg: Uint8Array, acc: Float64Array, out: Float64Array, run: Run): number {
   const w = wasmExports();
