@@ -95,8 +95,8 @@ void write_codes_wasm_simd128(const uint32_t* bits, uint64_t begin, uint64_t end
 #if defined(DGP_BRACKET_PASS)  // defined by bracket_select.cc
 // bracket_scalar's pass, 16 keys per step (four 4-lane vectors: the codes narrow to one 16-byte
 // store). Bounds fit in 31 bits, so signed compares order the keys; lo <= k is k > lo - 1.
-// Appends are branch-free (about a third of the steps hold a candidate): 4 lanes are stored and
-// the list advances by the match count (kSlack spare slots).
+// Bottom appends are branch-free (its interval is the wider one): 4 lanes are stored and the
+// list advances by the match count (kSlack spare slots).
 inline void wasm_bracket_append(CandidateList& l, v128_t in, v128_t k, v128_t ix) {
   const uint32_t m = uint32_t(wasm_i32x4_bitmask(in));
   const v128_t perm = wasm_v128_load(kWasmCompress4.perm[m]);
@@ -125,7 +125,8 @@ inline void bracket_wasm_simd128(const uint32_t* bits, uint64_t i, uint64_t end,
       n_below = wasm_i32x4_sub(n_below, down);
       kmax = wasm_u32x4_max(kmax, k);
       code[q] = wasm_i32x4_add(wasm_i32x4_sub(one, wasm_i32x4_gt(k, tmid)), wasm_i32x4_gt(bmid, k));
-      wasm_bracket_append(tl, wasm_v128_andnot(wasm_i32x4_gt(k, tlo), wasm_i32x4_gt(k, thi)), k, ix);
+      const v128_t in_top = wasm_v128_andnot(wasm_i32x4_gt(k, tlo), wasm_i32x4_gt(k, thi));
+      if (wasm_v128_any_true(in_top)) wasm_bracket_append(tl, in_top, k, ix);  // narrow: rarely taken
       wasm_bracket_append(bl, wasm_v128_andnot(wasm_i32x4_gt(k, blo), wasm_i32x4_gt(k, bhi)), k, ix);
       ix = wasm_i32x4_add(ix, four);
     }
