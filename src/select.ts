@@ -6,7 +6,7 @@
 import { kernelsOf, resolveBackend, getThreads, BackendName } from './backend';
 import { checkCounts } from './counts';
 import { describeValue } from './errors';
-import type { BadValue, SelectOutputs } from './kernels/surface';
+import type { BadValue, Counts, SelectOutputs } from './kernels/surface';
 import { platform } from './platform';
 import { readArray, readChoice, readFlag, readObject, readTyped } from './read';
 import { typedArrayLength, typedArrayParts, typedArrayTag } from './typed';
@@ -288,8 +288,11 @@ function prepare(layers: LayerInput[], want: SelectWant, caller: string, backend
   const { kernels, device } = kernelsOf(name);
   // Every kernel finds all layers' cuts before it writes any output, so a NaN/Inf in a later
   // layer leaves caller-owned outputs untouched with no separate finiteness pass here.
-  const kTop = new Float64Array(count);
-  const kBottom = new Float64Array(count);
+  // Counts of many layers go as Float64Arrays (the addon reads them in place); a few go as plain
+  // arrays: a typed array of at most 64 bytes lives on V8's heap, and handing one to the addon
+  // makes V8 move it to a malloc'd buffer first.
+  const kTop: Counts = count > 8 ? new Float64Array(count) : new Array<number>(count);
+  const kBottom: Counts = count > 8 ? new Float64Array(count) : new Array<number>(count);
   // The addon reads the caller's arrays by their internal slots; the TypeScript and wasm kernels
   // read `length` and elements as properties, so they get fresh views (a subclass's getters
   // cannot redirect those).

@@ -2,6 +2,7 @@
 // same kernel on libuv's pool, async_work.h). Thin: it checks argument kinds and lengths (so the
 // kernels never see an inconsistent buffer), builds DgpLayer structs over the caller's memory
 // (zero copy, byte offsets honoured) and maps the status back.
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -52,12 +53,13 @@ bool typed_at(napi_env env, napi_value list, uint32_t l, napi_value* v, napi_typ
 }
 
 // An Array of count entries, or (when `optional`) absent; returns its napi_value or nullptr.
-napi_value list_arg(Napi::Env env, const Napi::Value& v, size_t count, const std::string& what,
+// `what` names it in the message (built only on failure).
+napi_value list_arg(Napi::Env env, const Napi::Value& v, size_t count, const char* what,
                     const char* expected, bool optional) {
   if (optional && (v.IsUndefined() || v.IsNull())) return nullptr;
   if (!v.IsArray() || v.As<Napi::Array>().Length() != count)
-    throw_type(env, "selectLayers: " + what + " must be " + expected + " of " + std::to_string(count) +
-                        " entries, got " + describe(v));
+    throw_type(env, std::string("selectLayers: ") + what + " must be " + expected + " of " +
+                        std::to_string(count) + " entries, got " + describe(v));
   return v;
 }
 
@@ -113,25 +115,28 @@ void parse_select(const Napi::CallbackInfo& info, SelectCall& call, std::vector<
   const Napi::Object outputs = info[3].As<Napi::Object>();
   call.threads = static_cast<int>(count_arg(env, info[4], "selectLayers: threads"));
   if (!info[5].IsString()) throw_type(env, "selectLayers: device must be 'cpu' or 'cuda', got " + describe(info[5]));
-  const std::string device = info[5].As<Napi::String>().Utf8Value();
-  if (device != "cpu" && device != "cuda")
-    throw_range(env, "selectLayers: device must be 'cpu' or 'cuda', got '" + device + "'");
-  call.cuda = device == "cuda";
+  char device[8] = {0};  // read without a std::string: a longer name is cut and refused anyway
+  size_t device_len = 0;
+  napi_get_value_string_utf8(env, info[5], device, sizeof device, &device_len);
+  const bool cpu = device_len == 3 && std::memcmp(device, "cpu", 3) == 0;
+  call.cuda = device_len == 4 && std::memcmp(device, "cuda", 4) == 0;
+  if (!cpu && !call.cuda)
+    throw_range(env, "selectLayers: device must be 'cpu' or 'cuda', got " + describe(info[5]));
 
   struct Out {
     const char* key;
+    const char* what;
     napi_typedarray_type type;
     const char* type_name;
     bool full;  // n entries (else the kept count)
     napi_value list;
   };
-  Out outs[4] = {{"codes", napi_uint8_array, "Uint8Array", true, nullptr},
-                 {"pruned", napi_float32_array, "Float32Array", true, nullptr},
-                 {"keptIndices", napi_uint32_array, "Uint32Array", false, nullptr},
-                 {"keptValues", napi_float32_array, "Float32Array", false, nullptr}};
+  Out outs[4] = {{"codes", "outputs.codes", napi_uint8_array, "Uint8Array", true, nullptr},
+                 {"pruned", "outputs.pruned", napi_float32_array, "Float32Array", true, nullptr},
+                 {"keptIndices", "outputs.keptIndices", napi_uint32_array, "Uint32Array", false, nullptr},
+                 {"keptValues", "outputs.keptValues", napi_float32_array, "Float32Array", false, nullptr}};
   call.disposable = outputs.Get("disposable").ToBoolean().Value();
-  for (Out& o : outs)
-    o.list = list_arg(env, outputs.Get(o.key), count, std::string("outputs.") + o.key, "an Array", true);
+  for (Out& o : outs) o.list = list_arg(env, outputs.Get(o.key), count, o.what, "an Array", true);
 
   const auto at = [](uint32_t l) { return "[" + std::to_string(l) + "]"; };
   call.jobs.resize(count);
