@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cpu_features.h"
+#include "select_neon.h"
 #include "simd_variants.h"
 #include "thread_pool.h"
 
@@ -87,6 +88,9 @@ void bracket_range(const uint32_t* bits, uint64_t begin, uint64_t end, const Bra
                    uint8_t* codes, CandidateList& top, CandidateList& bottom, BracketTally& t) {
 #if defined(__wasm_simd128__)
   return bracket_wasm_simd128(bits, begin, end, b, codes, top, bottom, t);
+#endif
+#if DGP_NEON
+  if (neon::enabled()) return neon::bracket(bits, begin, end, b, codes, top, bottom, t, bracket_scalar);
 #endif
 #if DGP_X86_VARIANTS
   static const Simd level = active_simd();
@@ -224,6 +228,8 @@ bool bracket_vectorised() {
   return true;
 #elif DGP_X86_VARIANTS
   return active_simd() >= Simd::Avx2;
+#elif DGP_NEON
+  return neon::enabled();
 #else
   return false;
 #endif

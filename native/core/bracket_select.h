@@ -43,7 +43,7 @@ inline uint64_t bracket_sample_at(uint64_t n, uint64_t s, uint64_t j) {
   return j * stride + ((uint64_t(h) * stride) >> 32);  // h % stride without a divide
 }
 
-// Whether the pass has a vector loop here (AVX-512, AVX2 or SIMD128, as DGP_SIMD allows).
+// Whether the pass has a vector loop here (AVX-512, AVX2, SIMD128 or NEON, as DGP_SIMD allows).
 // Scalar, it is no faster than the radix path, so select_layers_cpu uses it only when this
 // holds; tests call find_thresholds_bracketed on every path.
 bool bracket_vectorised();
