@@ -1,6 +1,7 @@
 // NEON versions of the hot streaming loops, for aarch64 (the linux-arm64 prebuild): in
 // dual_select.cc the candidate compaction and the output passes (codes, pruned values, kept
-// count, sparse kept set), in bracket_select.cc the bracketed pass. Callers use them when
+// count, sparse kept set), in bracket_select.cc the bracketed pass, in small_select.h the
+// small path's compaction. Callers use them when
 // neon::enabled() (DGP_SIMD=scalar turns them off); native/tests/test_simd_loops.cc checks them
 // against the scalar rule. Element for element the same results as the scalar loops. Checked
 // for bits under qemu; no ARM hardware has measured their speed (docs/ARCHITECTURE.md, SIMD
@@ -191,21 +192,24 @@ inline void append4(Sink& s, unsigned mask, uint32x4_t keys, uint32x4_t index) {
   s.at += kCompress4.count[mask];
 }
 
-// Copies (key, index) of the elements whose digit 0 (key >> 20) equals top.bucket or
-// bottom.bucket, in index order. 16 elements per step: the high halves of the words (sign,
-// digit, 4 more key bits) are compared as 16-bit lanes, and blocks with no candidate (most)
-// cost one test; the others are compressed 4 lanes at a time. A bucket above 2047 never matches.
-// `scalar` does the last < 16 elements.
-template <class Sink, class Scalar>
-void compact(const uint32_t* bits, uint64_t begin, uint64_t end, Sink& top, Sink& bottom, Scalar scalar) {
-  const uint16x8_t digit = vdupq_n_u16(0x7ff0);
-  // A masked digit has its low 4 bits clear, so 1 matches nothing.
-  const uint16x8_t tb = vdupq_n_u16(top.bucket < 2048 ? uint16_t(top.bucket << 4) : 1);
-  const uint16x8_t bb = vdupq_n_u16(bottom.bucket < 2048 ? uint16_t(bottom.bucket << 4) : 1);
+// Copies (key, index) of the elements whose top digit, key >> Shift (11 bits for the radix path's
+// Shift 20, 8 for the small path's 23), equals top_bucket or bottom_bucket, to the lists' ends in
+// index order, from i while 16 elements remain (i advances). The words' high halves (sign, digit,
+// a few more key bits) are compared as 16-bit lanes, so blocks with no candidate (most) cost one
+// test; the others are compressed 4 lanes at a time. A bucket past the digit's range never matches.
+template <int Shift, class List>
+void compact_digit(const uint32_t* bits, uint64_t& i, uint64_t end, uint32_t top_bucket, uint32_t bottom_bucket,
+                   List& top, List& bottom) {
+  static_assert(Shift >= 20 && Shift <= 27, "the digit must sit in the high half above bit 19");
+  constexpr uint32_t bins = 1u << (31 - Shift);
+  constexpr int up = Shift - 16;  // the digit's place in the high half
+  const uint16x8_t digit = vdupq_n_u16(uint16_t((bins - 1) << up));
+  // A masked digit has its low `up` bits clear, so 1 matches nothing.
+  const uint16x8_t tb = vdupq_n_u16(top_bucket < bins ? uint16_t(top_bucket << up) : 1);
+  const uint16x8_t bb = vdupq_n_u16(bottom_bucket < bins ? uint16_t(bottom_bucket << up) : 1);
   const uint32x4_t magnitude = vdupq_n_u32(kMagnitudeMask);
   const uint32_t lanes[4] = {0, 1, 2, 3};
   const uint32x4_t lane = vld1q_u32(lanes);
-  uint64_t i = begin;
   for (; i + 16 <= end; i += 16) {
     uint32x4_t r[4];
     for (int q = 0; q < 4; ++q) r[q] = vld1q_u32(bits + i + 4 * q);
@@ -228,7 +232,32 @@ void compact(const uint32_t* bits, uint64_t begin, uint64_t end, Sink& top, Sink
       if (gb) append4(bottom, gb, k, ix);
     }
   }
+}
+
+// dual_select.cc's compaction: digit 0 (key >> 20) against each sink's bucket; `scalar` does the
+// last < 16 elements.
+template <class Sink, class Scalar>
+void compact(const uint32_t* bits, uint64_t begin, uint64_t end, Sink& top, Sink& bottom, Scalar scalar) {
+  uint64_t i = begin;
+  compact_digit<20>(bits, i, end, top.bucket, bottom.bucket, top, bottom);
   scalar(bits, i, end, top, bottom);
+}
+
+// small_select.h's compaction of bits[0, n): key >> 23 against tb and bb, appended at tk/ti[t]
+// and bk/bi[b] (t and b advance); `scalar` (compact_small_scalar) does the last < 16 elements.
+template <class Scalar>
+void compact_small(const uint32_t* bits, uint64_t n, uint32_t tb, uint32_t bb, uint32_t* tk, uint32_t* ti,
+                   uint64_t& t, uint32_t* bk, uint32_t* bi, uint64_t& b, Scalar scalar) {
+  struct List {
+    uint32_t* keys;
+    uint32_t* index;
+    uint64_t at;
+  } top{tk, ti, t}, bottom{bk, bi, b};
+  uint64_t i = 0;
+  compact_digit<23>(bits, i, n, tb, bb, top, bottom);
+  t = top.at;
+  b = bottom.at;
+  scalar(bits, i, n, tb, bb, tk, ti, t, bk, bi, b);
 }
 
 // ---- the bracketed pass (bracket_select.cc) -------------------------------------------------

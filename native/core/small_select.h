@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "radix_common.h"
+#include "select_neon.h"
 #include "simd_variants.h"
 
 #if DGP_X86_VARIANTS
@@ -244,6 +245,10 @@ inline bool find_thresholds_small(const uint32_t* bits, uint64_t n, uint64_t k_t
 #if DGP_X86_VARIANTS
   static const bool avx512 = active_simd() == Simd::Avx512;
   if (avx512) small_detail::compact_small_avx512(bits, n, tb, bb, tk, ti, t, bk, bi, b);
+  else
+#endif
+#if DGP_NEON
+  if (neon::enabled()) neon::compact_small(bits, n, tb, bb, tk, ti, t, bk, bi, b, small_detail::compact_small_scalar);
   else
 #endif
     small_detail::compact_small_scalar(bits, 0, n, tb, bb, tk, ti, t, bk, bi, b);

@@ -207,51 +207,63 @@ void compact_tail(const uint32_t* bits, uint64_t i, uint64_t end, ListSink& top,
 
 }  // namespace
 
-// Candidates of two digit-0 buckets: lanes drawn from the two buckets' digits and two others, so
-// every 4-lane mask of each list occurs (counted below); the buckets equal, and one that never
-// matches. The lists must hold exactly the matches in index order and nothing may be written past
-// 4 spare slots.
+// Candidates of two top-digit buckets, in both layouts (the radix path's key >> 20 through
+// neon::compact, the small path's key >> 23 through neon::compact_small): lanes drawn from the
+// two buckets' digits and two others, so every 4-lane mask of each list occurs (counted below);
+// the buckets equal, and one that never matches. The lists must hold exactly the matches in
+// index order and nothing may be written past 4 spare slots.
 DGP_TEST(neon_compaction_matches_the_filter) {
   std::mt19937_64 rng(91);
-  bool seen_top[16] = {}, seen_bottom[16] = {};
-  for_each_range(rng, [&](uint64_t begin, uint64_t end) {
-    for (int trial = 0; trial < 3; ++trial) {
-      const uint32_t digits[4] = {uint32_t(rng() % 2048), uint32_t(rng() % 2048), 0, 0x7f7};
-      std::vector<uint32_t> bits(end + 16);
-      for (auto& b : bits) b = (digits[rng() % 4] << 20) | (uint32_t(rng()) & 0x800fffffu);
-      uint32_t tb = digits[0], bb = trial == 1 ? digits[0] : digits[1];
-      if (trial == 2 && rng() % 2) (rng() % 2 ? tb : bb) = 0xffffffffu;
-      const uint32_t sentinel = 0xdeadbeefu;
-      const uint64_t start = rng() % 5;
-      std::vector<uint32_t> tk(start + bits.size() + 8, sentinel), ti(tk), bk(tk), bi(tk);
-      ListSink top{tk.data(), ti.data(), start, tb}, bottom{bk.data(), bi.data(), start, bb};
-      dgp::neon::compact(bits.data(), begin, end, top, bottom, compact_tail);
-      for (const ListSink* s : {&top, &bottom}) {
-        uint64_t at = start;
-        for (uint64_t i = begin; i < end; ++i) {
-          const uint32_t k = bits[i] & dgp::kMagnitudeMask;
-          if ((k >> 20) != s->bucket) continue;
-          DGP_CHECK_MSG(s->keys[at] == k && s->index[at] == i, "begin %llu end %llu i %llu",
-                        (unsigned long long)begin, (unsigned long long)end, (unsigned long long)i);
-          ++at;
+  for (int shift : {20, 23}) {
+    const uint32_t bins = 1u << (31 - shift), low = (1u << shift) - 1;
+    bool seen_top[16] = {}, seen_bottom[16] = {};
+    for_each_range(rng, [&](uint64_t begin, uint64_t end) {
+      for (int trial = 0; trial < 3; ++trial) {
+        const uint32_t digits[4] = {uint32_t(rng() % bins), uint32_t(rng() % bins), 0, bins == 2048 ? 0x7f7u : 0xfeu};
+        std::vector<uint32_t> bits(end + 16);
+        for (auto& b : bits) b = (digits[rng() % 4] << shift) | (uint32_t(rng()) & (0x80000000u | low));
+        uint32_t tb = digits[0], bb = trial == 1 ? digits[0] : digits[1];
+        if (trial == 2 && rng() % 2) (rng() % 2 ? tb : bb) = shift == 20 ? 0xffffffffu : 0x100u;
+        const uint32_t sentinel = 0xdeadbeefu;
+        const uint64_t start = rng() % 5;
+        std::vector<uint32_t> tk(start + bits.size() + 8, sentinel), ti(tk), bk(tk), bi(tk);
+        ListSink top{tk.data(), ti.data(), start, tb}, bottom{bk.data(), bi.data(), start, bb};
+        uint64_t first = 0;  // the index the loop numbers bits[begin] with
+        if (shift == 20) {
+          dgp::neon::compact(bits.data(), begin, end, top, bottom, compact_tail);
+        } else {
+          dgp::neon::compact_small(bits.data() + begin, end - begin, tb, bb, top.keys, top.index, top.at, bottom.keys,
+                                   bottom.index, bottom.at, dgp::small_detail::compact_small_scalar);
+          first = begin;
         }
-        DGP_CHECK(s->at == at);
-        for (uint64_t j = 0; j < start; ++j) DGP_CHECK(s->keys[j] == sentinel && s->index[j] == sentinel);
-        for (uint64_t j = at + 4; j < tk.size(); ++j) DGP_CHECK(s->keys[j] == sentinel && s->index[j] == sentinel);
-      }
-      // The lane masks the 16-element blocks' 4-lane groups met.
-      for (uint64_t block = begin; block + 16 <= end; block += 16)
-        for (uint64_t g = block; g < block + 16; g += 4) {
-          unsigned mt = 0, mb = 0;
-          for (int l = 0; l < 4; ++l) {
-            mt |= unsigned(((bits[g + l] & dgp::kMagnitudeMask) >> 20) == tb) << l;
-            mb |= unsigned(((bits[g + l] & dgp::kMagnitudeMask) >> 20) == bb) << l;
+        for (const ListSink* s : {&top, &bottom}) {
+          uint64_t at = start;
+          for (uint64_t i = begin; i < end; ++i) {
+            const uint32_t k = bits[i] & dgp::kMagnitudeMask;
+            if ((k >> shift) != s->bucket) continue;
+            DGP_CHECK_MSG(s->keys[at] == k && s->index[at] == i - first, "shift %d begin %llu end %llu i %llu", shift,
+                          (unsigned long long)begin, (unsigned long long)end, (unsigned long long)i);
+            ++at;
           }
-          seen_top[mt] = seen_bottom[mb] = true;
+          DGP_CHECK(s->at == at);
+          for (uint64_t j = 0; j < start; ++j) DGP_CHECK(s->keys[j] == sentinel && s->index[j] == sentinel);
+          for (uint64_t j = at + 4; j < tk.size(); ++j) DGP_CHECK(s->keys[j] == sentinel && s->index[j] == sentinel);
         }
-    }
-  });
-  for (int m = 0; m < 16; ++m) DGP_CHECK_MSG(seen_top[m] && seen_bottom[m], "lane mask %d never tested", m);
+        // The lane masks the 16-element blocks' 4-lane groups met.
+        for (uint64_t block = begin; block + 16 <= end; block += 16)
+          for (uint64_t g = block; g < block + 16; g += 4) {
+            unsigned mt = 0, mb = 0;
+            for (int l = 0; l < 4; ++l) {
+              mt |= unsigned(((bits[g + l] & dgp::kMagnitudeMask) >> shift) == tb) << l;
+              mb |= unsigned(((bits[g + l] & dgp::kMagnitudeMask) >> shift) == bb) << l;
+            }
+            seen_top[mt] = seen_bottom[mb] = true;
+          }
+      }
+    });
+    for (int m = 0; m < 16; ++m)
+      DGP_CHECK_MSG(seen_top[m] && seen_bottom[m], "shift %d: lane mask %d never tested", shift, m);
+  }
 }
 
 namespace {
