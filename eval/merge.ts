@@ -47,12 +47,15 @@ function main() {
     const isIt = (r: Row) => r.model === 'mlp' && r.batchSize === 1 && r.round === round && !r.attack.startsWith('baseline');
     const has = new Map<number, Set<string>>();
     for (const r of rows) if (isIt(r)) (has.get(r.image) ?? has.set(r.image, new Set()).get(r.image)!).add(r.defense);
-    const complete = new Set([...Array(n).keys()].filter((k) => defs.every((d) => has.get(k)?.has(d))));
+    // a defense with no row at all in this setting is listed as not run, and the others are paired
+    const ran = defs.filter((d) => [...has.values()].some((ds) => ds.has(d)));
+    for (const d of defs) if (!ran.includes(d)) notRun.push(`batch size 1, ${round}: ${d} (every image)`);
+    const complete = new Set([...Array(n).keys()].filter((k) => ran.length > 0 && ran.every((d) => has.get(k)?.has(d))));
     const none = [...Array(n).keys()].filter((k) => !has.get(k));
     if (none.length) notRun.push(`batch size 1, ${round}: images ${ranges(none)} (of 0-${n - 1}) under every defense`);
-    for (let k = 0; k < n; k++) if (!complete.has(k) && has.get(k)) notRun.push(`batch size 1, ${round}, image ${k}: ${defs.filter((d) => !has.get(k)?.has(d)).join(', ')} (the defenses it did run are left out, to keep the comparison paired)`);
+    for (let k = 0; k < n; k++) if (!complete.has(k) && has.get(k)) notRun.push(`batch size 1, ${round}, image ${k}: ${ran.filter((d) => !has.get(k)?.has(d)).join(', ')} (the defenses it did run are left out, to keep the comparison paired)`);
     kept = kept.filter((r) => !(r.model === 'mlp' && r.batchSize === 1 && r.round === round) || complete.has(r.image));
-    notes.push(`batch size 1, ${round}: ${complete.size} of ${n} images under every defense`);
+    notes.push(`batch size 1, ${round}: ${complete.size} of ${n} images under every defense that ran (${ran.length} of ${defs.length})`);
   }
   // larger batches and the CNN: undefended first; defended ones expected where the gate passed
   const gatePassed = (sel: (r: Row) => boolean) => {

@@ -97,11 +97,11 @@ test('dualTopBottomK equals dgpMask on the same data', () => {
   m.dispose();
 });
 
-test('without a config the evaluated defaults apply (top 1%, bottom 89%)', () => {
+test('without a config the evaluated defaults apply (no top set, bottom 90%)', () => {
   const values = makeInput('lognormal', 1000, 6);
-  expect(DEFAULT_CONFIG).toEqual({ topRatio: 0.01, bottomRatio: 0.89 });
+  expect(DEFAULT_CONFIG).toEqual({ topRatio: 0, bottomRatio: 0.9 });
   const m = dgpMask(values);
-  const codes = referenceCodes(values, 10, 890);
+  const codes = referenceCodes(values, 0, 900);
   expect(Array.from(m.dataSync())).toEqual(Array.from(codes, (c) => (c === 1 ? 1 : 0)));
   m.dispose();
   // A config that is present but incomplete is still an error, not a default.
