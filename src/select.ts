@@ -105,8 +105,7 @@ const align8 = (bytes: number): number => (bytes + 7) & ~7;
  * about a microsecond (its tracking and GC accounting), several times a one-layer selection of
  * 100 elements. So small outputs of different calls may share one ArrayBuffer (`.buffer`);
  * each view's own range is never handed out twice. The slab is zero-filled (`new ArrayBuffer`),
- * so the rest of it holds zeros or other selections' outputs (a failed call's too), never
- * stale process memory.
+ * so bytes outside a call's views are zeros, never stale memory.
  */
 const POOL_BYTES = 8192;
 const POOL_MAX_BYTES = POOL_BYTES >>> 1;

@@ -61,9 +61,7 @@ export function digest(v: unknown, seen = new Set<unknown>()): string {
     } catch {
       // detached
     }
-    // Offset mod 8 (the alignment): small package-allocated outputs come from a shared pool
-    // (src/select.ts), where a view's offset depends on the calls made before it.
-    return `${tag}@${byteOffset % 8}[${data}]`;
+    return `${tag}@${byteOffset}[${data}]`;
   }
   if (v instanceof ArrayBuffer) return `ArrayBuffer[${hex(new Uint8Array(v))}]`;
   if (v instanceof tf.Tensor)
