@@ -34,11 +34,6 @@ export interface SelectWant {
   sparse?: boolean;
 }
 
-/**
- * Outputs the package allocates may be views into an ArrayBuffer shared with other outputs, of
- * this call and (small ones, as Node's pooled Buffers) of other calls: use each view, not its
- * `.buffer`, and copy (`slice()`) before transferring one to a worker.
- */
 export interface LayerSelection {
   /** 0 bottom-removed, 1 kept, 2 top-removed. */
   codes?: Uint8Array;
@@ -98,30 +93,6 @@ const uninitialised = (bytes: number): ArrayBuffer =>
  */
 const CARVE_MAX_ELEMENTS = 1 << 16;
 const align8 = (bytes: number): number => (bytes + 7) & ~7;
-
-/**
- * A call whose carved outputs fit in POOL_MAX_BYTES takes them from a module-level slab, as
- * Node's Buffer.allocUnsafe does with its 8 KiB pool: a fresh off-heap ArrayBuffer costs V8
- * about a microsecond (its tracking and GC accounting), several times a one-layer selection of
- * 100 elements. So small outputs of different calls may share one ArrayBuffer (`.buffer`);
- * each view's own range is never handed out twice. The slab is zero-filled (`new ArrayBuffer`),
- * so bytes outside a call's views are zeros, never stale memory.
- */
-const POOL_BYTES = 8192;
-const POOL_MAX_BYTES = POOL_BYTES >>> 1;
-let pool = new ArrayBuffer(POOL_BYTES);
-let poolAt = 0;
-/** A fresh range of `bytes` (a multiple of 8, at most POOL_MAX_BYTES): its buffer and offset. */
-function fromPool(bytes: number): [ArrayBuffer, number] {
-  // byteLength is 0 once the caller transferred (detached) the slab with an output's `.buffer`.
-  if (poolAt + bytes > pool.byteLength) {
-    pool = new ArrayBuffer(POOL_BYTES);
-    poolAt = 0;
-  }
-  const at = poolAt;
-  poolAt += bytes;
-  return [pool, at];
-}
 
 type OutputKey = keyof LayerSelection;
 type ViewCtor = typeof Uint8Array | typeof Float32Array | typeof Uint32Array;
@@ -256,10 +227,8 @@ function setUpOutputs(jobs: Job[], wanted: Wanted): SelectOutputs {
     for (const [key, ctor, full] of wanted)
       if (j.given?.[key] === undefined) carved += align8(ctor.BYTES_PER_ELEMENT * (full ? j.n : kept));
   }
-  let shared: ArrayBuffer | null = null;
+  const shared = carved > 0 ? uninitialised(carved) : null;
   let at = 0;
-  if (carved > POOL_MAX_BYTES) shared = uninitialised(carved);
-  else if (carved > 0) [shared, at] = fromPool(carved);
   for (let i = 0; i < count; i++) {
     const j = jobs[i];
     const kept = j.n - j.kTop - j.kBottom;
