@@ -123,10 +123,11 @@ async function main() {
         const best = Math.max(...attacks.map((a) => median(sel.filter((x) => x.attack === a).map((x) => x.psnr))));
         const ok = best >= COUNTS_PSNR;
         log(`gate ${key}: strongest undefended attack median ${best.toFixed(1)} dB -> ${ok ? 'attacking the defenses' : 'attack fails undefended, defenses not attacked'}`);
-        if (ok && job.kind === 'batch') for (const d of plan.batchDefenses[job.batchSize].filter((x) => x !== 'none'))
-          push(Array.from({ length: plan.batchesPerSize }, (_, t) => ({ kind: 'batch', defense: d, batchSize: job.batchSize, batch: t })), true);
-        if (ok && job.kind === 'cnn') for (const d of ['prune keep=0.1', 'DGP top=0.05 keep=0.1'])
-          push(Array.from({ length: plan.cnn.images }, (_, k) => ({ kind: 'cnn', defense: d, image: k })), true);
+        // one push, so the defenses run in plan order (one push each to the front reversed it)
+        if (ok && job.kind === 'batch') push(plan.batchDefenses[job.batchSize].filter((x) => x !== 'none')
+          .flatMap((d) => Array.from({ length: plan.batchesPerSize }, (_, t): Job => ({ kind: 'batch', defense: d, batchSize: job.batchSize, batch: t }))), true);
+        if (ok && job.kind === 'cnn') push(['prune keep=0.1', 'DGP top=0.05 keep=0.1']
+          .flatMap((d) => Array.from({ length: plan.cnn.images }, (_, k): Job => ({ kind: 'cnn', defense: d, image: k }))), true);
       }
     }
   };
