@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cpu_features.h"
+#include "compress4.h"
 #include "select_neon.h"
 #include "simd_variants.h"
 #include "thread_pool.h"

@@ -21,6 +21,7 @@
 #include "bracket_select.h"
 #include "cpu_features.h"
 #include "layer_check.h"
+#include "compress4.h"
 #include "select_neon.h"  // aarch64: NEON loops, on unless DGP_SIMD=scalar
 #include "simd_variants.h"
 #include "small_select.h"

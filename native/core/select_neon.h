@@ -21,6 +21,7 @@
 
 #include <algorithm>
 
+#include "compress4.h"
 #include "cpu_features.h"
 #include "radix_common.h"
 
@@ -154,26 +155,7 @@ uint64_t write_sparse(const uint32_t* bits, uint64_t begin, uint64_t end, const 
 
 // ---- candidate compaction ----------------------------------------------------------------------
 
-// Byte shuffles that move the set lanes of a 4-lane mask to the front, in lane order, and the
-// count of set lanes (NEON has no compress instruction).
-struct Compress4 {
-  alignas(16) uint8_t perm[16][16];
-  uint8_t count[16];
-  constexpr Compress4() : perm{}, count{} {
-    for (int m = 0; m < 16; ++m) {
-      int k = 0;
-      for (int lane = 0; lane < 4; ++lane) {
-        if (!(m & (1 << lane))) continue;
-        for (int b = 0; b < 4; ++b) perm[m][4 * k + b] = uint8_t(4 * lane + b);
-        ++k;
-      }
-      count[m] = uint8_t(k);
-      for (int j = k; j < 4; ++j)
-        for (int b = 0; b < 4; ++b) perm[m][4 * j + b] = uint8_t(b);
-    }
-  }
-};
-constexpr Compress4 kCompress4;
+// kCompress4 (compress4.h): NEON has no compress instruction either.
 
 // The 4-bit lane mask of elements 4q..4q+3 from a nibbles16-style word: their nibbles' low bits
 // (bits 16q, +4, +8, +12) gathered by one multiply into bits 12..15 (no two partial products

@@ -7,30 +7,14 @@
 
 #include <wasm_simd128.h>
 
-// Byte shuffles that move the set lanes of a 4-lane mask to the front, in lane order
-// (SIMD128 has no compress instruction).
-struct WasmCompress4 {
-  alignas(16) uint8_t perm[16][16];
-  constexpr WasmCompress4() : perm{} {
-    for (int m = 0; m < 16; ++m) {
-      int k = 0;
-      for (int lane = 0; lane < 4; ++lane) {
-        if (!(m & (1 << lane))) continue;
-        for (int b = 0; b < 4; ++b) perm[m][4 * k + b] = uint8_t(4 * lane + b);
-        ++k;
-      }
-      for (; k < 4; ++k)
-        for (int b = 0; b < 4; ++b) perm[m][4 * k + b] = uint8_t(b);
-    }
-  }
-};
-constexpr WasmCompress4 kWasmCompress4;
+// kCompress4 (compress4.h, included by the .cc files at namespace scope): SIMD128 has no
+// compress instruction.
 
 // Appends the 4 lanes' (key, index) whose mask bit is set at sink.at; stores 4 lanes, so the
 // list needs 4 spare slots (kCandidateSlack). A side that is not compacted never matches.
 template <class Sink>
 inline void wasm_append4(Sink& s, uint32_t mask, v128_t keys, v128_t index) {
-  const v128_t perm = wasm_v128_load(kWasmCompress4.perm[mask]);
+  const v128_t perm = wasm_v128_load(kCompress4.perm[mask]);
   wasm_v128_store(s.keys + s.at, wasm_i8x16_swizzle(keys, perm));
   wasm_v128_store(s.index + s.at, wasm_i8x16_swizzle(index, perm));
   s.at += unsigned(__builtin_popcount(mask));
@@ -99,7 +83,7 @@ void write_codes_wasm_simd128(const uint32_t* bits, uint64_t begin, uint64_t end
 // list advances by the match count (kSlack spare slots).
 inline void wasm_bracket_append(CandidateList& l, v128_t in, v128_t k, v128_t ix) {
   const uint32_t m = uint32_t(wasm_i32x4_bitmask(in));
-  const v128_t perm = wasm_v128_load(kWasmCompress4.perm[m]);
+  const v128_t perm = wasm_v128_load(kCompress4.perm[m]);
   wasm_v128_store(l.keys + l.at, wasm_i8x16_swizzle(k, perm));
   wasm_v128_store(l.index + l.at, wasm_i8x16_swizzle(ix, perm));
   l.at += unsigned(__builtin_popcount(m));
