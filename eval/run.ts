@@ -45,8 +45,14 @@ async function main() {
   // --resume: start from this part's saved file, skipping the jobs it already holds
   const resumed = partName && process.argv.includes('--resume') && fs.existsSync(`${PARTS_DIR}/${partName}.json`) ? readPart(`${PARTS_DIR}/${partName}.json`) : null;
   if (resumed) { rows.push(...resumed.rows); fed.push(...resumed.fed); gridImages!.push(...resumed.grid); }
+  // --skip-done a.json,b.json: jobs those earlier parts already hold are skipped too, but their
+  // rows are not copied into this part (merge.js joins them), so each part keeps its provenance
+  const earlier = arg('--skip-done')?.split(',').map(readPart) ?? [];
+  const doneRows = [...rows, ...earlier.flatMap((p) => p.rows)];
+  const doneFed = [...fed, ...earlier.flatMap((p) => p.fed)];
   const done = (j: Job): boolean => {
-    if (!resumed) return false;
+    if (!resumed && !earlier.length) return false;
+    const rows = doneRows, fed = doneFed;
     const mlp1 = (round: string, d: string, image: number) => rows.some((r) => r.model === 'mlp' && r.batchSize === 1 && r.round === round && r.defense === d && r.image === image);
     switch (j.kind) {
       case 'b1': return mlp1('first', j.defense, j.image);
