@@ -73,7 +73,7 @@ interface Job {
 /** The label of a job, built only for a message (thousands of small layers pay for none). */
 const labelOf = (job: { name?: string; position: number }): string => layerLabel(job, job.position);
 
-function badValueError(caller: string, job: Job, index: number): RangeError {
+function badValueError(caller: string, job: Pick<Job, 'name' | 'position' | 'values'>, index: number): RangeError {
   return new RangeError(
     `${caller}: ${labelOf(job)} holds ${describeValue(job.values[index])} at index ${index}; gradients must be finite`,
   );
@@ -347,9 +347,44 @@ export async function selectLayersAsync(
  */
 export function dualTopBottomK(values: Float32Array, kTop: number, kBottom: number, out?: Uint8Array): Uint8Array {
   const caller = 'dualTopBottomK';
+  const fast = fastCodes(values, kTop, kBottom, out, caller);
+  if (fast) return fast;
   const v = readTyped(values, Float32Array, `${caller}: values`);
   const counts = checkCounts(v.length, kTop, kBottom, caller);
   if (out !== undefined) readTyped(out, Uint8Array, `${caller}: out`);
   const layer: LayerInput = out === undefined ? { values: v, ...counts } : { values: v, ...counts, out: { codes: out } };
   return selectLayers([layer], { codes: true }, caller)[0].codes!;
+}
+
+/**
+ * dualTopBottomK's common case in few steps, the kernel called with positional arguments
+ * (Kernels.selectCodes): a small layer's call is otherwise mostly argument handling. Anything
+ * unusual (a detached or empty array, a count off the fast checks, an `out` that is not a plain
+ * Uint8Array of n elements or shares the values' buffer, the cuda backend) returns null, and the
+ * general path checks it and says what is wrong.
+ */
+function fastCodes(values: Float32Array, kTop: number, kBottom: number, out: Uint8Array | undefined, caller: string): Uint8Array | null {
+  if (typedArrayTag(values) !== 'Float32Array') return null;
+  const n = typedArrayLength(values);
+  if (n === 0 || !(Number.isSafeInteger(kTop) && Number.isSafeInteger(kBottom) && kTop >= 0 && kBottom >= 0 && kTop + kBottom <= n)) return null;
+  const v = typedArrayParts(values);
+  if (out !== undefined && (typedArrayTag(out) !== 'Uint8Array' || typedArrayLength(out) !== n || typedArrayParts(out).buffer === v.buffer)) return null;
+  const name = resolveBackend(n);
+  if (name === 'cuda') return null;
+  const { kernels } = kernelsOf(name);
+  const codes = out ?? new Uint8Array(uninitialised(n), 0, n);
+  // The addon reads the caller's arrays by their internal slots; the TypeScript and wasm kernels
+  // read properties, so they get fresh views (as in prepare()).
+  const native = name === 'native';
+  const bad = kernels.selectCodes(
+    native ? values : new Float32Array(v.buffer, v.byteOffset, n), kTop, kBottom,
+    native || out === undefined ? codes : freshView8(codes, n), getThreads(), out === undefined,
+  );
+  if (bad >= 0) throw badValueError(caller, { name: undefined, position: 0, values }, bad);
+  return codes;
+}
+
+function freshView8(a: Uint8Array, n: number): Uint8Array {
+  const { buffer, byteOffset } = typedArrayParts(a);
+  return new Uint8Array(buffer, byteOffset, n);
 }

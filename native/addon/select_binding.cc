@@ -210,6 +210,35 @@ Napi::Value SelectLayers(const Napi::CallbackInfo& info) {
   return status_value(info.Env(), run_select(call), call.cuda);
 }
 
+// selectCodes(values: Float32Array, kTop, kBottom, codes: Uint8Array, threads, disposable)
+//   -> -1 | index of the first NaN/Inf
+// One layer's codes on the CPU (dualTopBottomK). selectLayers's parsing (lists, the outputs
+// object's named properties, the device string) is most of what a 100-element call costs; this
+// reads six positional arguments with plain N-API calls and runs the same kernel.
+Napi::Value SelectCodes(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 6) throw_type(env, "selectCodes: expected 6 arguments, got " + std::to_string(info.Length()));
+  napi_typedarray_type type;
+  void* data;
+  size_t n, m;
+  DgpLayer L{};
+  if (napi_get_typedarray_info(env, info[0], &type, &n, &data, nullptr, nullptr) != napi_ok || type != napi_float32_array)
+    typed_array_arg<Napi::Float32Array>(env, info[0], napi_float32_array, "Float32Array", "selectCodes: values");
+  L.values = static_cast<const float*>(data);
+  L.n = n;
+  if (napi_get_typedarray_info(env, info[3], &type, &m, &data, nullptr, nullptr) != napi_ok || type != napi_uint8_array)
+    typed_array_arg<Napi::Uint8Array>(env, info[3], napi_uint8_array, "Uint8Array", "selectCodes: codes");
+  if (m != n) throw_range(env, "selectCodes: codes must hold " + std::to_string(n) + " elements, got " + std::to_string(m));
+  L.codes = static_cast<uint8_t*>(data);
+  L.k_top = count_arg(env, info[1], "selectCodes: kTop");
+  L.k_bottom = count_arg(env, info[2], "selectCodes: kBottom");
+  const int threads = static_cast<int>(count_arg(env, info[4], "selectCodes: threads"));
+  const DgpStatus s = dgp::select_layers_cpu(&L, 1, threads, info[5].ToBoolean().Value());
+  if (s.code == DGP_BAD_VALUE) return Napi::Number::New(env, double(s.index));
+  status_value(env, s, false);  // throws for any other failure
+  return Napi::Number::New(env, -1);
+}
+
 // selectLayersAsync(...) -> Promise<null | {layer, index}>: the same kernel on libuv's pool.
 Napi::Value SelectLayersAsync(const Napi::CallbackInfo& info) {
   std::vector<Napi::Value> arrays;
@@ -237,6 +266,7 @@ void Register(Napi::Env env, Napi::Object exports) {
   exports.Set("info", Napi::Function::New(env, Info, "info"));
   exports.Set("selectLayers", Napi::Function::New(env, SelectLayers, "selectLayers"));
   exports.Set("selectLayersAsync", Napi::Function::New(env, SelectLayersAsync, "selectLayersAsync"));
+  exports.Set("selectCodes", Napi::Function::New(env, SelectCodes, "selectCodes"));
 }
 
 AddonModule module_select(Register);

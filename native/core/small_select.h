@@ -152,7 +152,20 @@ __attribute__((target("avx512f"))) inline void compact_small_avx512(
       b += unsigned(__builtin_popcount(mb));
     }
   }
-  compact_small_scalar(bits, i, n, tb, bb, tk, ti, t, bk, bi, b);
+  if (i == n) return;
+  // The last < 16 elements in one masked step (a masked-off lane is never read, so nothing past
+  // the layer is touched): bucket 0x100 in those lanes matches neither side.
+  const __mmask16 live = __mmask16((1u << (n - i)) - 1u);
+  const __m512i k = _mm512_and_si512(_mm512_maskz_loadu_epi32(live, bits + i), magnitude);
+  const __m512i d = _mm512_mask_srli_epi32(_mm512_set1_epi32(0x100), live, k, 23);
+  const __mmask16 mt = _mm512_cmpeq_epi32_mask(d, tbv), mb = _mm512_cmpeq_epi32_mask(d, bbv);
+  const __m512i ix = _mm512_add_epi32(_mm512_set1_epi32(int(uint32_t(i))), lane);
+  _mm512_storeu_si512(tk + t, _mm512_maskz_compress_epi32(mt, k));
+  _mm512_storeu_si512(ti + t, _mm512_maskz_compress_epi32(mt, ix));
+  t += unsigned(__builtin_popcount(mt));
+  _mm512_storeu_si512(bk + b, _mm512_maskz_compress_epi32(mb, k));
+  _mm512_storeu_si512(bi + b, _mm512_maskz_compress_epi32(mb, ix));
+  b += unsigned(__builtin_popcount(mb));
 }
 #endif
 

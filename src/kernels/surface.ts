@@ -111,6 +111,14 @@ export interface Kernels {
     layers: Float32Array[], kTop: Counts, kBottom: Counts, outputs: SelectOutputs, threads: number, device: Device,
   ): Promise<BadValue | null>;
 
+  /**
+   * One layer's codes on the CPU: selectLayers([values], [kTop], [kBottom], {codes: [codes],
+   * disposable}, threads, 'cpu') with positional arguments, for one small call whose cost would
+   * otherwise be the lists' handling (dualTopBottomK). Returns -1, or the first NaN/Inf's index;
+   * then codes is untouched unless `disposable`.
+   */
+  selectCodes(values: Float32Array, kTop: number, kBottom: number, codes: Uint8Array, threads: number, disposable: boolean): number;
+
   // ---- wire format (SPEC §6) ----
 
   /** CRC-32 (IEEE, reflected 0xEDB88320, init/final xor 0xFFFFFFFF) of bytes[start, end). */
@@ -168,7 +176,7 @@ export interface Kernels {
 
 /** Every name of the surface, for checking at load time that a binary carries all of them. */
 export const KERNEL_NAMES = [
-  'selectLayers', 'selectLayersAsync', 'crc32', 'deltaSize', 'writeIndices', 'readIndices', 'readValues',
+  'selectLayers', 'selectLayersAsync', 'selectCodes', 'crc32', 'deltaSize', 'writeIndices', 'readIndices', 'readValues',
   'firstNonFinite', 'scatter', 'axpy', 'add', 'memoryUpdate', 'alignedGather', 'streamAdd', 'streamAddAsync',
   'partialMerge',
 ] as const;

@@ -42,6 +42,8 @@ function streamAdd(msg: Uint8Array, layout: Uint8Array, head: Float64Array, weig
 export const tsKernels: Kernels = {
   selectLayers,
   selectLayersAsync: async (...args) => selectLayers(...args),
+  selectCodes: (values, kTop, kBottom, codes, threads, disposable) =>
+    selectLayers([values], [kTop], [kBottom], { codes: [codes], disposable }, threads, 'cpu')?.index ?? -1,
   crc32: wire.crc32,
   deltaSize: wire.deltaSize,
   writeIndices: wire.writeIndices,

@@ -144,6 +144,8 @@ function sameLength(fn: string, a: number, b: number, what: string): void {
 export const wasmKernels: Kernels = {
   selectLayers,
   selectLayersAsync: async (...args) => selectLayers(...args),
+  selectCodes: (values, kTop, kBottom, codes, threads, disposable) =>
+    selectLayers([values], [kTop], [kBottom], { codes: [codes], disposable }, threads, 'cpu')?.index ?? -1,
   crc32(bytes, start, end) {
     kinds('wasm crc32', [['bytes', bytes, Uint8Array]]);
     checkRange('wasm crc32', start, end, bytes.length);

@@ -2,7 +2,7 @@
  * Equivalence: native (1 thread and all threads) vs TypeScript vs the slow reference, on random
  * and adversarial inputs, every output form (codes, pruned, sparse), views with byte offsets.
  */
-import { backendInfo, dualTopBottomK, selectLayers, setThreads, LayerInput } from '../../src';
+import { backendInfo, dualTopBottomK, selectLayers, setBackend, setThreads, LayerInput } from '../../src';
 import { CPU_BACKENDS } from '../helpers/backends';
 import { countCases, DISTS, firstDifference, makeInput, NATIVE_REQUIRED, referenceCodes, sameBits } from '../helpers/reference';
 
@@ -153,4 +153,53 @@ test('codes written into an unaligned caller array (byte offset 1) are the same'
     selectLayers([{ values, kTop: 100, kBottom: 8000, out: { codes } }], { codes: true }, 'test', backend);
     expect(firstDifference(codes, want)).toBe(-1);
   }
+});
+
+describe('dualTopBottomK (one layer, positional kernel call)', () => {
+  afterEach(() => setBackend('auto'));
+
+  test.each(backends)('equals the reference on %s, fresh and caller-owned codes, at every small size', (backend) => {
+    setBackend(backend);
+    for (const dist of DISTS)
+      for (const n of [1, 2, 15, 16, 17, 63, 64, 65, 100, 250, 4099, 1 << 15, (1 << 15) + 1, 70_000]) {
+        const values = makeInput(dist, n, 7 * n + dist.length);
+        for (const [kTop, kBottom] of [[0, 0], [Math.floor(n / 100), Math.floor(0.8 * n)], [1, n - 1], [n, 0]]) {
+          const want = referenceCodes(values, kTop, kBottom);
+          const where = `${backend} ${dist} n=${n} kTop=${kTop} kBottom=${kBottom}`;
+          expect({ where, at: firstDifference(dualTopBottomK(values, kTop, kBottom), want) }).toEqual({ where, at: -1 });
+          const backing = new Uint8Array(n + 3).fill(9);
+          const out = backing.subarray(1, n + 1);
+          expect(dualTopBottomK(values, kTop, kBottom, out)).toBe(out);
+          expect({ where, at: firstDifference(out, want) }).toEqual({ where, at: -1 });
+          expect([backing[0], backing[n + 1], backing[n + 2]]).toEqual([9, 9, 9]);
+        }
+      }
+  });
+
+  test.each(backends)('on %s a NaN names its index and leaves caller-owned codes untouched', (backend) => {
+    setBackend(backend);
+    for (const n of [10, 100, 5000]) {
+      const values = makeInput('lognormal', n, n);
+      values[n - 3] = NaN;
+      const out = new Uint8Array(n).fill(7);
+      expect(() => dualTopBottomK(values, 1, 2, out)).toThrow(new RangeError(`dualTopBottomK: layer 0 holds NaN at index ${n - 3}; gradients must be finite`));
+      expect(out.every((c) => c === 7)).toBe(true);
+      expect(() => dualTopBottomK(values, 1, 2)).toThrow(`index ${n - 3}`);
+    }
+  });
+
+  test('values at a byte offset, and a subclass whose own properties lie, select their real elements', () => {
+    class Lying extends Float32Array {
+      get length(): number { return 2; }
+    }
+    const backing = makeInput('lognormal', 101, 5);
+    const view = new Float32Array(backing.buffer, 4, 100);
+    const lying = new Lying(backing.buffer as ArrayBuffer, 4, 100);
+    const want = referenceCodes(view, 3, 50);
+    for (const backend of backends) {
+      setBackend(backend);
+      expect(firstDifference(dualTopBottomK(view, 3, 50), want)).toBe(-1);
+      expect(firstDifference(dualTopBottomK(lying, 3, 50), want)).toBe(-1);
+    }
+  });
 });
