@@ -93,7 +93,29 @@ async function main() {
   if (!only) push(Array.from({ length: plan.cnn.images }, (_, k) => ({ kind: 'cnn', defense: 'none', image: k })));
   if (!only) for (const b of plan.batchSizes.slice(1)) gate(b);
 
-  const gateDone = new Map<string, number>();
+  // gates: once every undefended unit of a batch size (or the CNN) is in, from this part or an
+  // earlier one (--skip-done), the defended jobs follow if the strongest undefended attack succeeds
+  const earlierRows = earlier.flatMap((p) => p.rows);
+  const fired = new Set<string>();
+  const gateCheck = (kind: 'batch' | 'cnn', batchSize: number): void => {
+    const key = kind === 'batch' ? `batch ${batchSize}` : 'cnn';
+    const sel = [...earlierRows, ...rows].filter((x) => x.defense === 'none' && x.labelMode === 'true' && x.round === 'first' && !x.attack.startsWith('baseline') &&
+      (kind === 'cnn' ? x.model === 'cnn' : x.model === 'mlp' && x.batchSize === batchSize));
+    const need = kind === 'batch' ? plan.batchesPerSize : plan.cnn.images;
+    if (fired.has(key) || new Set(sel.map((x) => (kind === 'cnn' ? x.image : x.unit))).size < need) return;
+    fired.add(key);
+    const attacks = [...new Set(sel.map((x) => x.attack))];
+    const best = Math.max(...attacks.map((a) => median(sel.filter((x) => x.attack === a).map((x) => x.psnr))));
+    const ok = best >= COUNTS_PSNR;
+    log(`gate ${key}: strongest undefended attack median ${best.toFixed(1)} dB -> ${ok ? 'attacking the defenses' : 'attack fails undefended, defenses not attacked'}`);
+    // one push, so the defenses run in plan order (one push each to the front reversed it)
+    if (ok && kind === 'batch') push(plan.batchDefenses[batchSize].filter((x) => x !== 'none')
+      .flatMap((d) => Array.from({ length: plan.batchesPerSize }, (_, t): Job => ({ kind: 'batch', defense: d, batchSize, batch: t }))), true);
+    if (ok && kind === 'cnn') push(['prune keep=0.1', 'DGP top=0.05 keep=0.1']
+      .flatMap((d) => Array.from({ length: plan.cnn.images }, (_, k): Job => ({ kind: 'cnn', defense: d, image: k }))), true);
+  };
+  // a gate whose undefended jobs all ran in earlier parts decides now
+  if (!only) { for (const b of plan.batchSizes) gateCheck('batch', b); gateCheck('cnn', 0); }
   const trained = new Map<string, { weights: Params; memory: Params | null }>();
   const skipped: string[] = [];
   // a split run saves its part every 30 s and on SIGTERM, so a process stopped for time loses
@@ -116,26 +138,7 @@ async function main() {
         push(after, true);
       }
     }
-    // gates: when every undefended job of a batch size (or the CNN) is in, defended jobs follow
-    if ((job.kind === 'batch' || job.kind === 'cnn') && job.defense === 'none') {
-      const key = job.kind === 'batch' ? `batch ${job.batchSize}` : 'cnn';
-      const n = (gateDone.get(key) ?? 0) + 1;
-      gateDone.set(key, n);
-      const need = job.kind === 'batch' ? plan.batchesPerSize : plan.cnn.images;
-      if (n === need) {
-        const sel = rows.filter((x) => x.defense === 'none' && x.labelMode === 'true' && x.round === 'first' && !x.attack.startsWith('baseline') &&
-          (job.kind === 'cnn' ? x.model === 'cnn' : x.model === 'mlp' && x.batchSize === job.batchSize));
-        const attacks = [...new Set(sel.map((x) => x.attack))];
-        const best = Math.max(...attacks.map((a) => median(sel.filter((x) => x.attack === a).map((x) => x.psnr))));
-        const ok = best >= COUNTS_PSNR;
-        log(`gate ${key}: strongest undefended attack median ${best.toFixed(1)} dB -> ${ok ? 'attacking the defenses' : 'attack fails undefended, defenses not attacked'}`);
-        // one push, so the defenses run in plan order (one push each to the front reversed it)
-        if (ok && job.kind === 'batch') push(plan.batchDefenses[job.batchSize].filter((x) => x !== 'none')
-          .flatMap((d) => Array.from({ length: plan.batchesPerSize }, (_, t): Job => ({ kind: 'batch', defense: d, batchSize: job.batchSize, batch: t }))), true);
-        if (ok && job.kind === 'cnn') push(['prune keep=0.1', 'DGP top=0.05 keep=0.1']
-          .flatMap((d) => Array.from({ length: plan.cnn.images }, (_, k): Job => ({ kind: 'cnn', defense: d, image: k }))), true);
-      }
-    }
+    if ((job.kind === 'batch' || job.kind === 'cnn') && job.defense === 'none') gateCheck(job.kind, job.kind === 'batch' ? job.batchSize : 0);
   };
 
   log(`plan '${plan.name}': ${queue.length} jobs, ${workers} worker threads`);
