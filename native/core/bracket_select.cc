@@ -8,6 +8,7 @@
 
 #include "cpu_features.h"
 #include "compress4.h"
+#include "compress8.h"
 #include "select_neon.h"
 #include "simd_variants.h"
 #include "thread_pool.h"

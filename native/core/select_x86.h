@@ -64,19 +64,7 @@ __attribute__((target(DGP_AVX512_FEATURES))) inline void bracket_avx512(
   bracket_scalar(bits, i, end, b, codes, top, bottom, t);
 }
 
-// AVX2 has no compress instruction: a table maps each 8-lane mask to the lane permutation that
-// moves the set lanes to the front, in order (8 KB, built at compile time).
-struct X86Compress8 {
-  alignas(32) uint32_t perm[256][8];
-  constexpr X86Compress8() : perm{} {
-    for (int m = 0; m < 256; ++m) {
-      int k = 0;
-      for (int lane = 0; lane < 8; ++lane)
-        if (m & (1 << lane)) perm[m][k++] = uint32_t(lane);
-    }
-  }
-};
-constexpr X86Compress8 kX86Compress8;
+// AVX2 has no compress instruction: kX86Compress8 (compress8.h) permutes the set lanes to the front.
 
 // AVX2: 32 keys per step (four 8-lane vectors, so the codes pack to one 32-byte store).
 // Bounds fit in 31 bits, so signed compares order the keys; lo <= k is k > lo - 1.

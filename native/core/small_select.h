@@ -24,6 +24,8 @@
 
 #if DGP_X86_VARIANTS
 #include <immintrin.h>
+
+#include "compress8.h"
 #endif
 
 namespace dgp {
@@ -43,7 +45,7 @@ inline uint32_t small_digit_mask(int pass) { return pass == 3 ? 0x7fu : 0xffu; }
 class SmallScratch {
  public:
   // Room for n candidates per side plus kSlack slots for the appends' spare stores (the scalar
-  // one stores one slot ahead, the AVX-512 one a whole 16-lane vector).
+  // one stores one slot ahead, AVX2 a whole 8-lane vector, AVX-512 a whole 16-lane one).
   static constexpr uint64_t kSlack = 16;
   void reserve(uint64_t n) {
     if (keys_.size() >= 2 * (n + kSlack)) return;
@@ -167,6 +169,36 @@ __attribute__((target("avx512f"))) inline void compact_small_avx512(
   _mm512_storeu_si512(bi + b, _mm512_maskz_compress_epi32(mb, ix));
   b += unsigned(__builtin_popcount(mb));
 }
+
+__attribute__((target("avx2"))) inline void append_small_avx2(uint32_t* keys, uint32_t* index, uint64_t& at,
+                                                              unsigned m, __m256i k, __m256i ix) {
+  const __m256i perm = _mm256_load_si256(reinterpret_cast<const __m256i*>(kX86Compress8.perm[m]));
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(keys + at), _mm256_permutevar8x32_epi32(k, perm));
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(index + at), _mm256_permutevar8x32_epi32(ix, perm));
+  at += unsigned(__builtin_popcount(m));
+}
+
+// AVX2: 8 digits per step; a step with a match permutes the matching lanes to the front
+// (kX86Compress8) and stores all 8 at the list's end (kSlack spare slots).
+__attribute__((target("avx2"))) inline void compact_small_avx2(
+    const uint32_t* bits, uint64_t n, uint32_t tb, uint32_t bb, uint32_t* tk, uint32_t* ti, uint64_t& t,
+    uint32_t* bk, uint32_t* bi, uint64_t& b) {
+  const __m256i tbv = _mm256_set1_epi32(int(tb)), bbv = _mm256_set1_epi32(int(bb));
+  const __m256i magnitude = _mm256_set1_epi32(int(kMagnitudeMask));
+  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  uint64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256i k = _mm256_and_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(bits + i)), magnitude);
+    const __m256i d = _mm256_srli_epi32(k, 23);
+    const unsigned mt = unsigned(_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(d, tbv))));
+    const unsigned mb = unsigned(_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(d, bbv))));
+    if ((mt | mb) == 0) continue;
+    const __m256i ix = _mm256_add_epi32(_mm256_set1_epi32(int(uint32_t(i))), lane);
+    if (mt) append_small_avx2(tk, ti, t, mt, k, ix);
+    if (mb) append_small_avx2(bk, bi, b, mb, k, ix);
+  }
+  compact_small_scalar(bits, i, n, tb, bb, tk, ti, t, bk, bi, b);
+}
 #endif
 
 // Ascending-order word of element i: key above, ~index below (ties: higher index first).
@@ -256,8 +288,9 @@ inline bool find_thresholds_small(const uint32_t* bits, uint64_t n, uint64_t k_t
   uint32_t *tk = sides[0].keys, *ti = sides[0].index, *bk = sides[1].keys, *bi = sides[1].index;
   uint64_t t = 0, b = 0;
 #if DGP_X86_VARIANTS
-  static const bool avx512 = active_simd() == Simd::Avx512;
-  if (avx512) small_detail::compact_small_avx512(bits, n, tb, bb, tk, ti, t, bk, bi, b);
+  static const Simd level = active_simd();
+  if (level == Simd::Avx512) small_detail::compact_small_avx512(bits, n, tb, bb, tk, ti, t, bk, bi, b);
+  else if (level == Simd::Avx2) small_detail::compact_small_avx2(bits, n, tb, bb, tk, ti, t, bk, bi, b);
   else
 #endif
 #if DGP_NEON
