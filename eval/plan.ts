@@ -39,6 +39,8 @@ export interface Plan {
 /** the σ sweep of dense Gaussian noise, and of noise on the values DGP / plain pruning send */
 export const NOISE_SIGMAS = [0.003, 0.01, 0.03, 0.1];
 export const MIXED_SIGMAS = [0.01, 0.03];
+/** plain pruning + noise goes further, to find where it stops every reconstruction and at what accuracy */
+export const PRUNE_SIGMAS = [0.01, 0.03, 0.05, 0.1];
 
 const completion = { completionIterations: 10, demix: { starts: 2, iterations: 200, lr: 0.05 } };
 
@@ -48,7 +50,7 @@ export function makePlan(quick: boolean): Plan {
     dgp(0, 0.9), randomK(0.1), dgp(0.05, 0), dgp(0.01, 0.89), dgp(0.05, 0.85), dgp(0.1, 0.8), dgp(0.2, 0.7), adgp(0.05, 0.85),
     ...NOISE_SIGMAS.map((s) => gaussianNoise(s)),
     ...MIXED_SIGMAS.map((s) => dgpNoise(0.05, 0.85, s)),
-    ...MIXED_SIGMAS.map((s) => dgpNoise(0, 0.9, s)),
+    ...PRUNE_SIGMAS.map((s) => dgpNoise(0, 0.9, s)),
     dgp(0.05, 0.85, 'all'), dgp(0.05, 0.85, 'none'),
   ];
   const efOnly = ['DGP top=0.05 keep=0.1 ef=all', 'DGP top=0.05 keep=0.1 ef=none'];
@@ -88,7 +90,7 @@ export function makePlan(quick: boolean): Plan {
     fedDefenses: [
       'none', 'prune keep=0.1', 'DGP top=0.01 keep=0.1', 'DGP top=0.05 keep=0.1', 'DGP top=0.1 keep=0.1', 'DGP top=0.2 keep=0.1',
       'noise σ=0.01', 'noise σ=0.03', 'DGP top=0.05 keep=0.1 + noise σ=0.01', 'DGP top=0.05 keep=0.1 + noise σ=0.03', 'prune keep=0.1 + noise σ=0.01',
-      'prune keep=0.1 + noise σ=0.03',
+      'prune keep=0.1 + noise σ=0.03', 'prune keep=0.1 + noise σ=0.05', 'prune keep=0.1 + noise σ=0.1',
       'noise σ=0.003', 'noise σ=0.1', 'DGP top=0.05 keep=0.1 ef=all', 'DGP top=0.05 keep=0.1 ef=none', 'ADGP top=0.05 keep=0.1', 'random-k keep=0.1', 'top-withhold top=0.05',
     ],
     afterDefenses: ['none', 'prune keep=0.1', 'DGP top=0.01 keep=0.1', 'DGP top=0.05 keep=0.1', 'DGP top=0.05 keep=0.1 ef=all', 'DGP top=0.05 keep=0.1 ef=none'],

@@ -177,7 +177,10 @@ export function writeReport(plan: Plan, rows: Row[], fed: FedRun[], grid: GridCe
       lines.push(`| ${d} | ${Math.round(rec?.bytesPerRound ?? tru?.bytesPerRound ?? 0)} | ${round === 'first' ? accText(d) : '(see first round)'} | ${rec?.attack ?? 'none counts'}: ${iv(rec?.psnr ?? null)} | ${pct(rec?.successRate ?? null)} | ${iv(rec?.vsPrune ?? null)} | ${tru?.attack ?? 'none counts'}: ${iv(tru?.psnr ?? null)} | ${per} | ${la === null || la === undefined ? '–' : la.toFixed(2)} |`);
     }
     const base = ['baseline-black', 'baseline-mean'].map((a) => `${a.slice(9)} ${iv(entry(model, 'none', b, round, a, 'true')?.psnr ?? null)}`).join(', ');
-    return `${lines.join('\n')}\n\nBaselines (no attack), median PSNR [95% CI]: ${base}.\n`;
+    // a failed gate: what each attack reached undefended, so "fails" carries its numbers
+    const gate = ['true', 'recovered'].filter((l) => hs.some((h) => h.labelMode === l) && !summary.counting[key(model, b, round, l)]).map((l) =>
+      `Undefended (${l} labels), no attack reaches ${COUNTS_PSNR} dB: ${['closed', 'ig', 'dlg'].map((a) => { const e = entry(model, 'none', b, round, a, l); return e ? `${a} ${iv(e.psnr)}, success ${pct(e.successRate)}` : null; }).filter(Boolean).join('; ')}.`);
+    return `${lines.join('\n')}\n\nBaselines (no attack), median PSNR [95% CI]: ${base}.\n${gate.map((g) => `\n${g}\n`).join('')}`;
   };
   const n1 = new Set(rows.filter((r) => r.model === 'mlp' && r.batchSize === 1 && r.round === 'first').map((r) => r.image)).size;
   const later = `after ${plan.fed.rounds} rounds`;
@@ -192,7 +195,7 @@ export function writeReport(plan: Plan, rows: Row[], fed: FedRun[], grid: GridCe
   md.push(`## MLP, batch size 1, client 0's update ${later} of FedSGD (trained weights, its error-feedback memory in play)`, '', table('mlp', 1, later));
   const cnn = summary.entries.filter((e) => e.model === 'cnn');
   md.push('## CNN (LeNet-style), batch size 1, first round: the gate', '',
-    cnn.length ? cnn.map((e) => `- ${e.defense}, ${e.attack} (true labels, ${plan.cnn.iterations} iterations, ${plan.cnn.restarts} start): median PSNR ${iv(e.psnr)} over ${e.n} images, success ${pct(e.successRate)}`).join('\n') : 'Not run.', '');
+    cnn.length ? cnn.map((e) => `- ${e.defense}, ${e.attack} (true labels, ${plan.cnn.iterations} iterations, ${plan.cnn.restarts} starts): median PSNR ${iv(e.psnr)} over ${e.n} images, success ${pct(e.successRate)}`).join('\n') : 'Not run.', '');
   md.push('## Utility (FedSGD test accuracy)', '', 'Last 100 rounds: the change of the mean accuracy over the last 100 rounds (how flat the curve is at the end).', '',
     '| defense | seeds | accuracy mean ± sd | last 100 rounds | bytes/round | curve (round: mean accuracy) |', '|---|---|---|---|---|---|',
     ...summary.utility.map((u) => {
