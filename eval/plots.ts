@@ -30,11 +30,11 @@ export function gridPng(rows: Array<Array<Float32Array | null>>, colLabels: stri
 export interface TradeoffPoint { label: string; family: string; psnr: Interval; accuracy: number; accuracySd: number; bytes: number; sweep?: string; at?: number }
 
 const COLORS: Record<string, string> = {
-  none: '#000000', noise: '#1f77b4', prune: '#d62728', randomk: '#ff7f0e', toponly: '#8c564b', dgp: '#2ca02c', 'dgp+noise': '#17becf', adgp: '#9467bd',
+  none: '#000000', noise: '#1f77b4', prune: '#d62728', randomk: '#ff7f0e', toponly: '#8c564b', dgp: '#2ca02c', 'dgp+noise': '#17becf', 'prune+noise': '#e377c2', adgp: '#9467bd',
 };
 
 export function tradeoffSvg(points: TradeoffPoint[], title: string): string {
-  const W = 900, H = 520, L = 60, R = 330, T = 40, B = 50;
+  const W = 940, H = 520, L = 60, R = 370, T = 40, B = 50;
   const xs = points.flatMap((p) => [p.psnr.lo, p.psnr.hi]), ys = points.flatMap((p) => [p.accuracy - p.accuracySd, p.accuracy + p.accuracySd]);
   const x0 = Math.floor(Math.min(...xs) - 1), x1 = Math.ceil(Math.max(...xs) + 1);
   const y0 = Math.max(0, Math.floor((Math.min(...ys) - 0.01) * 50) / 50), y1 = Math.min(1, Math.ceil((Math.max(...ys) + 0.01) * 50) / 50);

@@ -165,7 +165,10 @@ export function writeReport(plan: Plan, rows: Row[], fed: FedRun[], grid: GridCe
   const entry = (m: string, d: string, b: number, r: string, a: string, l: string) => summary.entries.find((e) => e.model === m && e.defense === d && e.batchSize === b && e.round === r && e.attack === a && e.labelMode === l);
   const table = (model: string, b: number, round: string) => {
     const hs = summary.headlines.filter((h) => h.model === model && h.batchSize === b && h.round === round);
-    const labels = [...new Set(hs.map((h) => h.defense))];
+    // rows in plan order (parts joined by merge.js arrive in any order)
+    const planned = [...plan.defenses.map((d) => d.label), ...plan.afterDefenses];
+    const rank = (d: string) => (planned.includes(d) ? planned.indexOf(d) : planned.length);
+    const labels = [...new Set(hs.map((h) => h.defense))].sort((a, c) => rank(a) - rank(c));
     if (!labels.length) return '';
     const head = ['defense', 'bytes/round', 'test acc (mean ± sd)', 'strongest attack, recovered labels: median PSNR [95% CI]', 'success', 'Δ vs prune [95% CI]', 'true labels: strongest, median [CI]', 'closed / IG / DLG median (recovered)', 'label acc'];
     const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
@@ -242,7 +245,9 @@ export function writeReport(plan: Plan, rows: Row[], fed: FedRun[], grid: GridCe
     const st = d.settings;
     const sweep = d.defense === 'noise' ? 'noise σ' : d.defense === 'dgp' ? 'DGP top ratio' : d.defense === 'dgp+noise' ? `${d.label.split(' + ')[0]} + noise σ` : undefined;
     const at = Number(d.defense === 'dgp' ? st.topRatio : st.sigma);
-    points.push({ label: d.label, family: d.defense, psnr: h.psnr, accuracy: u.accuracyMean, accuracySd: u.accuracySd, bytes: u.bytesPerRound, sweep, at });
+    // plain pruning + noise gets its own colour: it is the comparison DGP + noise is judged against
+    const family = d.defense === 'dgp+noise' && Number(st.topRatio) === 0 ? 'prune+noise' : d.defense;
+    points.push({ label: d.label, family, psnr: h.psnr, accuracy: u.accuracyMean, accuracySd: u.accuracySd, bytes: u.bytesPerRound, sweep, at });
   }
   fs.writeFileSync(path.join(dir, `${run}-tradeoff.svg`), tradeoffSvg(points, `MNIST MLP, batch 1: strongest attack (median PSNR, 95% CI) vs FedSGD accuracy (mean ± sd, ${plan.seeds.length} seeds, ${plan.fed.rounds} rounds)`));
 }
