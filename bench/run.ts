@@ -258,12 +258,14 @@ function targets(results: Result[], sweep: SweepResult | null): Target[] {
   add('1,000 layers x 250, native 1 thread <= 3 ns/element', m250?.nsPerElement, (v) => v <= 3, ' ns/elem');
   const d = sweep?.dualTopBottomK100;
   add('one layer of 100 through dualTopBottomK (native) <= 2 us', d?.native, (v) => v <= 2, ' us');
+  add('  same, into a caller-owned out', d?.['native-out'], (v) => v <= 2, ' us');
   for (const wid of ['many-1x250000', 'many-100x2500', 'many-1000x250', 'many-1000x16']) {
     const n = pick(wid, 'native-1t');
     const t = pick(wid, 'ts');
     add(`TypeScript within 4x of native (${wid})`, n && t ? t.median! / n.median! : undefined, (v) => v <= 4, 'x');
   }
   add('TypeScript within 4x of native (dualTopBottomK, 100)', d?.native && d?.ts ? d.ts / d.native : undefined, (v) => v <= 4, 'x');
+  add('TypeScript within 4x of native (dualTopBottomK, 100, caller-owned out)', d?.['native-out'] && d?.['ts-out'] ? d['ts-out'] / d['native-out'] : undefined, (v) => v <= 4, 'x');
   return out;
 }
 

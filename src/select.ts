@@ -372,7 +372,8 @@ function fastCodes(values: Float32Array, kTop: number, kBottom: number, out: Uin
   const name = resolveBackend(n);
   if (name === 'cuda') return null;
   const { kernels } = kernelsOf(name);
-  const codes = out ?? new Uint8Array(uninitialised(n), 0, n);
+  // a small array straight from the constructor: one object, not an ArrayBuffer and a view
+  const codes = out ?? (n <= SMALL_BUFFER_BYTES ? new Uint8Array(n) : new Uint8Array(uninitialised(n), 0, n));
   // The addon reads the caller's arrays by their internal slots; the TypeScript and wasm kernels
   // read properties, so they get fresh views (as in prepare()).
   const native = name === 'native';
