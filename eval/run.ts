@@ -48,7 +48,8 @@ async function main() {
   // --skip-done a.json,b.json: jobs those earlier parts already hold are skipped too, but their
   // rows are not copied into this part (merge.js joins them), so each part keeps its provenance
   const earlier = arg('--skip-done')?.split(',').map(readPart) ?? [];
-  const doneRows = [...rows, ...earlier.flatMap((p) => p.rows)];
+  const earlierRows = earlier.flatMap((p) => p.rows);
+  const doneRows = [...rows, ...earlierRows];
   const doneFed = [...fed, ...earlier.flatMap((p) => p.fed)];
   const done = (j: Job): boolean => {
     if (!resumed && !earlier.length) return false;
@@ -95,7 +96,6 @@ async function main() {
 
   // gates: once every undefended unit of a batch size (or the CNN) is in, from this part or an
   // earlier one (--skip-done), the defended jobs follow if the strongest undefended attack succeeds
-  const earlierRows = earlier.flatMap((p) => p.rows);
   const fired = new Set<string>();
   const gateCheck = (kind: 'batch' | 'cnn', batchSize: number): void => {
     const key = kind === 'batch' ? `batch ${batchSize}` : 'cnn';

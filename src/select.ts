@@ -302,16 +302,16 @@ function prepare(layers: LayerInput[], want: SelectWant, caller: string, backend
     const j = jobs[i];
     kTop[i] = j.kTop;
     kBottom[i] = j.kBottom;
-    values[i] = fresh ? freshView(j.values, j.n) : j.values;
+    values[i] = fresh ? freshView(Float32Array, j.values, j.n) : j.values;
   }
   const args: Parameters<typeof kernels.selectLayers> = [values, kTop, kBottom, outputs, getThreads(), device];
   return { jobs, kernels, args, caller };
 }
 
-/** A plain Float32Array over the same memory as the caller's `v` (of n elements). */
-function freshView(v: Float32Array, n: number): Float32Array {
+/** A plain typed array of `ctor`'s type over the same memory as the caller's `v` (of n elements). */
+function freshView<T>(ctor: new (b: ArrayBufferLike, o: number, n: number) => T, v: ArrayBufferView, n: number): T {
   const { buffer, byteOffset } = typedArrayParts(v);
-  return new Float32Array(buffer, byteOffset, n);
+  return new ctor(buffer, byteOffset, n);
 }
 
 function finish(call: { jobs: Job[]; caller: string }, bad: BadValue | null): LayerSelection[] {
@@ -378,14 +378,9 @@ function fastCodes(values: Float32Array, kTop: number, kBottom: number, out: Uin
   // read properties, so they get fresh views (as in prepare()).
   const native = name === 'native';
   const bad = kernels.selectCodes(
-    native ? values : new Float32Array(v.buffer, v.byteOffset, n), kTop, kBottom,
-    native || out === undefined ? codes : freshView8(codes, n), getThreads(), out === undefined,
+    native ? values : freshView(Float32Array, values, n), kTop, kBottom,
+    native || out === undefined ? codes : freshView(Uint8Array, codes, n), getThreads(), out === undefined,
   );
   if (bad >= 0) throw badValueError(caller, { name: undefined, position: 0, values }, bad);
   return codes;
-}
-
-function freshView8(a: Uint8Array, n: number): Uint8Array {
-  const { buffer, byteOffset } = typedArrayParts(a);
-  return new Uint8Array(buffer, byteOffset, n);
 }

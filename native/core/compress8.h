@@ -1,11 +1,17 @@
 // The lane permutation that moves the set lanes of an 8-lane mask of 32-bit lanes to the front,
-// in lane order (8 KB, built at compile time): the compress step of the AVX2 loops, which have
-// no compress instruction (the bracketed pass, select_x86.h; the small-layer compaction,
-// small_select.h). Include at namespace scope.
+// in lane order (8 KB, built at compile time), and the append built on it: the compress step of
+// the AVX2 loops, which have no compress instruction (the bracketed pass, select_x86.h; the
+// small-layer compaction, small_select.h). Include at namespace scope.
 #ifndef DGP_COMPRESS8_H
 #define DGP_COMPRESS8_H
 
 #include <stdint.h>
+
+#include "simd_variants.h"
+
+#if DGP_X86_VARIANTS
+#include <immintrin.h>
+#endif
 
 namespace dgp {
 
@@ -20,6 +26,18 @@ struct X86Compress8 {
   }
 };
 inline constexpr X86Compress8 kX86Compress8;
+
+#if DGP_X86_VARIANTS
+// Appends the lanes of (k, ix) whose bit is set in m at keys/index[at], in lane order, and
+// advances `at`; all 8 lanes are stored, so the lists need 8 spare slots past their end.
+__attribute__((target("avx2"))) inline void append8_avx2(uint32_t* keys, uint32_t* index, uint64_t& at, unsigned m,
+                                                         __m256i k, __m256i ix) {
+  const __m256i perm = _mm256_load_si256(reinterpret_cast<const __m256i*>(kX86Compress8.perm[m]));
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(keys + at), _mm256_permutevar8x32_epi32(k, perm));
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(index + at), _mm256_permutevar8x32_epi32(ix, perm));
+  at += unsigned(__builtin_popcount(m));
+}
+#endif
 
 }  // namespace dgp
 

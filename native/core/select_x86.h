@@ -64,7 +64,7 @@ __attribute__((target(DGP_AVX512_FEATURES))) inline void bracket_avx512(
   bracket_scalar(bits, i, end, b, codes, top, bottom, t);
 }
 
-// AVX2 has no compress instruction: kX86Compress8 (compress8.h) permutes the set lanes to the front.
+// AVX2 has no compress instruction: append8_avx2 (compress8.h) permutes the set lanes to the front.
 
 // AVX2: 32 keys per step (four 8-lane vectors, so the codes pack to one 32-byte store).
 // Bounds fit in 31 bits, so signed compares order the keys; lo <= k is k > lo - 1.
@@ -74,10 +74,7 @@ __attribute__((target("avx2"))) inline unsigned lanes_of(__m256i mask) {
 }
 
 __attribute__((target("avx2"))) inline void avx2_append(CandidateList& l, unsigned m, __m256i k, __m256i ix) {
-  const __m256i perm = _mm256_load_si256(reinterpret_cast<const __m256i*>(kX86Compress8.perm[m]));
-  _mm256_storeu_si256(reinterpret_cast<__m256i*>(l.keys + l.at), _mm256_permutevar8x32_epi32(k, perm));
-  _mm256_storeu_si256(reinterpret_cast<__m256i*>(l.index + l.at), _mm256_permutevar8x32_epi32(ix, perm));
-  l.at += unsigned(__builtin_popcount(m));
+  append8_avx2(l.keys, l.index, l.at, m, k, ix);
 }
 
 __attribute__((target("avx2"))) inline void bracket_avx2(

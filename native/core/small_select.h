@@ -170,16 +170,8 @@ __attribute__((target("avx512f"))) inline void compact_small_avx512(
   b += unsigned(__builtin_popcount(mb));
 }
 
-__attribute__((target("avx2"))) inline void append_small_avx2(uint32_t* keys, uint32_t* index, uint64_t& at,
-                                                              unsigned m, __m256i k, __m256i ix) {
-  const __m256i perm = _mm256_load_si256(reinterpret_cast<const __m256i*>(kX86Compress8.perm[m]));
-  _mm256_storeu_si256(reinterpret_cast<__m256i*>(keys + at), _mm256_permutevar8x32_epi32(k, perm));
-  _mm256_storeu_si256(reinterpret_cast<__m256i*>(index + at), _mm256_permutevar8x32_epi32(ix, perm));
-  at += unsigned(__builtin_popcount(m));
-}
-
 // AVX2: 8 digits per step; a step with a match permutes the matching lanes to the front
-// (kX86Compress8) and stores all 8 at the list's end (kSlack spare slots).
+// (append8_avx2) and stores all 8 at the list's end (kSlack spare slots).
 __attribute__((target("avx2"))) inline void compact_small_avx2(
     const uint32_t* bits, uint64_t n, uint32_t tb, uint32_t bb, uint32_t* tk, uint32_t* ti, uint64_t& t,
     uint32_t* bk, uint32_t* bi, uint64_t& b) {
@@ -194,8 +186,8 @@ __attribute__((target("avx2"))) inline void compact_small_avx2(
     const unsigned mb = unsigned(_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(d, bbv))));
     if ((mt | mb) == 0) continue;
     const __m256i ix = _mm256_add_epi32(_mm256_set1_epi32(int(uint32_t(i))), lane);
-    if (mt) append_small_avx2(tk, ti, t, mt, k, ix);
-    if (mb) append_small_avx2(bk, bi, b, mb, k, ix);
+    if (mt) append8_avx2(tk, ti, t, mt, k, ix);
+    if (mb) append8_avx2(bk, bi, b, mb, k, ix);
   }
   compact_small_scalar(bits, i, n, tb, bb, tk, ti, t, bk, bi, b);
 }

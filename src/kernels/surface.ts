@@ -184,6 +184,15 @@ export const KERNEL_NAMES = [
 const allNamed: Record<Exclude<keyof Kernels, (typeof KERNEL_NAMES)[number]>, never> = {};
 void allNamed;
 
+/**
+ * selectCodes for a backend whose selectLayers already costs little per call (TypeScript, wasm):
+ * the one-layer call through its selectLayers.
+ */
+export function selectCodesVia(selectLayers: Kernels['selectLayers']): Kernels['selectCodes'] {
+  return (values, kTop, kBottom, codes, threads, disposable) =>
+    selectLayers([values], [kTop], [kBottom], { codes: [codes], disposable }, threads, 'cpu')?.index ?? -1;
+}
+
 /** The names `impl` lacks (an addon or wasm module built from older sources). */
 export function missingKernels(impl: object): string[] {
   return KERNEL_NAMES.filter((k) => typeof (impl as Record<string, unknown>)[k] !== 'function');

@@ -5,7 +5,7 @@
  * shared-memory pool to hand them to without workers); the promise only keeps the call shape of
  * the other backends.
  */
-import type { BadValue, Counts, Device, Kernels, SelectOutputs } from './surface';
+import { selectCodesVia, type BadValue, type Counts, type Device, type Kernels, type SelectOutputs } from './surface';
 import { Cut, findCut, writeCodes, writeKept } from './ts_select';
 import { streamArrays, streamSpecArg } from './stream_args';
 import * as stream from './ts_stream';
@@ -42,8 +42,7 @@ function streamAdd(msg: Uint8Array, layout: Uint8Array, head: Float64Array, weig
 export const tsKernels: Kernels = {
   selectLayers,
   selectLayersAsync: async (...args) => selectLayers(...args),
-  selectCodes: (values, kTop, kBottom, codes, threads, disposable) =>
-    selectLayers([values], [kTop], [kBottom], { codes: [codes], disposable }, threads, 'cpu')?.index ?? -1,
+  selectCodes: selectCodesVia(selectLayers),
   crc32: wire.crc32,
   deltaSize: wire.deltaSize,
   writeIndices: wire.writeIndices,

@@ -5,7 +5,7 @@
  * runs, copies the outputs back and frees the memory: a memcpy per array, no per-element work.
  */
 import { DgpError, describeValue } from '../errors';
-import type { BadValue, Counts, Device, Kernels, SelectOutputs } from '../kernels/surface';
+import { selectCodesVia, type BadValue, type Counts, type Device, type Kernels, type SelectOutputs } from '../kernels/surface';
 import { firstNonFinite as tsFirstNonFinite, readIndices as tsReadIndices } from '../kernels/ts_wire';
 import { WasmExports, wasmExports, wasmLoadError } from './module';
 import * as stream from './stream';
@@ -144,8 +144,7 @@ function sameLength(fn: string, a: number, b: number, what: string): void {
 export const wasmKernels: Kernels = {
   selectLayers,
   selectLayersAsync: async (...args) => selectLayers(...args),
-  selectCodes: (values, kTop, kBottom, codes, threads, disposable) =>
-    selectLayers([values], [kTop], [kBottom], { codes: [codes], disposable }, threads, 'cpu')?.index ?? -1,
+  selectCodes: selectCodesVia(selectLayers),
   crc32(bytes, start, end) {
     kinds('wasm crc32', [['bytes', bytes, Uint8Array]]);
     checkRange('wasm crc32', start, end, bytes.length);
