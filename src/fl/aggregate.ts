@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import { describeValue } from '../errors';
-import { buildTensorMap } from '../tfjs/tensor_map';
+import { buildTensorMap, newTensor } from '../tfjs/tensor_map';
 import { DgpFormatError } from './errors';
 import { kernelsFor } from '../backend';
 import { checkRound } from './layout';
@@ -91,7 +91,7 @@ export function densifyUpdate(update: Update, options: ElementLimit): DenseLayer
  */
 export function aggregateToTensors(layers: DenseLayer[]): tf.NamedTensorMap {
   const list = readDenseLayers(layers, 'aggregateToTensors: layers');
-  return buildTensorMap(list.map((l) => [l.name, () => tf.tensor(l.values, l.shape, 'float32')]));
+  return buildTensorMap(list.map((l) => [l.name, () => newTensor('aggregateToTensors', l.values, l.shape, 'float32')]));
 }
 
 /**

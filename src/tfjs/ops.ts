@@ -10,7 +10,7 @@ import { checkConfig, countsFor, DgpConfig, DEFAULT_CONFIG } from '../counts';
 import type { DenseLayer } from '../fl/types';
 import { GradientInput, readFloat32, readFloat32Async, readGradients, readGradientsAsync } from '../gradients';
 import { LayerInput, LayerSelection, selectLayers, selectLayersAsync } from '../select';
-import { buildTensorMap } from './tensor_map';
+import { buildTensorMap, newTensor } from './tensor_map';
 
 export type TensorInput = tf.Tensor | tf.TensorLike;
 
@@ -41,16 +41,16 @@ async function selectOneAsync(x: TensorInput, config: DgpConfig, caller: string,
   return { out, shape };
 }
 
-function maskTensor({ out, shape }: { out: LayerSelection; shape: number[] }): tf.Tensor {
+function maskTensor({ out, shape }: { out: LayerSelection; shape: number[] }, caller: string): tf.Tensor {
   const codes = out.codes!;
   const mask = new Uint8Array(codes.length);
   for (let i = 0; i < codes.length; i++) mask[i] = codes[i] === 1 ? 1 : 0;
-  return tf.tensor(mask, shape, 'bool');
+  return newTensor(caller, mask, shape, 'bool');
 }
 
 /** Boolean mask of the kept set (true = kept), same shape as x. */
 export function dgpMask(x: TensorInput, config: DgpConfig = DEFAULT_CONFIG): tf.Tensor {
-  return maskTensor(selectOne(x, config, 'dgpMask', { codes: true }));
+  return maskTensor(selectOne(x, config, 'dgpMask', { codes: true }), 'dgpMask');
 }
 
 /**
@@ -58,19 +58,19 @@ export function dgpMask(x: TensorInput, config: DgpConfig = DEFAULT_CONFIG): tf.
  * backend, selects on libuv's thread pool (wasm and ts: on this thread). Same result.
  */
 export async function dgpMaskAsync(x: TensorInput, config: DgpConfig = DEFAULT_CONFIG): Promise<tf.Tensor> {
-  return maskTensor(await selectOneAsync(x, config, 'dgpMaskAsync', { codes: true }));
+  return maskTensor(await selectOneAsync(x, config, 'dgpMaskAsync', { codes: true }), 'dgpMaskAsync');
 }
 
 /** x with the top- and bottom-removed entries set to +0 (float32, same shape). */
 export function dgpPrune(x: TensorInput, config: DgpConfig = DEFAULT_CONFIG): tf.Tensor {
   const { out, shape } = selectOne(x, config, 'dgpPrune', { pruned: true });
-  return tf.tensor(out.pruned!, shape, 'float32');
+  return newTensor('dgpPrune', out.pruned!, shape, 'float32');
 }
 
 /** dgpPrune without blocking (as dgpMaskAsync). Same result. */
 export async function dgpPruneAsync(x: TensorInput, config: DgpConfig = DEFAULT_CONFIG): Promise<tf.Tensor> {
   const { out, shape } = await selectOneAsync(x, config, 'dgpPruneAsync', { pruned: true });
-  return tf.tensor(out.pruned!, shape, 'float32');
+  return newTensor('dgpPruneAsync', out.pruned!, shape, 'float32');
 }
 
 export interface PrunedGradients {
@@ -88,10 +88,10 @@ function selectionInputs(layers: DenseLayer[], config: DgpConfig, caller: string
 
 const GRADIENT_OUTPUTS = { pruned: true, sparse: true } as const;
 
-function prunedGradients(layers: LayerInput[], read: DenseLayer[], outs: LayerSelection[]): PrunedGradients {
+function prunedGradients(layers: LayerInput[], read: DenseLayer[], outs: LayerSelection[], caller: string): PrunedGradients {
   const shapes = read.map((l) => l.shape);
   // Both maps have a null prototype: any layer name is an own key (see buildTensorMap).
-  const pruned = buildTensorMap(layers.map((l, i) => [l.name!, () => tf.tensor(outs[i].pruned!, shapes[i], 'float32')]));
+  const pruned = buildTensorMap(layers.map((l, i) => [l.name!, () => newTensor(caller, outs[i].pruned!, shapes[i], 'float32')]));
   const kept = Object.create(null) as Record<string, SparseLayer>;
   layers.forEach((l, i) => {
     kept[l.name!] = { shape: shapes[i], indices: outs[i].keptIndices!, values: outs[i].keptValues! };
@@ -107,7 +107,7 @@ export function dgpPruneGradients(grads: GradientInput, config: DgpConfig = DEFA
   const caller = 'dgpPruneGradients';
   const read = readGradients(grads, caller);
   const layers = selectionInputs(read, config, caller);
-  return prunedGradients(layers, read, selectLayers(layers, GRADIENT_OUTPUTS, caller));
+  return prunedGradients(layers, read, selectLayers(layers, GRADIENT_OUTPUTS, caller), caller);
 }
 
 /**
@@ -118,5 +118,5 @@ export async function dgpPruneGradientsAsync(grads: GradientInput, config: DgpCo
   const caller = 'dgpPruneGradientsAsync';
   const read = await readGradientsAsync(grads, caller);
   const layers = selectionInputs(read, config, caller);
-  return prunedGradients(layers, read, await selectLayersAsync(layers, GRADIENT_OUTPUTS, caller));
+  return prunedGradients(layers, read, await selectLayersAsync(layers, GRADIENT_OUTPUTS, caller), caller);
 }
