@@ -31,7 +31,11 @@ export interface LoadResult {
   binding: NativeBinding | null;
   /** The file that loaded. */
   path: string | null;
-  /** One line per candidate that failed (naming the file), or why loading was skipped. */
+  /**
+   * One line per candidate that failed (naming the file), or why loading was skipped. When a
+   * candidate loads, earlier candidates that do not exist (build/ in an install of the prebuilt
+   * package) are not listed: only files that exist and failed to load are.
+   */
   errors: string[];
   origin: AddonOrigin;
 }
@@ -119,6 +123,8 @@ export function loadNative(root: string = packageRoot(), env: NodeJS.ProcessEnv 
   });
   if (env.DGP_BACKEND === 'ts') return none(['not loaded: DGP_BACKEND=ts']);
   const errors: string[] = [];
+  const failed: string[] = []; // errors, less the candidates that are not there
+  const fail = (line: string) => failed.push(line) && errors.push(line);
   for (const { file, kind } of candidates(root, platform, env)) {
     const label = `${file} (${kind === 'prebuilt' ? `prebuilt for ${platform}` : kind === 'source' ? 'built from source' : 'DGP_NATIVE_PATH'})`;
     if (!fs.existsSync(file)) {
@@ -129,12 +135,12 @@ export function loadNative(root: string = packageRoot(), env: NodeJS.ProcessEnv 
       // eslint-disable-next-line @typescript-eslint/no-var-requires
       const binding = require(file) as NativeBinding;
       if (typeof binding.selectLayers !== 'function' || typeof binding.info !== 'function') {
-        errors.push(`${label}: loaded but is not a tfjs-dgp addon (no selectLayers)`);
+        fail(`${label}: loaded but is not a tfjs-dgp addon (no selectLayers)`);
         continue;
       }
-      return { binding, path: file, errors, origin: { kind, platform, path: file, prebuilds } };
+      return { binding, path: file, errors: failed, origin: { kind, platform, path: file, prebuilds } };
     } catch (e) {
-      errors.push(`${label}: ${(e as Error).message.split('\n')[0]}`);
+      fail(`${label}: ${(e as Error).message.split('\n')[0]}`);
     }
   }
   errors.push(possibleFix(platform, prebuilds));
