@@ -46,6 +46,7 @@ cp "$here/packed-tarball-check.js" check.js   # run from the project, so require
 start=$(date +%s%N)
 npm install --ignore-scripts --no-audit --no-fund --prefer-offline "$tarball"
 echo "== install took $(( ($(date +%s%N) - start) / 1000000 )) ms"
+node check.js files
 node check.js prebuilt linux-x64
 
 echo "== linux-x64 prebuild under glibc 2.31 and GCC 10's libstdc++ (Debian 11's libc6, libstdc++6), Node 18"

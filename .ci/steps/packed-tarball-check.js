@@ -1,6 +1,10 @@
 // Run by 31-packed-tarball.sh inside a fresh project that installed the packed tarball with
-// install scripts blocked:  node packed-tarball-check.js prebuilt|fallback <platform>
-//   prebuilt: the package's prebuilt addon for <platform> loaded, and gives the TypeScript
+// install scripts blocked:  node packed-tarball-check.js files | prebuilt|fallback <platform>
+//   files:    the installed package holds no C++ tests, benchmarks or fuzzers (native/tests,
+//             native/bench, native/fuzz, native/cuda/bench), and every relative link of the
+//             shipped README, and of the shipped Markdown it links to, resolves to a shipped file;
+//   prebuilt: the package's prebuilt addon for <platform> loaded (and backendInfo() reports no
+//             load error for the build/ candidates it did not need), and gives the TypeScript
 //             backend's bits;
 //   fallback: with that prebuild deleted, the import still works on the packed wasm module and
 //             backendInfo() says why native is unavailable, naming every file tried.
@@ -8,12 +12,41 @@
 const assert = require('assert');
 
 const [mode, platform] = process.argv.slice(2);
+if (mode === 'files') {
+  const fs = require('fs');
+  const path = require('path');
+  const pkg = path.dirname(require.resolve('tfjs-dgp/package.json'));
+  for (const dir of ['native/tests', 'native/bench', 'native/fuzz', 'native/cuda/bench'])
+    assert.ok(!fs.existsSync(path.join(pkg, dir)), `${dir} is in the tarball (test/bench/fuzz sources are not for users)`);
+  // Markdown links [text](target) and images ![alt](target), followed from README.md through the
+  // shipped Markdown files they reach; web links and in-page anchors are not files.
+  const seen = new Set();
+  const broken = [];
+  const visit = (file) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const text = fs.readFileSync(file, 'utf8').replace(/```[\s\S]*?```/g, '');
+    for (const [, target] of text.matchAll(/\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g)) {
+      if (/^[a-z][a-z0-9+.-]*:/i.test(target) || target.startsWith('#')) continue;
+      const resolved = path.resolve(path.dirname(file), decodeURI(target.split('#')[0]));
+      const where = `${path.relative(pkg, file)} -> ${target}`;
+      if (path.relative(pkg, resolved).startsWith('..') || !fs.existsSync(resolved)) broken.push(where);
+      else if (resolved.endsWith('.md')) visit(resolved);
+    }
+  };
+  visit(path.join(pkg, 'README.md'));
+  assert.deepStrictEqual(broken, [], `relative links to files the tarball lacks: ${broken.join(', ')}`);
+  console.log(`ok: no native tests/bench/fuzz sources; the links of ${seen.size} shipped Markdown files resolve`);
+  process.exit(0);
+}
 const dgp = require('tfjs-dgp');
 const info = dgp.backendInfo();
 console.log(JSON.stringify({ backend: dgp.getBackend(), addon: info.addon, simd: info.native.simd, unavailable: info.unavailable }, null, 2));
 
 if (mode === 'prebuilt') {
   assert.strictEqual(info.addon.kind, 'prebuilt');
+  // build/Release and build/Debug were looked for first; their absence is no error once the prebuild loaded
+  assert.deepStrictEqual(info.native.loadErrors, []);
   assert.strictEqual(info.addon.platform, platform);
   assert.ok(info.addon.path.endsWith(`node_modules/tfjs-dgp/prebuilds/${platform}/tfjs_dgp.node`), info.addon.path);
   assert.strictEqual(dgp.getBackend(), info.cuda && info.cuda.devices > 0 ? 'cuda' : 'native');
