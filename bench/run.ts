@@ -5,8 +5,8 @@
  * Times every contender (bench/contenders.ts) on every workload (bench/workloads.ts) in one
  * process with benchmark.js, checks once per workload that the contenders' outputs agree with
  * ours, and prints a table (median ns/element, GB/s of input read, ratio to native 1 thread).
- * Writes bench/results/<quick|full>.json and .md with the machine recorded. See
- * docs/BENCHMARKS.md for the method.
+ * Writes <quick|full>.json and .md with the machine recorded, under out/results/bench/ (ignored by
+ * git), or under bench/results/ (committed) with `--record`. See docs/BENCHMARKS.md for the method.
  */
 import { execSync } from 'child_process';
 import * as fs from 'fs';
@@ -33,10 +33,12 @@ interface Args {
   noLimits: boolean;
   /** Run the size sweep even with --filter / --only. */
   sweep: boolean;
+  /** Write into the committed bench/results/ instead of the ignored out/results/bench/. */
+  record: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { quick: false, filter: null, only: null, out: null, noLimits: false, sweep: false };
+  const a: Args = { quick: false, filter: null, only: null, out: null, noLimits: false, sweep: false, record: false };
   for (const arg of argv) {
     if (arg === '--quick') a.quick = true;
     else if (arg.startsWith('--filter=')) a.filter = arg.slice(9);
@@ -44,8 +46,9 @@ function parseArgs(argv: string[]): Args {
     else if (arg.startsWith('--out=')) a.out = arg.slice(6);
     else if (arg === '--no-limits') a.noLimits = true;
     else if (arg === '--sweep') a.sweep = true;
+    else if (arg === '--record') a.record = true;
     else if (arg === '--help' || arg === '-h') {
-      console.log('npm run bench -- [--quick] [--filter=<workload id substring>] [--only=<contender ids>] [--out=<dir>] [--no-limits] [--sweep]');
+      console.log('npm run bench -- [--quick] [--filter=<workload id substring>] [--only=<contender ids>] [--out=<dir>] [--no-limits] [--sweep] [--record]');
       process.exit(0);
     } else throw new Error(`bench: unknown argument '${arg}'`);
   }
@@ -413,7 +416,8 @@ async function main(): Promise<void> {
   console.log(lines.join('\n'));
 
   // ---- files ---------------------------------------------------------------------------------
-  const outDir = args.out ?? path.join(__dirname, '..', '..', 'bench', 'results');
+  // Ad-hoc runs stay out of the checkout's committed files; --record writes the committed ones.
+  const outDir = args.out ?? path.join(__dirname, '..', '..', ...(args.record ? ['bench', 'results'] : ['out', 'results', 'bench']));
   fs.mkdirSync(outDir, { recursive: true });
   const command = `npm run bench${args.quick || args.filter || args.only || args.noLimits || args.sweep ? ' --' : ''}${args.quick ? ' --quick' : ''}${args.filter ? ` --filter=${args.filter}` : ''}${args.only ? ` --only=${args.only.join(',')}` : ''}${args.noLimits ? ' --no-limits' : ''}${args.sweep ? ' --sweep' : ''}`;
   const stem = args.filter || args.only ? `${mode}-partial` : mode;

@@ -145,8 +145,8 @@ const iv = (i: Interval | null) => (i ? `${f1(i.estimate)} [${f1(i.lo)}, ${f1(i.
 const pct = (i: Interval | null) => (i ? `${Math.round(100 * i.estimate)}% [${Math.round(100 * i.lo)}, ${Math.round(100 * i.hi)}]` : '–');
 
 export function writeReport(plan: Plan, rows: Row[], fed: FedRun[], grid: GridCell[], command: string, seconds: number, workers: number, skipped: string[],
-  run: string = plan.name, extra: { utility?: Utility; note?: string } = {}): void {
-  const dir = path.join(__dirname, '..', '..', 'eval', 'results');
+  run: string = plan.name, extra: { utility?: Utility; note?: string; dir?: string } = {}): void {
+  const dir = extra.dir ?? path.join(__dirname, '..', '..', 'eval', 'results');
   fs.mkdirSync(dir, { recursive: true });
   const summary = summarize(rows, fed, extra.utility);
   const { defenses, ...config } = plan;

@@ -3,9 +3,11 @@
  * The work is a queue of jobs (one attacked image or batch for one defense, one FedSGD run for one
  * defense and seed, one CNN image) run by a pool of worker threads (`--workers N`, default 2); the
  * main thread schedules, prints progress with an estimate of the time left, and writes
- * eval/results/<run>.json, <run>.md, <run>-grid.png, <run>-tradeoff.svg (report.ts).
+ * <run>.json, <run>.md, <run>-grid.png, <run>-tradeoff.svg (report.ts) under out/results/eval/
+ * (ignored by git), or under the committed eval/results/ with `--record`.
  */
 import * as fs from 'fs';
+import * as path from 'path';
 import { Worker, isMainThread, parentPort, workerData } from 'worker_threads';
 import { runJob, Job, JobResult, jobWeight } from './jobs';
 import type { Params } from './models';
@@ -15,6 +17,7 @@ import { median, COUNTS_PSNR } from './stats';
 
 async function main() {
   const quick = process.argv.includes('--quick');
+  const resultsDir = path.join(__dirname, '..', '..', ...(process.argv.includes('--record') ? ['eval', 'results'] : ['out', 'results', 'eval']));
   const wi = process.argv.indexOf('--workers');
   const workers = wi > 0 ? Math.max(1, Number(process.argv[wi + 1])) : 2;
   const mi = process.argv.indexOf('--minutes');
@@ -180,7 +183,7 @@ async function main() {
   const command = `npm run eval${quick ? ' -- --quick' : ''}`;
   const seconds = (Date.now() - t0) / 1000;
   if (partName) save();
-  else writeReport(plan, rows, fed, gridImages ?? [], command, seconds, workers, skipped);
+  else writeReport(plan, rows, fed, gridImages ?? [], command, seconds, workers, skipped, plan.name, { dir: resultsDir });
   log('done');
 }
 
