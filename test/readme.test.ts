@@ -1,7 +1,8 @@
 /**
- * Every JavaScript block of README.md and docs/*.md runs as written, as a user who copies it into
- * a CommonJS file of a project with tfjs-dgp installed would run it: `require('tfjs-dgp')`
- * resolves to this checkout's built dist/ (the package's self-reference, from the repo root).
+ * Every JavaScript block of README.md, docs/*.md and eval/README.md runs as written, as a user
+ * who copies it into a CommonJS file of a project with tfjs-dgp installed would run it:
+ * `require('tfjs-dgp')` resolves to this checkout's built dist/ (the package's self-reference,
+ * from the repo root).
  *
  * Fences: ```js / ```javascript / ```cjs run as CommonJS, ```mjs as an ES module. Anything else
  * (```sh, ```text, a bare ```) is not run; a bare fence must not hold JavaScript (label it), and
@@ -13,7 +14,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 const root = path.join(__dirname, '..');
-const files = ['README.md', ...fs.readdirSync(path.join(root, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`)];
+const files = ['README.md', 'eval/README.md', ...fs.readdirSync(path.join(root, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`)];
 
 interface Block {
   file: string;
