@@ -124,7 +124,10 @@ export function loadNative(root: string = packageRoot(), env: NodeJS.ProcessEnv 
   if (env.DGP_BACKEND === 'ts') return none(['not loaded: DGP_BACKEND=ts']);
   const errors: string[] = [];
   const failed: string[] = []; // errors, less the candidates that are not there
-  const fail = (line: string) => failed.push(line) && errors.push(line);
+  const fail = (line: string): void => {
+    failed.push(line);
+    errors.push(line);
+  };
   for (const { file, kind } of candidates(root, platform, env)) {
     const label = `${file} (${kind === 'prebuilt' ? `prebuilt for ${platform}` : kind === 'source' ? 'built from source' : 'DGP_NATIVE_PATH'})`;
     if (!fs.existsSync(file)) {
