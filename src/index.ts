@@ -10,3 +10,4 @@ export {
   dgpMask, dgpMaskAsync, dgpPrune, dgpPruneAsync, dgpPruneGradients, dgpPruneGradientsAsync, PrunedGradients, SparseLayer, TensorInput,
 } from './tfjs/ops';
 export * from './fl';
+export { dpEpsilon, dpNoiseMultiplier, rdpSubsampledGaussian, epsilonFromRdp, gaussianDelta, gaussianEpsilon, DEFAULT_RDP_ORDERS, DpEpsilonParams, DpNoiseMultiplierParams } from './privacy/accountant';
