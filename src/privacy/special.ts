@@ -114,7 +114,11 @@ export function logErfc(x: number): number {
   return -x * x + Math.log(erfcxLarge(x));
 }
 
-/** The standard normal CDF Φ(x) = erfc(-x/√2)/2. */
+/**
+ * The standard normal CDF Φ(x) = erfc(-x/√2)/2. Relative error below (x² + 8)·1.1e-16: the
+ * rounding of x/√2 (relative 1.1e-16) moves erfc by about x² times that in the lower tail
+ * (4.3e-15 measured at x = -8).
+ */
 export function normalCdf(x: number): number {
   return 0.5 * erfc(-x * Math.SQRT1_2);
 }
