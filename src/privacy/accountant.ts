@@ -136,7 +136,7 @@ function logAInt(q: number, inv2s2: number, alpha: number): number {
   let logC = 0; // log C(α, i), by C(α, i+1) = C(α, i)·(α - i)/(i + 1)
   for (let i = 0; i <= alpha; i++) {
     terms[i] = logC + i * logq + (alpha - i) * log1mq + (i * i - i) * inv2s2;
-    logC += Math.log(alpha - i) - Math.log(i + 1);
+    logC += Math.log((alpha - i) / (i + 1));
   }
   return logSumExp(terms);
 }
@@ -164,11 +164,16 @@ function logAFrac(q: number, sigma: number, alpha: number): number {
     const s1 = logC + j * logq + i * log1mq + (j * j - j) * inv2s2 - Math.LN2 + logErfc((z0 - j) * scale);
     logA0 = logAdd(logA0, s0);
     logA1 = logAdd(logA1, s1);
-    const total = logAdd(logA0, logA1);
-    if (s0 < last0 && s1 < last1 && Math.max(s0, s1) < total - 30) return total;
+    // Stop once both parts' terms decrease and the larger is below e^-30 of the total. The total
+    // is at most log 2 above the larger part, so it is only formed when that can decide.
+    const sMax = Math.max(s0, s1);
+    if (s0 < last0 && s1 < last1 && sMax < Math.max(logA0, logA1) + Math.LN2 - 30) {
+      const total = logAdd(logA0, logA1);
+      if (sMax < total - 30) return total;
+    }
     last0 = s0;
     last1 = s1;
-    logC += Math.log(Math.abs(alpha - i)) - Math.log(i + 1);
+    logC += Math.log(Math.abs((alpha - i) / (i + 1)));
   }
   return Infinity;
 }
