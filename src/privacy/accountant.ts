@@ -24,7 +24,8 @@
  *   curve (Poisson subsampling is a post-processing of the unsampled mechanism's output pair, so
  *   the unsampled curve bounds it too): ε never decreases as samplingRate grows to 1.
  * - `dpNoiseMultiplier({ epsilon, delta, samplingRate, rounds })`: the smallest multiplier whose
- *   dpEpsilon is <= epsilon, by bisection to a relative width of 1e-6, returning the upper end.
+ *   dpEpsilon is <= epsilon, bracketed to a relative width of 1e-6 (false position on log ε
+ *   against log z, Illinois rule, bisection as fallback), returning the upper end.
  *
  * Neighbouring datasets differ by adding or removing one client (whose clipped update has
  * sensitivity clipNorm); for replace-one neighbours the sensitivity is 2·clipNorm, so pass
@@ -325,9 +326,9 @@ export function dpEpsilon(params: DpEpsilonParams): number {
 
 /**
  * The smallest noise multiplier whose dpEpsilon over `rounds` rounds at `samplingRate` and
- * `delta` is at most `epsilon`. Found by bisection to a relative width of NOISE_MULTIPLIER_RTOL
- * (1e-6); the returned value is the bracket's upper end, so dpEpsilon of it is <= `epsilon` and
- * the true minimum is at most 1e-6 (relative) below it. 0 when `samplingRate` or `rounds` is 0
+ * `delta` is at most `epsilon`. Found by bracketing to a relative width of
+ * NOISE_MULTIPLIER_RTOL (1e-6); the returned value is the bracket's upper end, so dpEpsilon of
+ * it is <= `epsilon` and the true minimum is at most 1e-6 (relative) below it. 0 when `samplingRate` or `rounds` is 0
  * (no client's data is used, so no noise is needed).
  */
 export function dpNoiseMultiplier(params: DpNoiseMultiplierParams): number {
@@ -337,35 +338,73 @@ export function dpNoiseMultiplier(params: DpNoiseMultiplierParams): number {
   const q = readRate(o.samplingRate, 'dpNoiseMultiplier: samplingRate');
   const rounds = readRounds(o.rounds, 'dpNoiseMultiplier: rounds');
   if (rounds === 0 || q === 0) return 0;
-  const meets = (z: number): boolean => epsilonOf(z, q, rounds, delta) <= target;
-  // ε(z) does not increase with z, is ∞ at 0 and reaches 0 for z large enough: bracket by doubling
-  // or halving from 1, then bisect.
+  // g(z) = log(ε(z) / target): > 0 misses the target, <= 0 meets it. ε(z) does not increase with
+  // z, is ∞ at 0 and reaches 0 for z large enough.
+  const g = (z: number): number => Math.log(epsilonOf(z, q, rounds, delta) / target);
+  // Bracket [lo, hi] with g(lo) > 0 >= g(hi), by doubling or halving from 1.
   let lo: number;
   let hi: number;
-  if (meets(1)) {
+  let glo: number;
+  let ghi: number;
+  const g1 = g(1);
+  if (g1 <= 0) {
     hi = 1;
+    ghi = g1;
     lo = 0.5;
-    while (meets(lo)) {
+    glo = g(lo);
+    while (glo <= 0) {
       hi = lo;
+      ghi = glo;
       lo /= 2;
       if (lo < 1e-300) {
         lo = 0;
+        glo = Infinity;
         break;
       }
+      glo = g(lo);
     }
   } else {
     lo = 1;
+    glo = g1;
     hi = 2;
-    while (!meets(hi)) {
+    ghi = g(hi);
+    while (ghi > 0) {
       lo = hi;
+      glo = ghi;
       hi *= 2;
       if (hi > 1e300) throw new RangeError(`dpNoiseMultiplier: no finite noise multiplier meets epsilon ${target} at delta ${delta}`);
+      ghi = g(hi);
     }
   }
+  // Shrink the bracket to a relative width of NOISE_MULTIPLIER_RTOL: false position on
+  // (log z, log ε) with the Illinois rule (log ε is close to linear in log z, so this takes about
+  // a third of the evaluations of bisection), bisecting where g is infinite or the step stalls.
+  let side = 0; // +1: the last step moved hi, -1: it moved lo
   while (hi - lo > NOISE_MULTIPLIER_RTOL * hi) {
-    const mid = 0.5 * (lo + hi);
-    if (meets(mid)) hi = mid;
-    else lo = mid;
+    const w = hi - lo;
+    let x = 0.5 * (lo + hi);
+    if (lo > 0 && Number.isFinite(glo) && Number.isFinite(ghi) && glo > ghi) {
+      const a = Math.log(lo);
+      const b = Math.log(hi);
+      const t = Math.exp(a + ((b - a) * glo) / (glo - ghi));
+      // Keep the step inside the bracket, away from its ends by a little more than the tolerance.
+      const margin = Math.min(0.25 * w, 0.5 * NOISE_MULTIPLIER_RTOL * hi);
+      if (t > lo + margin && t < hi - margin) x = t;
+      else if (t <= lo + margin) x = lo + margin;
+      else x = hi - margin;
+    }
+    const gx = g(x);
+    if (gx <= 0) {
+      hi = x;
+      ghi = gx;
+      if (side === 1) glo *= 0.5;
+      side = 1;
+    } else {
+      lo = x;
+      glo = gx;
+      if (side === -1) ghi *= 0.5;
+      side = -1;
+    }
   }
   return hi;
 }

@@ -163,10 +163,15 @@ describe('dpEpsilon and dpNoiseMultiplier', () => {
     [1, 1e-5, 1, 10],
     [3, 1e-6, 0.01, 1000],
     [0.5, 1e-5, 0.001, 1],
+    [100, 1e-5, 0.5, 3],
+    [1e-3, 1e-5, 0.1, 10],
+    [3, 1e-6, 1e-6, 1],
   ])('dpNoiseMultiplier inverts dpEpsilon: ε = %p, δ = %p, q = %p, rounds = %p', (epsilon, delta, samplingRate, rounds) => {
     const z = dpNoiseMultiplier({ epsilon, delta, samplingRate, rounds });
     expect(dpEpsilon({ noiseMultiplier: z, samplingRate, rounds, delta })).toBeLessThanOrEqual(epsilon);
     expect(dpEpsilon({ noiseMultiplier: z * (1 - 1e-4), samplingRate, rounds, delta })).toBeGreaterThan(epsilon);
+    // The bracket's relative width is 1e-6, so 2e-6 below z already misses the target.
+    expect(dpEpsilon({ noiseMultiplier: z * (1 - 2e-6), samplingRate, rounds, delta })).toBeGreaterThan(epsilon);
   });
 
   // The table of docs/PRIVACY.md ("Accountant"): q = 0.1, δ = 1e-5, rounded up to 6 digits.
