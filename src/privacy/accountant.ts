@@ -13,7 +13,8 @@
  * - `epsilonFromRdp(orders, rdp, delta)`: (ε, δ) from RDP by Balle et al. 2020 (Prop. 12 of
  *   arXiv:2004.00010 v4): ε = min_α [RDP(α) + log(1 - 1/α) - (log δ + log α)/(α - 1)], over
  *   orders α > 1.01, clamped at 0; an order whose RDP r has δ² >= 1 - exp(-r) gives ε = 0
- *   (δ bounds the total variation distance, which is at most √(1 - exp(-KL)) and KL <= r).
+ *   ((0, δ)-DP holds once the total variation distance, at most √(1 - exp(-KL)) with KL <= r, is
+ *   at most δ).
  * - `gaussianDelta(sigma, epsilon)` / `gaussianEpsilon(sigma, delta)`: the exact privacy curve
  *   of the Gaussian mechanism with multiplier sigma (Balle and Wang 2018, Theorem 8):
  *     δ(ε) = Φ(1/(2σ) - εσ) - e^ε Φ(-1/(2σ) - εσ).
@@ -22,7 +23,7 @@
  *   exact Gaussian curve instead: `rounds` Gaussians of multiplier z compose to one of
  *   multiplier z/√rounds. With 0 < samplingRate < 1, the smaller of the RDP bound and that exact
  *   curve (Poisson subsampling is a post-processing of the unsampled mechanism's output pair, so
- *   the unsampled curve bounds it too): ε never decreases as samplingRate grows to 1.
+ *   the unsampled curve bounds it too): ε does not jump down at samplingRate = 1.
  * - `dpNoiseMultiplier({ epsilon, delta, samplingRate, rounds })`: the smallest multiplier whose
  *   dpEpsilon is <= epsilon, bracketed to a relative width of 1e-6 (false position on log ε
  *   against log z, Illinois rule, bisection as fallback), returning the upper end.
