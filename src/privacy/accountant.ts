@@ -10,8 +10,9 @@
  *   series, whose terms alternate in sign for i > α + 1); a series that has not converged after
  *   1000 terms gives RDP = ∞ at that order (the order is then never the minimiser), as
  *   dp_accounting does. q = 0 gives 0; q = 1 gives α/(2z²); z = 0 (with q > 0) gives ∞.
- * - `epsilonFromRdp(orders, rdp, delta)`: (ε, δ) from RDP by Balle et al. 2020 (Prop. 12 of
- *   arXiv:2004.00010 v4): ε = min_α [RDP(α) + log(1 - 1/α) - (log δ + log α)/(α - 1)], over
+ * - `epsilonFromRdp(orders, rdp, delta)`: (ε, δ) from RDP by Balle et al. 2020 (Theorem 21 of
+ *   arXiv:1905.09982; the same bound is Prop. 12 of Canonne, Kamath and Steinke, arXiv:2004.00010,
+ *   which dp_accounting cites): ε = min_α [RDP(α) + log(1 - 1/α) - (log δ + log α)/(α - 1)], over
  *   orders α > 1.01, clamped at 0; an order whose RDP r has δ² >= 1 - exp(-r) gives ε = 0
  *   ((0, δ)-DP holds once the total variation distance, at most √(1 - exp(-KL)) with KL <= r, is
  *   at most δ).
