@@ -1,0 +1,81 @@
+/**
+ * `npm run build:ts && npm run build:scripts && node out/bench/peers.js [--rounds=N] [--n=4e6,1e7] [--only=ids]`
+ *
+ * Same-run ratios against the tfjs peer (issue 19): one lognormal layer, top 1% / bottom 80%,
+ * every contender timed once per round with the order rotated each round, so load on a shared
+ * machine hits them alike. Prints each contender's median ns/element and, per contender, the
+ * median (and range) over rounds of peer time / contender time measured in the same round.
+ * A full garbage collection precedes each timed call. Outputs are checked against native-1t
+ * first. Prints only; writes no file.
+ */
+import * as v8 from 'v8';
+import * as vm from 'vm';
+
+import { contenders, initTfjs, Prepared } from './contenders';
+import { singleLayer, RATIOS } from './workloads';
+
+// A full collection before each timed call: no contender pays for another's garbage.
+v8.setFlagsFromString('--expose-gc');
+const collectGarbage = vm.runInNewContext('gc') as () => void;
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+async function main(): Promise<void> {
+  let rounds = 9;
+  let sizes = [4e6, 1e7];
+  let only = ['native-1t', 'ts', 'wasm', 'tfjs-wasm'];
+  const peer = 'tfjs-wasm';
+  for (const a of process.argv.slice(2)) {
+    if (a.startsWith('--rounds=')) rounds = Number(a.slice(9));
+    else if (a.startsWith('--n=')) sizes = a.slice(4).split(',').map(Number);
+    else if (a.startsWith('--only=')) only = a.slice(7).split(',');
+    else throw new Error(`peers: unknown argument '${a}'`);
+  }
+  if (!only.includes(peer)) only.push(peer);
+  await initTfjs();
+  const cs = contenders().filter((c) => only.includes(c.id) && c.unavailable() === null);
+  console.log(`peers: ${cs.map((c) => c.id).join(', ')}; ${rounds} rounds, order rotated; peer = ${peer}`);
+  for (const n of sizes) {
+    const w = singleLayer('lognormal', n, RATIOS[0]);
+    const prepared: Prepared[] = [];
+    for (const c of cs) prepared.push(await c.prepare(w));
+    let ref: Uint8Array | null = null;
+    prepared.forEach((p, k) => {
+      p.run();
+      const codes = p.codes?.()[0];
+      if (!codes) return;
+      if (!ref) ref = codes.slice();
+      else for (let i = 0; i < n; i++) if (codes[i] !== ref[i]) throw new Error(`peers: ${cs[k].id} differs from ${cs[0].id} at ${i}`);
+    });
+    const t: number[][] = cs.map(() => []);
+    for (let r = 0; r < rounds; r++) {
+      for (let j = 0; j < cs.length; j++) {
+        const k = (j + r) % cs.length;
+        collectGarbage();
+        const t0 = process.hrtime.bigint();
+        prepared[k].run();
+        t[k].push(Number(process.hrtime.bigint() - t0));
+      }
+    }
+    const pk = cs.findIndex((c) => c.id === peer);
+    console.log(`\nlognormal ${n.toExponential(0)}, ${RATIOS[0].label} (outputs identical)`);
+    cs.forEach((c, k) => {
+      const ratios = t[k].map((x, r) => t[pk][r] / x);
+      console.log(
+        `  ${c.id.padEnd(12)} ${(median(t[k]) / n).toFixed(2).padStart(7)} ns/elem (min ${(Math.min(...t[k]) / n).toFixed(2)})` +
+          `  ${peer} / this: median ${median(ratios).toFixed(2)}x, range ${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}x`,
+      );
+    });
+    prepared.forEach((p) => p.dispose());
+  }
+  process.exit(0);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
