@@ -4,8 +4,10 @@
  * Same-run ratios against the tfjs peer (issue 19): one lognormal layer, top 1% / bottom 80%,
  * every contender timed once per round with the order rotated each round, so load on a shared
  * machine hits them alike. Prints each contender's median ns/element and, per contender, the
- * median (and range) over rounds of peer time / contender time measured in the same round.
- * A full garbage collection precedes each timed call. Outputs are checked against native-1t
+ * median (and range) over rounds of peer time / contender time measured in the same round, by
+ * wall clock and by the process's CPU time (user + system: on a machine shared with other jobs
+ * it leaves out the time the process waited for a core; every contender here is one thread).
+ * A full garbage collection precedes each round. Outputs are checked against native-1t
  * first. Prints only; writes no file.
  */
 import * as v8 from 'v8';
@@ -14,7 +16,9 @@ import * as vm from 'vm';
 import { contenders, initTfjs, Prepared } from './contenders';
 import { singleLayer, RATIOS } from './workloads';
 
-// A full collection before each timed call: no contender pays for another's garbage.
+// A full collection before each round (not before each call: V8 ages and flushes the compiled
+// code of functions that sit through several collections unused, and the TypeScript kernel would
+// then start every call in the interpreter).
 v8.setFlagsFromString('--expose-gc');
 const collectGarbage = vm.runInNewContext('gc') as () => void;
 
@@ -52,24 +56,31 @@ async function main(): Promise<void> {
       else for (let i = 0; i < n; i++) if (codes[i] !== ref[i]) throw new Error(`peers: ${cs[k].id} differs from ${cs[0].id} at ${i}`);
     });
     const t: number[][] = cs.map(() => []);
+    const cpu: number[][] = cs.map(() => []);
     for (let r = 0; r < rounds; r++) {
+      collectGarbage();
       for (let j = 0; j < cs.length; j++) {
         const k = (j + r) % cs.length;
-        collectGarbage();
+        const c0 = process.cpuUsage();
         const t0 = process.hrtime.bigint();
         prepared[k].run();
         t[k].push(Number(process.hrtime.bigint() - t0));
+        const c = process.cpuUsage(c0);
+        cpu[k].push((c.user + c.system) * 1e3);
       }
     }
     const pk = cs.findIndex((c) => c.id === peer);
     console.log(`\nlognormal ${n.toExponential(0)}, ${RATIOS[0].label} (outputs identical)`);
-    cs.forEach((c, k) => {
-      const ratios = t[k].map((x, r) => t[pk][r] / x);
-      console.log(
-        `  ${c.id.padEnd(12)} ${(median(t[k]) / n).toFixed(2).padStart(7)} ns/elem (min ${(Math.min(...t[k]) / n).toFixed(2)})` +
-          `  ${peer} / this: median ${median(ratios).toFixed(2)}x, range ${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}x`,
-      );
-    });
+    const line = (what: string, x: number[][]) =>
+      cs.forEach((c, k) => {
+        const ratios = x[k].map((v, r) => x[pk][r] / v);
+        console.log(
+          `  ${what} ${c.id.padEnd(14)} ${(median(x[k]) / n).toFixed(2).padStart(7)} ns/elem (min ${(Math.min(...x[k]) / n).toFixed(2)})` +
+            `  ${peer} / this: median ${median(ratios).toFixed(2)}x, range ${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}x`,
+        );
+      });
+    line('wall', t);
+    line('cpu ', cpu);
     prepared.forEach((p) => p.dispose());
   }
   process.exit(0);

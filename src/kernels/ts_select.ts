@@ -612,44 +612,59 @@ function tieCode(k: number, i: number, cut: Cut): number {
   return 1;
 }
 
-// Keys and thresholds are below 2^31, so (a - b) >>> 31 is 1 exactly when a < b: branch-free
-// comparisons for the common case; only keys equal to a threshold take the tie path.
+// Keys and thresholds are below 2^31, so (a - b) >>> 31 is 1 exactly when a < b (also for the
+// shifted thresholds -1 and 2^31 of writeCodes): branch-free comparisons.
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
-/** Class codes (0 bottom-removed, 1 kept, 2 top-removed) for a cut. */
+/**
+ * Class codes (0 bottom-removed, 1 kept, 2 top-removed) for a cut. SPEC §1's tie rule depends on
+ * the index only through i < topIndex and i >= bottomIndex, so the layer splits into at most
+ * three index ranges, in each of which the rule is a plain key comparison: top iff k > top, with
+ * top = topKey - 1 where i < topIndex (ties there are top) and topKey elsewhere; bottom iff
+ * k < bottom, with bottom = bottomKey + 1 where i >= bottomIndex and bottomKey elsewhere. No test
+ * per element for a key equal to a threshold.
+ */
 export function writeCodes(values: Float32Array, cut: Cut, codes: Uint8Array): void {
   const bits = bitsOf(values);
-  const topKey = cut.topKey;
-  const bottomKey = cut.bottomKey;
   const n = bits.length;
-  let start = 0;
-  if (LITTLE_ENDIAN && codes.byteOffset % 4 === 0) {
-    // Four codes per 32-bit store: a quarter of the typed-array stores (about 1 ns/element).
-    const words = new Uint32Array(codes.buffer, codes.byteOffset, n >>> 2);
-    for (let w = 0; w < words.length; w++) {
-      const i = w << 2;
-      const k0 = bits[i] & 0x7fffffff;
-      const k1 = bits[i + 1] & 0x7fffffff;
-      const k2 = bits[i + 2] & 0x7fffffff;
-      const k3 = bits[i + 3] & 0x7fffffff;
-      let c0 = 1 + ((topKey - k0) >>> 31) - ((k0 - bottomKey) >>> 31);
-      let c1 = 1 + ((topKey - k1) >>> 31) - ((k1 - bottomKey) >>> 31);
-      let c2 = 1 + ((topKey - k2) >>> 31) - ((k2 - bottomKey) >>> 31);
-      let c3 = 1 + ((topKey - k3) >>> 31) - ((k3 - bottomKey) >>> 31);
-      if (k0 === topKey || k0 === bottomKey) c0 = tieCode(k0, i, cut);
-      if (k1 === topKey || k1 === bottomKey) c1 = tieCode(k1, i + 1, cut);
-      if (k2 === topKey || k2 === bottomKey) c2 = tieCode(k2, i + 2, cut);
-      if (k3 === topKey || k3 === bottomKey) c3 = tieCode(k3, i + 3, cut);
+  const ti = Math.min(cut.topIndex, n);
+  const bi = Math.min(cut.bottomIndex, n);
+  // Four codes per 32-bit store: a quarter of the typed-array stores (about 1 ns/element).
+  const words = LITTLE_ENDIAN && codes.byteOffset % 4 === 0 ? new Uint32Array(codes.buffer, codes.byteOffset, n >>> 2) : null;
+  const a = Math.min(ti, bi);
+  const b = Math.max(ti, bi);
+  if (a > 0) codesRange(bits, codes, words, 0, a, 0 < ti ? cut.topKey - 1 : cut.topKey, 0 >= bi ? cut.bottomKey + 1 : cut.bottomKey);
+  if (b > a) codesRange(bits, codes, words, a, b, a < ti ? cut.topKey - 1 : cut.topKey, a >= bi ? cut.bottomKey + 1 : cut.bottomKey);
+  if (n > b) codesRange(bits, codes, words, b, n, b < ti ? cut.topKey - 1 : cut.topKey, b >= bi ? cut.bottomKey + 1 : cut.bottomKey);
+}
+
+/** Codes of [from, to): 2 iff key > top, 0 iff key < bottom, else 1 (top in [-1, 2^31), bottom in [0, 2^31]). */
+function codesRange(bits: Uint32Array, codes: Uint8Array, words: Uint32Array | null, from: number, to: number, top: number, bottom: number): void {
+  let i = from;
+  if (words) {
+    for (; i < to && (i & 3) !== 0; i++) {
+      const k = bits[i] & 0x7fffffff;
+      codes[i] = 1 + ((top - k) >>> 31) - ((k - bottom) >>> 31);
+    }
+    const end = to >>> 2;
+    for (let w = i >>> 2; w < end; w++) {
+      const j = w << 2;
+      const k0 = bits[j] & 0x7fffffff;
+      const k1 = bits[j + 1] & 0x7fffffff;
+      const k2 = bits[j + 2] & 0x7fffffff;
+      const k3 = bits[j + 3] & 0x7fffffff;
+      const c0 = 1 + ((top - k0) >>> 31) - ((k0 - bottom) >>> 31);
+      const c1 = 1 + ((top - k1) >>> 31) - ((k1 - bottom) >>> 31);
+      const c2 = 1 + ((top - k2) >>> 31) - ((k2 - bottom) >>> 31);
+      const c3 = 1 + ((top - k3) >>> 31) - ((k3 - bottom) >>> 31);
       words[w] = c0 | (c1 << 8) | (c2 << 16) | (c3 << 24);
     }
-    start = words.length << 2;
+    i = Math.max(i, end << 2);
   }
-  for (let i = start; i < n; i++) {
+  for (; i < to; i++) {
     const k = bits[i] & 0x7fffffff;
-    let c = 1 + ((topKey - k) >>> 31) - ((k - bottomKey) >>> 31);
-    if (k === topKey || k === bottomKey) c = tieCode(k, i, cut);
-    codes[i] = c;
+    codes[i] = 1 + ((top - k) >>> 31) - ((k - bottom) >>> 31);
   }
 }
 

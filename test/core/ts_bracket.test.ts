@@ -4,11 +4,12 @@
  * the public path (findCut, selectLayers on 'ts') stays bit-identical with the slow reference
  * (SPEC §1) from the threshold up: every input distribution of the shared generator (ties, ±0,
  * subnormals, the full float range), inputs built so the sample misjudges a cut, candidate lists
- * that overflow, and NaN/Inf anywhere.
+ * that overflow, and NaN/Inf anywhere. Also writeCodes's index-range form of the tie rule, with
+ * ties split at both cuts and codes at every byte offset.
  */
 import { selectLayers } from '../../src';
 import {
-  BRACKET_MIN, bracketSampleAt, bracketSampleSize, findCut, findCutBracketed, findCutExact,
+  BRACKET_MIN, bracketSampleAt, bracketSampleSize, findCut, findCutBracketed, findCutExact, writeCodes,
 } from '../../src/kernels/ts_select';
 import { countCases, DISTS, firstDifference, makeInput, referenceCodes, rng } from '../helpers/reference';
 
@@ -135,6 +136,27 @@ test('NaN or ±Infinity anywhere: the first one is reported', () => {
         expect(findCut(values, Math.floor(kTop), Math.floor(kBottom))).toEqual({ badIndex: first });
         const b = findCutBracketed(bitsOf(values), Math.floor(kTop), Math.floor(kBottom));
         if (b !== null) expect(b).toEqual({ badIndex: first });
+      }
+    }
+  }
+});
+
+test('writeCodes by index ranges: ties split at both cuts, codes at any byte offset', () => {
+  const r = rng(81);
+  for (const n of [5, 17, 1000, 4099, 70_000]) {
+    const values = new Float32Array(n);
+    for (let i = 0; i < n; i++) values[i] = [0, -0, 0.5, -0.5, 1, 2, -2][Math.floor(r() * 7)];
+    for (const [kTop, kBottom] of [...cases(n), [Math.floor(n / 7), Math.floor(n / 3)], [Math.floor(n / 3), Math.floor(n / 7)]]) {
+      const expected = referenceCodes(values, kTop, kBottom);
+      const cut = findCut(values, kTop, kBottom);
+      if ('badIndex' in cut) throw new Error('unexpected bad value');
+      for (const offset of [0, 1, 2, 3]) {
+        const backing = new Uint8Array(n + 8).fill(9);
+        const codes = backing.subarray(offset, offset + n);
+        writeCodes(values, cut, codes);
+        const where = `n=${n} ${kTop}/${kBottom} offset ${offset}`;
+        expect({ where, at: firstDifference(codes, expected) }).toEqual({ where, at: -1 });
+        expect({ where, guard: backing[offset + n] }).toEqual({ where, guard: 9 });
       }
     }
   }
