@@ -55,6 +55,9 @@ async function main(): Promise<void> {
       if (!ref) ref = codes.slice();
       else for (let i = 0; i < n; i++) if (codes[i] !== ref[i]) throw new Error(`peers: ${cs[k].id} differs from ${cs[0].id} at ${i}`);
     });
+    // Warm-up: a few calls each, so the JIT has compiled the JavaScript contenders' loops (one
+    // call of 10^7 elements runs them once; V8 optimises them over several calls).
+    for (let r = 0; r < 5; r++) prepared.forEach((p) => p.run());
     const t: number[][] = cs.map(() => []);
     const cpu: number[][] = cs.map(() => []);
     for (let r = 0; r < rounds; r++) {

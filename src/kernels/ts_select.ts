@@ -623,11 +623,12 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
  * three index ranges, in each of which the rule is a plain key comparison: top iff k > top, with
  * top = topKey - 1 where i < topIndex (ties there are top) and topKey elsewhere; bottom iff
  * k < bottom, with bottom = bottomKey + 1 where i >= bottomIndex and bottomKey elsewhere. No test
- * per element for a key equal to a threshold.
+ * per element for a key equal to a threshold (layers under RANGES_MIN keep that test).
  */
 export function writeCodes(values: Float32Array, cut: Cut, codes: Uint8Array): void {
   const bits = bitsOf(values);
   const n = bits.length;
+  if (n < RANGES_MIN) return writeCodesSmall(bits, cut, codes);
   const ti = Math.min(cut.topIndex, n);
   const bi = Math.min(cut.bottomIndex, n);
   // Four codes per 32-bit store: a quarter of the typed-array stores (about 1 ns/element).
@@ -637,6 +638,43 @@ export function writeCodes(values: Float32Array, cut: Cut, codes: Uint8Array): v
   if (a > 0) codesRange(bits, codes, words, 0, a, 0 < ti ? cut.topKey - 1 : cut.topKey, 0 >= bi ? cut.bottomKey + 1 : cut.bottomKey);
   if (b > a) codesRange(bits, codes, words, a, b, a < ti ? cut.topKey - 1 : cut.topKey, a >= bi ? cut.bottomKey + 1 : cut.bottomKey);
   if (n > b) codesRange(bits, codes, words, b, n, b < ti ? cut.topKey - 1 : cut.topKey, b >= bi ? cut.bottomKey + 1 : cut.bottomKey);
+}
+
+/** Below this many elements the three ranges cost more than a tie test per element. */
+const RANGES_MIN = 256;
+
+/** writeCodes for small layers: one loop, keys equal to a threshold take tieCode. */
+function writeCodesSmall(bits: Uint32Array, cut: Cut, codes: Uint8Array): void {
+  const topKey = cut.topKey;
+  const bottomKey = cut.bottomKey;
+  const n = bits.length;
+  let start = 0;
+  if (LITTLE_ENDIAN && codes.byteOffset % 4 === 0) {
+    const words = new Uint32Array(codes.buffer, codes.byteOffset, n >>> 2);
+    for (let w = 0; w < words.length; w++) {
+      const i = w << 2;
+      const k0 = bits[i] & 0x7fffffff;
+      const k1 = bits[i + 1] & 0x7fffffff;
+      const k2 = bits[i + 2] & 0x7fffffff;
+      const k3 = bits[i + 3] & 0x7fffffff;
+      let c0 = 1 + ((topKey - k0) >>> 31) - ((k0 - bottomKey) >>> 31);
+      let c1 = 1 + ((topKey - k1) >>> 31) - ((k1 - bottomKey) >>> 31);
+      let c2 = 1 + ((topKey - k2) >>> 31) - ((k2 - bottomKey) >>> 31);
+      let c3 = 1 + ((topKey - k3) >>> 31) - ((k3 - bottomKey) >>> 31);
+      if (k0 === topKey || k0 === bottomKey) c0 = tieCode(k0, i, cut);
+      if (k1 === topKey || k1 === bottomKey) c1 = tieCode(k1, i + 1, cut);
+      if (k2 === topKey || k2 === bottomKey) c2 = tieCode(k2, i + 2, cut);
+      if (k3 === topKey || k3 === bottomKey) c3 = tieCode(k3, i + 3, cut);
+      words[w] = c0 | (c1 << 8) | (c2 << 16) | (c3 << 24);
+    }
+    start = words.length << 2;
+  }
+  for (let i = start; i < n; i++) {
+    const k = bits[i] & 0x7fffffff;
+    let c = 1 + ((topKey - k) >>> 31) - ((k - bottomKey) >>> 31);
+    if (k === topKey || k === bottomKey) c = tieCode(k, i, cut);
+    codes[i] = c;
+  }
 }
 
 /** Codes of [from, to): 2 iff key > top, 0 iff key < bottom, else 1 (top in [-1, 2^31), bottom in [0, 2^31]). */
