@@ -1,5 +1,5 @@
 /**
- * `npm run build:ts && npm run build:scripts && node out/bench/peers.js [--rounds=N] [--n=4e6,1e7] [--only=ids]`
+ * `npm run build:ts && npm run build:scripts && node out/bench/peers.js [--rounds=N] [--n=4e6,1e7] [--only=ids] [--prev=DIR]`
  *
  * Same-run ratios against the tfjs peer (issue 19): one lognormal layer, top 1% / bottom 80%,
  * every contender timed once per round with the order rotated each round, so load on a shared
@@ -9,11 +9,15 @@
  * it leaves out the time the process waited for a core; every contender here is one thread).
  * A full garbage collection precedes each round. Outputs are checked against native-1t
  * first. Prints only; writes no file.
+ *
+ * `--prev=DIR` adds the contender `ts-prev`: the TypeScript backend of another build of the
+ * package (DIR holds its compiled src/, e.g. an older checkout's out/src), in the same rotation:
+ * a same-run before/after of the TypeScript kernels.
  */
 import * as v8 from 'v8';
 import * as vm from 'vm';
 
-import { contenders, initTfjs, Prepared } from './contenders';
+import { contenders, initTfjs, Contender, Prepared } from './contenders';
 import { singleLayer, RATIOS } from './workloads';
 
 // A full collection before each round (not before each call: V8 ages and flushes the compiled
@@ -28,20 +32,47 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
+/** The TypeScript backend of another build, through its own selectLayers. */
+function prevTs(dir: string): Contender {
+  const other = require(dir) as typeof import('../src/index');
+  return {
+    id: 'ts-prev',
+    label: `TypeScript backend of the build in ${dir}`,
+    group: 'ours',
+    unavailable: () => null,
+    async prepare(w) {
+      const layers = w.layers.map((l) => ({ name: l.name, values: l.values, kTop: l.kTop, kBottom: l.kBottom }));
+      let last: Uint8Array[] = [];
+      return {
+        run() {
+          last = other.selectLayers(layers, { codes: true }, 'bench', 'ts').map((o) => o.codes!);
+        },
+        codes: () => last,
+        dispose() {
+          last = [];
+        },
+      };
+    },
+  };
+}
+
 async function main(): Promise<void> {
   let rounds = 9;
   let sizes = [4e6, 1e7];
   let only = ['native-1t', 'ts', 'wasm', 'tfjs-wasm'];
   const peer = 'tfjs-wasm';
+  let prev: string | null = null;
   for (const a of process.argv.slice(2)) {
     if (a.startsWith('--rounds=')) rounds = Number(a.slice(9));
     else if (a.startsWith('--n=')) sizes = a.slice(4).split(',').map(Number);
     else if (a.startsWith('--only=')) only = a.slice(7).split(',');
+    else if (a.startsWith('--prev=')) prev = a.slice(7);
     else throw new Error(`peers: unknown argument '${a}'`);
   }
   if (!only.includes(peer)) only.push(peer);
   await initTfjs();
-  const cs = contenders().filter((c) => only.includes(c.id) && c.unavailable() === null);
+  if (prev) only.push('ts-prev');
+  const cs = [...contenders(), ...(prev ? [prevTs(prev)] : [])].filter((c) => only.includes(c.id) && c.unavailable() === null);
   console.log(`peers: ${cs.map((c) => c.id).join(', ')}; ${rounds} rounds, order rotated; peer = ${peer}`);
   for (const n of sizes) {
     const w = singleLayer('lognormal', n, RATIOS[0]);
