@@ -1,7 +1,8 @@
 /**
- * `npm run build:ts && npm run build:scripts && node out/bench/peers.js [--rounds=N] [--n=4e6,1e7] [--only=ids] [--prev=DIR]`
+ * `npm run build:ts && npm run build:scripts && node out/bench/peers.js [--rounds=N] [--n=4e6,1e7] [--many=1000x16,...] [--only=ids] [--prev=DIR]`
  *
- * Same-run ratios against the tfjs peer (issue 19): one lognormal layer, top 1% / bottom 80%,
+ * Same-run ratios against the tfjs peer (issue 19): one lognormal layer, top 1% / bottom 80%
+ * (`--many` adds the many-layer workloads of bench/workloads.ts, e.g. 1000x16),
  * every contender timed once per round with the order rotated each round, so load on a shared
  * machine hits them alike. Prints each contender's median ns/element and, per contender, the
  * median (and range) over rounds of peer time / contender time measured in the same round, by
@@ -18,7 +19,7 @@ import * as v8 from 'v8';
 import * as vm from 'vm';
 
 import { contenders, initTfjs, Contender, Prepared } from './contenders';
-import { singleLayer, RATIOS } from './workloads';
+import { manyLayers, singleLayer, RATIOS, Workload } from './workloads';
 
 // A full collection before each round (not before each call: V8 ages and flushes the compiled
 // code of functions that sit through several collections unused, and the TypeScript kernel would
@@ -59,12 +60,14 @@ function prevTs(dir: string): Contender {
 async function main(): Promise<void> {
   let rounds = 9;
   let sizes = [4e6, 1e7];
+  let many: Array<[number, number]> = [];
   let only = ['native-1t', 'ts', 'wasm', 'tfjs-wasm'];
   const peer = 'tfjs-wasm';
   let prev: string | null = null;
   for (const a of process.argv.slice(2)) {
     if (a.startsWith('--rounds=')) rounds = Number(a.slice(9));
-    else if (a.startsWith('--n=')) sizes = a.slice(4).split(',').map(Number);
+    else if (a.startsWith('--n=')) sizes = a.slice(4).split(',').filter((x) => x).map(Number);
+    else if (a.startsWith('--many=')) many = a.slice(7).split(',').map((x) => x.split('x').map(Number) as [number, number]);
     else if (a.startsWith('--only=')) only = a.slice(7).split(',');
     else if (a.startsWith('--prev=')) prev = a.slice(7);
     else throw new Error(`peers: unknown argument '${a}'`);
@@ -74,17 +77,21 @@ async function main(): Promise<void> {
   if (prev) only.push('ts-prev');
   const cs = [...contenders(), ...(prev ? [prevTs(prev)] : [])].filter((c) => only.includes(c.id) && c.unavailable() === null);
   console.log(`peers: ${cs.map((c) => c.id).join(', ')}; ${rounds} rounds, order rotated; peer = ${peer}`);
-  for (const n of sizes) {
-    const w = singleLayer('lognormal', n, RATIOS[0]);
+  const ws: Workload[] = [...sizes.map((n) => singleLayer('lognormal', n, RATIOS[0])), ...many.map(([c, n]) => manyLayers(c, n))];
+  for (const w of ws) {
+    const n = w.n;
     const prepared: Prepared[] = [];
     for (const c of cs) prepared.push(await c.prepare(w));
-    let ref: Uint8Array | null = null;
+    let ref: Uint8Array[] | null = null;
     prepared.forEach((p, k) => {
       p.run();
-      const codes = p.codes?.()[0];
+      const codes = p.codes?.();
       if (!codes) return;
-      if (!ref) ref = codes.slice();
-      else for (let i = 0; i < n; i++) if (codes[i] !== ref[i]) throw new Error(`peers: ${cs[k].id} differs from ${cs[0].id} at ${i}`);
+      if (!ref) ref = codes.map((c) => c.slice());
+      else
+        codes.forEach((c, l) => {
+          for (let i = 0; i < c.length; i++) if (c[i] !== ref![l][i]) throw new Error(`peers: ${cs[k].id} differs from ${cs[0].id} (layer ${l}, element ${i})`);
+        });
     });
     // Warm-up: a few calls each, so the JIT has compiled the JavaScript contenders' loops (one
     // call of 10^7 elements runs them once; V8 optimises them over several calls).
@@ -104,7 +111,7 @@ async function main(): Promise<void> {
       }
     }
     const pk = cs.findIndex((c) => c.id === peer);
-    console.log(`\nlognormal ${n.toExponential(0)}, ${RATIOS[0].label} (outputs identical)`);
+    console.log(`\n${w.label} (outputs identical)`);
     const line = (what: string, x: number[][]) =>
       cs.forEach((c, k) => {
         const ratios = x[k].map((v, r) => x[pk][r] / v);
