@@ -434,11 +434,12 @@ function narrowList(keys: Uint32Array, index: Uint32Array, size: number, lo: num
 }
 
 const passResult = [0, 0, 0, 0];
+const PASS_BLOCK = 4096;
 
 /**
- * The pass. (key, index) of keys >= tLo go to the top list; keys in [bLo, bHi] to the bottom list; keys
- * < below are counted. Stops when a list reaches its cap. passResult: [top size, bottom size,
- * count below, elements read].
+ * The pass. (key, index) of keys >= tLo go to the top list; those in [bLo, bHi] to the bottom
+ * list; keys < below are counted. Stops before a block that could overflow a list's cap.
+ * passResult: [top size, bottom size, count below, elements read].
  */
 function bracketPass(
   bits: Uint32Array, tLo: number, bLo: number, bHi: number, below: number,
@@ -449,18 +450,22 @@ function bracketPass(
   let b = 0;
   let nBelow = 0;
   let i = 0;
-  for (; i < n; i++) {
-    const k = bits[i] & 0x7fffffff;
-    nBelow -= (k - below) >> 31; // keys and bounds are below 2^31: -1 exactly when k < below
-    if (k >= tLo) {
-      if (t === tCap) break;
-      tk[t] = k;
-      ti[t++] = i;
-    }
-    if (((k - bLo) | (bHi - k)) >= 0) {
-      if (b === bCap) break;
-      bk[b] = k;
-      bi[b++] = i;
+  // In blocks: before each, both lists must have room for the whole block, so the inner loop
+  // checks no cap (as the C++ pass does; about a quarter faster than a check per append).
+  while (i < n) {
+    if (t + PASS_BLOCK > tCap || b + PASS_BLOCK > bCap) break;
+    const end = Math.min(n, i + PASS_BLOCK);
+    for (; i < end; i++) {
+      const k = bits[i] & 0x7fffffff;
+      nBelow -= (k - below) >> 31; // keys and bounds are below 2^31: -1 exactly when k < below
+      if (k >= tLo) {
+        tk[t] = k;
+        ti[t++] = i;
+      }
+      if (((k - bLo) | (bHi - k)) >= 0) {
+        bk[b] = k;
+        bi[b++] = i;
+      }
     }
   }
   passResult[0] = t;
