@@ -21,9 +21,9 @@ import * as vm from 'vm';
 import { contenders, initTfjs, Contender, Prepared } from './contenders';
 import { manyLayers, singleLayer, RATIOS, Workload } from './workloads';
 
-// A full collection before each round (not before each call: V8 ages and flushes the compiled
-// code of functions that sit through several collections unused, and the TypeScript kernel would
-// then start every call in the interpreter).
+// A full collection before each round, so garbage piles up for at most one round of calls. (An
+// earlier version collected before every call; the TypeScript contender's erratic times then came
+// from too short a warm-up, not from the collections: see the warm-up below.)
 v8.setFlagsFromString('--expose-gc');
 const collectGarbage = vm.runInNewContext('gc') as () => void;
 
