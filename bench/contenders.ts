@@ -5,9 +5,10 @@
  * - ours: selectLayers() through the public API on the native backend (1 thread, all threads) and
  *   on the TypeScript backend; plus the raw addon call with preallocated outputs (kernel only).
  * - nth_element: std::nth_element on a packed (|g| bits, index) scratch copy (native/bench/).
- * - tfjs-backend-cpu / tfjs-backend-wasm with public ops, in their fastest form (sorted=false,
- *   see keptMask below) plus the sorted form as an extra row; each reads the mask back
- *   (dataSync) so the work is really done.
+ * - tfjs-backend-cpu / tfjs-backend-wasm with public ops, in their fastest form (two
+ *   topk(sorted=false) index arrays read back with dataSync, class codes written in JavaScript;
+ *   see peerCodes below) plus slower forms as extra rows (the mask built with tfjs ops and read
+ *   back as a bool tensor, the sorted form).
  * - numpy argpartition and PyTorch topk on the same bytes, timed in Python (bench/python_peers.ts).
  * - read-only: one vectorised pass that sums |g| (native/bench/baselines.cc).
  */
@@ -186,16 +187,78 @@ export function tfjsInfo(): Record<string, unknown> {
 
 /**
  * tfjs formulations of the selection, all with public ops:
- * - 'fast' (the fastest measured): hi = topk(|g|, n - kBottom, sorted=false) is the top and kept
- *   sets; topk(hi.values, kTop, sorted=false) picks the top set among them. Kept mask =
- *   scatter(hi.indices) minus scatter(the top indices).
- * - '2topk': topk(|g|, kTop, sorted=false) and topk(-|g|, kBottom, sorted=false), mask = neither.
- * - 'sorted': the previous best form, topk(|g|, n - kBottom) with tfjs's default sorted=true
- *   (sorts the 20-80% of the layer it returns), then the kept slice scattered. An extra row.
+ * - 'js' (the peer: the fastest measured, issue 19): hi = topk(|g|, n - kBottom, sorted=false)
+ *   holds the top and kept sets; t = topk(hi.values, kTop, sorted=false) picks the top set among
+ *   them. Both index arrays are read back (dataSync) and the class codes written in JavaScript:
+ *   0 everywhere, 1 at hi.indices, 2 at hi.indices[t.indices].
+ * - '2topk-js': topk(|g|, kTop, sorted=false) and topk(-|g|, kBottom, sorted=false) read back,
+ *   codes written in JavaScript (bottom ties go to the lower index: tfjs's rule, not SPEC's).
+ * - 'ops' (the previous peer, now an extra row): the same two topk calls as 'js', but the kept
+ *   mask built with tfjs ops (scatterND(hi.indices) minus scatterND(gather(hi.indices,
+ *   t.indices)), cast to bool) and read back as a bool tensor.
+ * - '2topk': the '2topk-js' selection with the mask built by tfjs ops (mask = neither).
+ * - 'sorted': topk(|g|, n - kBottom) with tfjs's default sorted=true (sorts the 20-80% of the
+ *   layer it returns), then the kept slice scattered. An extra row.
  */
-type Form = 'fast' | '2topk' | 'sorted';
+type Form = 'js' | '2topk-js' | 'ops' | '2topk' | 'sorted';
 
-/** Kept mask of one layer with public tfjs ops; the caller disposes the result. */
+/** The forms whose timed call makes class codes in JavaScript (the others make a mask). */
+const JS_FORMS: Form[] = ['js', '2topk-js'];
+
+/**
+ * Class codes of one layer from topk index arrays read back to JavaScript (forms 'js' and
+ * '2topk-js'). Timed as is for those forms; also the correctness check's codes for the others,
+ * which select the same sets.
+ */
+function peerCodes(x: tf.Tensor1D, n: number, kTop: number, kBottom: number, form: Form): Uint8Array {
+  const codes = new Uint8Array(n); // 0 = bottom
+  if (form === 'sorted') {
+    tf.tidy(() => {
+      const idx = tf.topk(tf.abs(x), n - kBottom).indices.dataSync();
+      for (let j = 0; j < idx.length; j++) codes[idx[j]] = j < kTop ? 2 : 1;
+    });
+    return codes;
+  }
+  if (form === '2topk' || form === '2topk-js') {
+    codes.fill(1);
+    const a = tf.abs(x);
+    const top = kTop > 0 ? tf.topk(a, kTop, false).indices : null;
+    const neg = kBottom > 0 ? tf.neg(a) : null;
+    const bottom = neg ? tf.topk(neg, kBottom, false).indices : null;
+    a.dispose();
+    neg?.dispose();
+    if (top) {
+      const t = top.dataSync();
+      for (let j = 0; j < t.length; j++) codes[t[j]] = 2;
+      top.dispose();
+    }
+    if (bottom) {
+      const b = bottom.dataSync();
+      for (let j = 0; j < b.length; j++) codes[b[j]] = codes[b[j]] === 2 ? 3 : 0;
+      bottom.dispose();
+    }
+    return codes;
+  }
+  // 'js' and 'ops': the top and kept sets together, then the top set among them.
+  if (kBottom === n) return codes;
+  const a = tf.abs(x);
+  const hi = tf.topk(a, n - kBottom, false);
+  const hiIdx = hi.indices;
+  const topPos = kTop > 0 ? tf.topk(hi.values, kTop, false).indices : null;
+  a.dispose();
+  hi.values.dispose();
+  const h = hiIdx.dataSync();
+  for (let j = 0; j < h.length; j++) codes[h[j]] = 1;
+  if (topPos) {
+    const t = topPos.dataSync();
+    for (let j = 0; j < t.length; j++) codes[h[t[j]]] = 2;
+    topPos.dispose();
+  }
+  hiIdx.dispose();
+  return codes;
+}
+
+/** Kept mask of one layer built with tfjs ops (forms 'ops', '2topk', 'sorted'); the caller disposes it. */
 function keptMask(x: tf.Tensor1D, n: number, kTop: number, kBottom: number, form: Form): tf.Tensor {
   return tf.tidy(() => {
     const kept = n - kTop - kBottom;
@@ -206,7 +269,7 @@ function keptMask(x: tf.Tensor1D, n: number, kTop: number, kBottom: number, form
       const keptIdx = tf.reshape(tf.slice(idx, kTop, kept), [kept, 1]);
       return tf.cast(tf.scatterND(keptIdx, tf.ones([kept], 'int32'), [n]), 'bool');
     }
-    if (form === 'fast') {
+    if (form === 'ops') {
       const m = n - kBottom;
       const hi = tf.topk(a, m, false);
       let mask = tf.scatterND(tf.reshape(hi.indices, [m, 1]), tf.ones([m], 'int32'), [n]);
@@ -229,50 +292,34 @@ function keptMask(x: tf.Tensor1D, n: number, kTop: number, kBottom: number, form
   });
 }
 
-/** Class codes as tfjs would define them, for the correctness check (not timed). */
-function tfjsCodes(x: tf.Tensor1D, n: number, kTop: number, kBottom: number, form: Form): Uint8Array {
-  const codes = new Uint8Array(n); // 0 = bottom
-  tf.tidy(() => {
-    const a = tf.abs(x);
-    if (form === 'sorted') {
-      const idx = tf.topk(a, n - kBottom).indices.dataSync();
-      for (let j = 0; j < idx.length; j++) codes[idx[j]] = j < kTop ? 2 : 1;
-    } else if (form === 'fast') {
-      const hi = tf.topk(a, n - kBottom, false);
-      for (const i of hi.indices.dataSync()) codes[i] = 1;
-      if (kTop > 0) for (const i of tf.gather(hi.indices, tf.topk(hi.values, kTop, false).indices).dataSync()) codes[i] = 2;
-    } else {
-      codes.fill(1);
-      if (kTop > 0) for (const i of tf.topk(a, kTop, false).indices.dataSync()) codes[i] = 2;
-      if (kBottom > 0) for (const i of tf.topk(tf.neg(a), kBottom, false).indices.dataSync()) codes[i] = codes[i] === 2 ? 3 : 0;
-    }
-  });
-  return codes;
-}
-
 const FORM_LABEL: Record<Form, string> = {
-  fast: 'topk(|g|, n-kBottom, sorted=false) + topk(of those, kTop, sorted=false) + scatter mask',
-  '2topk': 'topk(|g|, kTop, sorted=false) + topk(-|g|, kBottom, sorted=false) + mask',
+  js: 'topk(|g|, n-kBottom, sorted=false) + topk(of those, kTop, sorted=false), indices read back, codes written in JS',
+  '2topk-js': 'topk(|g|, kTop, sorted=false) + topk(-|g|, kBottom, sorted=false), indices read back, codes written in JS',
+  ops: 'the same two topk as tfjs-wasm, mask built with tfjs ops (scatterND, gather, sub, cast), bool tensor read back; extra row',
+  '2topk': 'topk(|g|, kTop, sorted=false) + topk(-|g|, kBottom, sorted=false) + mask with tfjs ops',
   sorted: 'topk(|g|, n-kBottom) sorted (tfjs default) + scatter mask; extra row',
 };
 
+const FORM_ID: Record<Form, string> = { js: '', '2topk-js': '-2topk-js', ops: '-ops', '2topk': '-2topk', sorted: '-sorted' };
+
 /** Documented limits (docs/BENCHMARKS.md): tfjs-backend-cpu takes seconds per call on 10^7. */
 function tfjsSkip(backend: 'cpu' | 'wasm', form: Form, w: Workload, quick: boolean): string | null {
-  if (form !== 'fast' && w.kind !== 'layer') return `the ${form} form is timed on single layers only`;
+  if (form !== 'js' && w.kind !== 'layer') return `the ${form} form is timed on single layers only`;
   if (quick && backend === 'cpu' && w.layers.length > 100) return 'tfjs-cpu skips models of > 100 tensors in --quick';
   if (form === 'sorted') {
     const max = backend === 'wasm' ? (quick ? 1e5 : 1e6) : quick ? 0 : 1e5;
     return w.n <= max ? null : `the sorted form runs on single layers up to ${max} here`;
   }
   if (backend === 'cpu') {
-    if (form === '2topk') return w.n <= (quick ? 1e5 : 1e6) ? null : 'tfjs-cpu 2-topk runs on <= 1e6 (1e5 in --quick)';
+    if (form !== 'js') return w.n <= (quick ? 1e5 : 1e6) ? null : `tfjs-cpu ${form} runs on <= 1e6 (1e5 in --quick)`;
     if (w.n > 1e6 && (quick || w.id !== 'lognormal-1e7-r1')) return 'tfjs-backend-cpu runs on > 1e6 only for lognormal-1e7-r1, full run (seconds per call)';
   }
   return null;
 }
 
 function tfjsContender(backend: 'cpu' | 'wasm', form: Form): Contender {
-  const id = `tfjs-${backend}${form === 'fast' ? '' : `-${form}`}`;
+  const id = `tfjs-${backend}${FORM_ID[form]}`;
+  const js = JS_FORMS.includes(form);
   return {
     id,
     label: `tfjs-backend-${backend}: ${FORM_LABEL[form]}`,
@@ -283,8 +330,13 @@ function tfjsContender(backend: 'cpu' | 'wasm', form: Form): Contender {
     async prepare(w) {
       await tf.setBackend(backend);
       const xs = w.layers.map((l) => tf.tensor1d(l.values));
+      let last: Uint8Array[] = [];
       return {
         run() {
+          if (js) {
+            last = w.layers.map((L, l) => peerCodes(xs[l], L.values.length, L.kTop, L.kBottom, form));
+            return;
+          }
           for (let l = 0; l < w.layers.length; l++) {
             const L = w.layers[l];
             const m = keptMask(xs[l], L.values.length, L.kTop, L.kBottom, form);
@@ -292,9 +344,10 @@ function tfjsContender(backend: 'cpu' | 'wasm', form: Form): Contender {
             m.dispose();
           }
         },
-        codes: () => w.layers.map((L, l) => tfjsCodes(xs[l], L.values.length, L.kTop, L.kBottom, form)),
+        codes: () => (js ? last : w.layers.map((L, l) => peerCodes(xs[l], L.values.length, L.kTop, L.kBottom, form))),
         dispose() {
           xs.forEach((x) => x.dispose());
+          last = [];
         },
       };
     },
@@ -335,8 +388,8 @@ function tfjsUnsortedTopk(): Contender {
 
 /** tfjs forms in their fastest public form per backend (for targets and docs). */
 export const TFJS_FASTEST: Record<'wasm' | 'cpu', string[]> = {
-  wasm: ['tfjs-wasm', 'tfjs-wasm-2topk'],
-  cpu: ['tfjs-cpu', 'tfjs-cpu-2topk'],
+  wasm: ['tfjs-wasm', 'tfjs-wasm-2topk-js', 'tfjs-wasm-ops', 'tfjs-wasm-2topk'],
+  cpu: ['tfjs-cpu', 'tfjs-cpu-2topk-js', 'tfjs-cpu-ops', 'tfjs-cpu-2topk'],
 };
 
 /** In timing order; the first is the reference ("ours") for ratios and the correctness check. */
@@ -349,11 +402,15 @@ export function contenders(): Contender[] {
     oursApi('wasm', 'wasm backend, 1 thread (selectLayers; copies in and out of the module included)', 'wasm', 0),
     nthElement(),
     readOnly(),
-    tfjsContender('wasm', 'fast'),
+    tfjsContender('wasm', 'js'),
+    tfjsContender('wasm', '2topk-js'),
+    tfjsContender('wasm', 'ops'),
     tfjsUnsortedTopk(),
     tfjsContender('wasm', '2topk'),
     tfjsContender('wasm', 'sorted'),
-    tfjsContender('cpu', 'fast'),
+    tfjsContender('cpu', 'js'),
+    tfjsContender('cpu', '2topk-js'),
+    tfjsContender('cpu', 'ops'),
     tfjsContender('cpu', '2topk'),
     tfjsContender('cpu', 'sorted'),
     ...pythonPeers(),

@@ -18,6 +18,7 @@ import {
   aggregateAligned, aggregateUpdates, chooseAlignedPositions, decodeAligned, decodePositions, decodeUpdate, DenseLayer,
   encodeAligned, encodePositions, encodeUpdate, ErrorFeedback, Update,
 } from '../src/fl';
+import { seededUniformOpen } from '../shared-dev/seeded';
 
 export const FL_RATIOS = { topRatio: 0.01, bottomRatio: 0.9 };
 
@@ -51,13 +52,7 @@ export function resnet18Shapes(): Array<[string, number[]]> {
 
 /** Log-normal gradient values for the shapes (seeded, deterministic). */
 export function logNormalGradient(shapes: Array<[string, number[]]>, seed: number): DenseLayer[] {
-  let s = seed >>> 0;
-  const uniform = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
-  };
+  const uniform = seededUniformOpen(seed);
   return shapes.map(([name, shape]) => {
     const n = shape.reduce((a, b) => a * b, 1);
     const values = new Float32Array(n);

@@ -1,6 +1,8 @@
 /**
  * `npm run bench [-- --quick] [-- --filter=<workload id part>] [-- --only=<contender,ids>]`
  * `--no-limits` also runs the slow contenders on the workloads they skip by default.
+ * `--out-vs-fresh` runs the caller-owned `out` vs fresh rows (bench/out_section.ts) with
+ * --filter / --only too (a full run always has them).
  *
  * Times every contender (bench/contenders.ts) on every workload (bench/workloads.ts) in one
  * process with benchmark.js, checks once per workload that the contenders' outputs agree with
@@ -22,6 +24,7 @@ import { benchBinding, contenders, initTfjs, keepSink, tfjsInfo, Contender, TFJS
 import type { PythonContender } from './python_peers';
 import { runSweep, sweepSvg, SweepResult } from './sweep';
 import { runFl, FlResult } from './fl_section';
+import { runOutVsFresh, OutRow } from './out_section';
 import { workloads, Workload } from './workloads';
 
 interface Args {
@@ -33,12 +36,16 @@ interface Args {
   noLimits: boolean;
   /** Run the size sweep even with --filter / --only. */
   sweep: boolean;
+  /** Run the out-vs-fresh rows even with --filter / --only. */
+  outVsFresh: boolean;
   /** Write into the committed bench/results/ instead of the ignored out/results/bench/. */
   record: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { quick: false, filter: null, only: null, out: null, noLimits: false, sweep: false, record: false };
+  const a: Args = {
+    quick: false, filter: null, only: null, out: null, noLimits: false, sweep: false, outVsFresh: false, record: false,
+  };
   for (const arg of argv) {
     if (arg === '--quick') a.quick = true;
     else if (arg.startsWith('--filter=')) a.filter = arg.slice(9);
@@ -46,9 +53,12 @@ function parseArgs(argv: string[]): Args {
     else if (arg.startsWith('--out=')) a.out = arg.slice(6);
     else if (arg === '--no-limits') a.noLimits = true;
     else if (arg === '--sweep') a.sweep = true;
+    else if (arg === '--out-vs-fresh') a.outVsFresh = true;
     else if (arg === '--record') a.record = true;
     else if (arg === '--help' || arg === '-h') {
-      console.log('npm run bench -- [--quick] [--filter=<workload id substring>] [--only=<contender ids>] [--out=<dir>] [--no-limits] [--sweep] [--record]');
+      console.log(
+        'npm run bench -- [--quick] [--filter=<workload id substring>] [--only=<contender ids>] [--out=<dir>] [--no-limits] [--sweep] [--out-vs-fresh] [--record]',
+      );
       process.exit(0);
     } else throw new Error(`bench: unknown argument '${arg}'`);
   }
@@ -234,7 +244,7 @@ interface Target {
   note?: string;
 }
 
-function targets(results: Result[], sweep: SweepResult | null): Target[] {
+function targets(results: Result[], sweep: SweepResult | null, outRows: OutRow[] | string | null): Target[] {
   const pick = (wid: string, cid: string) => results.find((r) => r.workload === wid && r.contender === cid && r.median !== null);
   const out: Target[] = [];
   const add = (name: string, value: number | undefined, ok: (v: number) => boolean, unit: string, note?: string) =>
@@ -259,6 +269,10 @@ function targets(results: Result[], sweep: SweepResult | null): Target[] {
   add('1,000 layers x 16, native 1 thread <= 1 ms', m16 ? m16.median! * 1e3 : undefined, (v) => v <= 1, ' ms');
   const m250 = pick('many-1000x250', 'native-1t');
   add('1,000 layers x 250, native 1 thread <= 3 ns/element', m250?.nsPerElement, (v) => v <= 3, ' ns/elem');
+  for (const shape of ['1000 x 16', '1000 x 250']) {
+    const r = Array.isArray(outRows) ? outRows.find((x) => x.shape === shape) : undefined;
+    add(`caller-owned out <= 1.05x fresh (selectLayers codes, native 1 thread, ${shape})`, r?.ratio, (v) => v <= 1.05, 'x', r ? `${r.outMs.toFixed(3)} vs ${r.freshMs.toFixed(3)} ms` : undefined);
+  }
   const d = sweep?.dualTopBottomK100;
   add('one layer of 100 through dualTopBottomK (native) <= 2 us', d?.native, (v) => v <= 2, ' us');
   add('  same, into a caller-owned out', d?.['native-out'], (v) => v <= 2, ' us');
@@ -389,6 +403,8 @@ async function main(): Promise<void> {
   const partial = !!(args.filter || args.only);
   let sweep: SweepResult | null = null;
   if (!partial || args.sweep) sweep = runSweep(args.quick, (line) => console.log(line));
+  let outRows: OutRow[] | string | null = null;
+  if (!partial || args.outVsFresh) outRows = runOutVsFresh(args.quick, (line) => console.log(line));
   let fl: FlResult;
   try {
     fl = partial ? { status: 'skipped', note: 'not run with --filter / --only', rows: [] } : await runFl(args.quick);
@@ -397,7 +413,7 @@ async function main(): Promise<void> {
   }
   m.loadAvgEnd = os.loadavg().map((x) => +x.toFixed(2));
   const elapsed = (Date.now() - started) / 1e3;
-  const tg = targets(results, sweep);
+  const tg = targets(results, sweep, outRows);
 
   // ---- stdout --------------------------------------------------------------------------------
   const lines: string[] = [];
@@ -419,7 +435,11 @@ async function main(): Promise<void> {
   // Ad-hoc runs stay out of the checkout's committed files; --record writes the committed ones.
   const outDir = args.out ?? path.join(__dirname, '..', '..', ...(args.record ? ['bench', 'results'] : ['out', 'results', 'bench']));
   fs.mkdirSync(outDir, { recursive: true });
-  const command = `npm run bench${args.quick || args.filter || args.only || args.noLimits || args.sweep ? ' --' : ''}${args.quick ? ' --quick' : ''}${args.filter ? ` --filter=${args.filter}` : ''}${args.only ? ` --only=${args.only.join(',')}` : ''}${args.noLimits ? ' --no-limits' : ''}${args.sweep ? ' --sweep' : ''}`;
+  const flags = [
+    args.quick ? '--quick' : '', args.filter ? `--filter=${args.filter}` : '', args.only ? `--only=${args.only.join(',')}` : '',
+    args.noLimits ? '--no-limits' : '', args.sweep ? '--sweep' : '', args.outVsFresh ? '--out-vs-fresh' : '', args.record ? '--record' : '',
+  ].filter((f) => f !== '');
+  const command = `npm run bench${flags.length > 0 ? ` -- ${flags.join(' ')}` : ''}`;
   const stem = args.filter || args.only ? `${mode}-partial` : mode;
   const json = {
     command,
@@ -431,6 +451,7 @@ async function main(): Promise<void> {
     results,
     targets: tg,
     sweep,
+    outVsFresh: outRows,
     fl,
     sink: keepSink(),
   };
@@ -458,6 +479,11 @@ async function main(): Promise<void> {
     const ids = ['native-1t', 'native-1t-raw', 'ts', 'read-only'];
     md.push(table([['n', ...ids], ...sweep.rows.map((r) => [r.n.toExponential(0).replace('+', ''), ...ids.map((id) => fmt(r.ns[id]))])], true));
     md.push(`\nOne layer of 100 elements through dualTopBottomK: ${Object.entries(sweep.dualTopBottomK100).map(([k, v]) => `${k} ${v.toFixed(2)} µs`).join(', ')}. Plot: \`${stem}-sweep.svg\`.\n`);
+  }
+  if (outRows) {
+    md.push('## Caller-owned out vs fresh outputs (selectLayers codes, native, 1 thread, named layers; alternating rounds, medians)\n');
+    if (typeof outRows === 'string') md.push(`not run: ${outRows}\n`);
+    else md.push(table([['layers', 'fresh ms', 'out ms', 'out / fresh'], ...outRows.map((r) => [r.shape, r.freshMs.toFixed(3), r.outMs.toFixed(3), `${r.ratio.toFixed(2)}x`])], true) + '\n');
   }
   md.push('## FL wire format\n');
   md.push(`${fl.status}${fl.note ? `: ${fl.note}` : ''}\n`);

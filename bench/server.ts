@@ -19,6 +19,7 @@ import { isMainThread, parentPort, Worker, workerData } from 'worker_threads';
 
 import { setBackend } from '../src/backend';
 import { Aggregator, encodeUpdate, LayerLayout } from '../src/fl';
+import { seededUniform } from '../shared-dev/seeded';
 import { resnet18Shapes } from './fl';
 
 const DISTINCT = 4;
@@ -44,13 +45,7 @@ function layout(): LayerLayout[] {
 
 /** Client c's message: a random 19% kept set per layer, log-normal values. */
 function message(c: number): Uint8Array {
-  let s = (c + 1) * 0x9e3779b9;
-  const rand = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rand = seededUniform(((c + 1) * 0x9e3779b9) >>> 0);
   return encodeUpdate({
     round: 1,
     layers: layout().map(({ name, shape }) => {

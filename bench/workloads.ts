@@ -18,6 +18,7 @@
  *   1,000 x 16 elements.
  */
 import { countsFromRatios } from '../src/index';
+import { seededUniform } from '../shared-dev/seeded';
 
 export interface Ratios {
   label: string;
@@ -49,17 +50,8 @@ export interface Workload {
   n: number;
 }
 
-/** mulberry32: small, fast, good enough for benchmark data. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Uniform in [0, 1) from a seed: the shared mulberry32 (shared-dev/seeded.ts). */
+export const rng = seededUniform;
 
 export function fillLogNormal(out: Float32Array, seed: number, mu = -9, sigma = 2): Float32Array {
   const r = rng(seed);

@@ -1,16 +1,10 @@
-/** Seeded pseudo-random numbers (mulberry32) so every run of the evaluation is reproducible. */
-export class Rng {
-  private s: number;
-  constructor(seed: number) { this.s = seed >>> 0; }
+import { seededUniform } from '../shared-dev/seeded';
 
+/** Seeded pseudo-random numbers (the shared mulberry32) so every run of the evaluation is reproducible. */
+export class Rng {
   /** Uniform in [0, 1). */
-  next(): number {
-    this.s = (this.s + 0x6d2b79f5) >>> 0;
-    let t = this.s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
+  readonly next: () => number;
+  constructor(seed: number) { this.next = seededUniform(seed); }
 
   /** Standard normal (Box–Muller). */
   normal(): number {

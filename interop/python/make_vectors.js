@@ -17,6 +17,8 @@ const out = process.argv[2];
 if (!out) throw new Error('usage: make_vectors.js OUT_DIR');
 fs.mkdirSync(out, { recursive: true });
 
+// mulberry32, as shared-dev/seeded.ts seededUniform(12345) (copied: this script runs over dist/
+// alone); the vectors depend on this exact sequence.
 let seed = 12345;
 const rand = () => {
   seed = (seed + 0x6d2b79f5) >>> 0;

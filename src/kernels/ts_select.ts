@@ -10,6 +10,11 @@
  * Layers up to SMALL_LAYER_MAX elements take the small path of native/core/small_select.h:
  * 8-bit digits over module-level scratch reused across layers and calls (no allocation per
  * layer, 256-bin histograms), finished by ranking at most SORT_MAX candidates directly.
+ *
+ * Layers from BRACKET_MIN elements first try a sample-bracketed search after
+ * native/core/bracket_select.cc, which reads the layer once instead of twice (histogram, then
+ * compaction): see findCutBracketed. Its result is exact whatever the sample says; when the
+ * sample misjudges a cut it returns null and the exact radix path runs.
  */
 
 /** Exact cut of one layer: top iff key > topKey or (key == topKey and i < topIndex);
@@ -332,6 +337,222 @@ function smallFinish(s: SmallSide): number {
   return s.base + s.count - 1 - s.rank;
 }
 
+// ---- large layers: the sample-bracketed search (after native/core/bracket_select.cc) --------
+//
+//   sample   a strided sample of the keys gives each cut a key interval [lo, hi] that holds it
+//            with high probability (about 4 standard deviations of a sample quantile each side);
+//   pass     one read lists (key, index) of the keys >= the top interval's lo (the top interval
+//            and the top set above it: a small share of the layer when kTop is), lists those in
+//            the bottom interval, and counts the keys below it; both lists keep index order;
+//   resolve  the count and the lists' sizes say whether each cut really lies in its interval;
+//            if so, the exact cut is the listed key at the right rank, found by radix narrowing.
+// Unlike the C++ pass (vector code), the top side is open-ended here: one list and one count
+// instead of two counts keep the scalar loop's state in registers, and a NaN/Inf (its key is
+// above every finite one) always lands in the top list. A cut outside its interval, a list over
+// its cap, or a list the sample already shows to hold over an eighth of the layer (a large kTop,
+// a cut inside a huge tie group) returns null: the exact radix path then runs. Same sample
+// positions and interval rule as the C++ pass.
+
+/** Layers from this size try the bracketed search first (kBracketMin in bracket_select.h). */
+export const BRACKET_MIN = 1 << 18;
+const BRACKET_SAMPLE = 1 << 14;
+const NON_FINITE_KEY = 0x7f800000;
+const NARROW_BITS = 11;
+const narrowHist = new Uint32Array(1 << NARROW_BITS);
+let bracketSample = new Uint32Array(BRACKET_SAMPLE);
+const bracketKeys: Uint32Array[] = [new Uint32Array(0), new Uint32Array(0)];
+const bracketIndex: Uint32Array[] = [new Uint32Array(0), new Uint32Array(0)];
+
+/** Sample size for n keys: about n^(2/3) / 2, in [1024, BRACKET_SAMPLE] (bracket_sample_size). */
+export function bracketSampleSize(n: number): number {
+  const s = Math.floor(0.5 * Math.cbrt(n) * Math.cbrt(n));
+  return Math.min(BRACKET_SAMPLE, Math.max(1024, s));
+}
+
+/** Position of the j-th of s sample keys in n: one per stride, at a hashed offset in it (bracket_sample_at). */
+export function bracketSampleAt(n: number, s: number, j: number): number {
+  const stride = Math.floor(n / s);
+  let h = Math.imul(j, 0x9e3779b9) >>> 0;
+  h = (h ^ (h >>> 15)) >>> 0;
+  h = Math.imul(h, 0x2c1b3c6d) >>> 0;
+  h = (h ^ (h >>> 12)) >>> 0;
+  return j * stride + Math.floor((h * stride) / 4294967296);
+}
+
+/** Key interval of the cut at ascending position pos of n, from the sorted sample: [lo, hi]. */
+function bracketInterval(sorted: Uint32Array, s: number, n: number, pos: number, out: number[]): void {
+  const f = (pos + 0.5) / n;
+  const q = f * s;
+  const margin = 4 * Math.sqrt(s * f * (1 - f)) + 3;
+  const a = Math.floor(q - margin);
+  const b = Math.ceil(q + margin);
+  out[0] = a < 0 ? 0 : a >= s ? 0x7fffffff : sorted[a];
+  out[1] = b < 0 ? 0 : b >= s ? 0x7fffffff : sorted[b];
+}
+
+const narrowed = { key: 0, equal: 0, rank: 0 };
+
+/**
+ * The key at ascending position `rank` (key ascending, ties by index descending) among
+ * keys/index[0, size), every key in [lo, hi]: 2048-bin histograms of (key - lo) >> shift, the
+ * lists filtered in place to the bucket holding the rank, until one key is left. Sets
+ * narrowed.key, .equal (how many keys equal it: the first `equal` slots of the lists, in index
+ * order) and .rank (the position inside those).
+ */
+function narrowList(keys: Uint32Array, index: Uint32Array, size: number, lo: number, hi: number, rank: number): void {
+  const hist = narrowHist;
+  for (;;) {
+    const width = hi - lo;
+    const shift = width < 1 << NARROW_BITS ? 0 : 32 - Math.clz32(width) - NARROW_BITS;
+    const bins = (width >>> shift) + 1;
+    hist.fill(0, 0, bins);
+    for (let j = 0; j < size; j++) hist[(keys[j] - lo) >>> shift]++;
+    let bucket = 0;
+    let seen = 0;
+    for (;; bucket++) {
+      if (bucket >= bins) throw new Error('tfjs-dgp internal error: histogram does not cover the wanted rank');
+      if (rank < seen + hist[bucket]) break;
+      seen += hist[bucket];
+    }
+    rank -= seen;
+    let m = 0;
+    for (let j = 0; j < size; j++) {
+      const k = keys[j];
+      if ((k - lo) >>> shift === bucket) {
+        keys[m] = k;
+        index[m++] = index[j];
+      }
+    }
+    size = m;
+    lo += bucket * 2 ** shift;
+    if (shift === 0) break;
+    hi = Math.min(hi, lo + 2 ** shift - 1);
+  }
+  narrowed.key = lo;
+  narrowed.equal = size;
+  narrowed.rank = rank;
+}
+
+const passResult = [0, 0, 0, 0];
+const PASS_BLOCK = 4096;
+
+/**
+ * The pass. (key, index) of keys >= tLo go to the top list; those in [bLo, bHi] to the bottom
+ * list; keys < below are counted. Stops before a block that could overflow a list's cap.
+ * passResult: [top size, bottom size, count below, elements read].
+ */
+function bracketPass(
+  bits: Uint32Array, tLo: number, bLo: number, bHi: number, below: number,
+  tk: Uint32Array, ti: Uint32Array, tCap: number, bk: Uint32Array, bi: Uint32Array, bCap: number,
+): void {
+  const n = bits.length;
+  let t = 0;
+  let b = 0;
+  let nBelow = 0;
+  let i = 0;
+  // In blocks: before each, both lists must have room for the whole block, so the inner loop
+  // checks no cap (as the C++ pass does; about a quarter faster than a check per append).
+  while (i < n) {
+    if (t + PASS_BLOCK > tCap || b + PASS_BLOCK > bCap) break;
+    const end = Math.min(n, i + PASS_BLOCK);
+    for (; i < end; i++) {
+      const k = bits[i] & 0x7fffffff;
+      nBelow -= (k - below) >> 31; // keys and bounds are below 2^31: -1 exactly when k < below
+      if (k >= tLo) {
+        tk[t] = k;
+        ti[t++] = i;
+      }
+      if (((k - bLo) | (bHi - k)) >= 0) {
+        bk[b] = k;
+        bi[b++] = i;
+      }
+    }
+  }
+  passResult[0] = t;
+  passResult[1] = b;
+  passResult[2] = nBelow;
+  passResult[3] = i;
+}
+
+/**
+ * The exact cut of a layer of n >= BRACKET_MIN keys by the bracketed search, `{ badIndex }` for
+ * a NaN/Inf, or null when the sample misjudged a cut (the caller runs the exact path).
+ */
+export function findCutBracketed(bits: Uint32Array, kTop: number, kBottom: number): Cut | { badIndex: number } | null {
+  const n = bits.length;
+  const s = bracketSampleSize(n);
+  if (bracketSample.length < s) bracketSample = new Uint32Array(s);
+  const sample = bracketSample.subarray(0, s);
+  for (let j = 0; j < s; j++) sample[j] = bits[bracketSampleAt(n, s, j)] & 0x7fffffff;
+  sample.sort(); // a NaN/Inf key sorts last; the pass lists it
+  const bounds = [0, 0];
+  // No top set: the top list only catches NaN/Inf. No bottom set: nothing counted, and the
+  // interval [1, 0], which holds no key.
+  let tLo = NON_FINITE_KEY, bLo = 1, bHi = 0, below = 0;
+  if (kTop > 0) {
+    bracketInterval(sample, s, n, n - kTop, bounds);
+    tLo = Math.min(bounds[0], NON_FINITE_KEY);
+  }
+  if (kBottom > 0) {
+    bracketInterval(sample, s, n, kBottom - 1, bounds);
+    bLo = bounds[0];
+    bHi = bounds[1];
+    below = bLo;
+  }
+  // Each list's expected size from the sample: too big (a large kTop, a cut inside a huge tie
+  // group) goes straight to the exact path.
+  let eTop = 0;
+  let eBottom = 0;
+  for (let j = 0; j < s; j++) {
+    const k = sample[j];
+    if (k >= tLo) eTop++;
+    if (k >= bLo && k <= bHi) eBottom++;
+  }
+  const scale = Math.floor(n / s);
+  eTop *= scale;
+  eBottom *= scale;
+  if (eTop > n / 8 || eBottom > n / 8) return null;
+  const caps = [Math.min(n, 2 * eTop + 16384), Math.min(n, 2 * eBottom + 16384)];
+  for (let side = 0; side < 2; side++) {
+    if (bracketIndex[side].length < caps[side]) {
+      bracketKeys[side] = new Uint32Array(caps[side]);
+      bracketIndex[side] = new Uint32Array(caps[side]);
+    }
+  }
+  const ti = bracketIndex[0], bi = bracketIndex[1], tk = bracketKeys[0], bk = bracketKeys[1];
+  bracketPass(bits, tLo, bLo, bHi, below, tk, ti, caps[0], bk, bi, caps[1]);
+  const tSize = passResult[0];
+  const bSize = passResult[1];
+  const nBelow = passResult[2];
+  if (passResult[3] < n) return null; // a list overflowed
+
+  // The top list's keys; every NaN/Inf is in it (its key is >= tLo), the first one first.
+  let maxKey = 0;
+  for (let j = 0; j < tSize; j++) {
+    const k = tk[j];
+    if (k >= NON_FINITE_KEY) return { badIndex: ti[j] };
+    if (k > maxKey) maxKey = k;
+  }
+  const cut: Cut = { topKey: 0x7fffffff, topIndex: 0, bottomKey: 0, bottomIndex: 0xffffffff };
+  if (kTop > 0) {
+    if (tSize < kTop) return null; // the cut is under the top interval
+    narrowList(tk, ti, tSize, tLo, maxKey, tSize - kTop);
+    const { key, equal, rank } = narrowed;
+    cut.topKey = key;
+    const inTop = equal - rank; // the first inTop ties (index order) are top
+    cut.topIndex = inTop >= equal ? n : ti[inTop];
+  }
+  if (kBottom > 0) {
+    const pos = kBottom - 1;
+    if (pos < nBelow || pos >= nBelow + bSize) return null;
+    narrowList(bk, bi, bSize, bLo, bHi, pos - nBelow);
+    const { key, equal, rank } = narrowed;
+    cut.bottomKey = key;
+    cut.bottomIndex = bi[equal - 1 - rank];
+  }
+  return cut;
+}
+
 /**
  * The exact cut of one layer, or the first index of a NaN/Inf as a negative-free marker
  * `{ badIndex }`. Counts must already be valid (0 <= kTop + kBottom <= n).
@@ -340,6 +561,16 @@ export function findCut(values: Float32Array, kTop: number, kBottom: number): Cu
   const bits = bitsOf(values);
   const n = bits.length;
   if (n <= SMALL_LAYER_MAX) return findCutSmall(bits, kTop, kBottom);
+  if (n >= BRACKET_MIN && (kTop > 0 || kBottom > 0)) {
+    const cut = findCutBracketed(bits, kTop, kBottom);
+    if (cut) return cut;
+  }
+  return findCutExact(bits, kTop, kBottom);
+}
+
+/** The exact radix path for layers over SMALL_LAYER_MAX: histogram pass, compaction, refines. */
+export function findCutExact(bits: Uint32Array, kTop: number, kBottom: number): Cut | { badIndex: number } {
+  const n = bits.length;
   hist0.fill(0);
   let flag = 0;
   for (let i = 0; i < n; i++) {
@@ -347,7 +578,7 @@ export function findCut(values: Float32Array, kTop: number, kBottom: number): Cu
     flag |= (u & 0x7f800000) + 0x00800000; // bit 31 set exactly for NaN/Inf
     hist0[(u >>> 20) & 0x7ff]++;
   }
-  if (flag < 0 || flag >= 0x80000000) return { badIndex: firstNonFinite(values) };
+  if (flag < 0 || flag >= 0x80000000) return { badIndex: firstNonFiniteBits(bits) };
 
   const cut: Cut = { topKey: 0x7fffffff, topIndex: 0, bottomKey: 0, bottomIndex: 0xffffffff };
   if (kTop === 0 && kBottom === 0) return cut;
@@ -386,20 +617,44 @@ function tieCode(k: number, i: number, cut: Cut): number {
   return 1;
 }
 
-// Keys and thresholds are below 2^31, so (a - b) >>> 31 is 1 exactly when a < b: branch-free
-// comparisons for the common case; only keys equal to a threshold take the tie path.
+// Keys and thresholds are below 2^31, so (a - b) >>> 31 is 1 exactly when a < b (also for the
+// shifted thresholds -1 and 2^31 of writeCodes): branch-free comparisons.
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
-/** Class codes (0 bottom-removed, 1 kept, 2 top-removed) for a cut. */
+/**
+ * Class codes (0 bottom-removed, 1 kept, 2 top-removed) for a cut. SPEC §1's tie rule depends on
+ * the index only through i < topIndex and i >= bottomIndex, so the layer splits into at most
+ * three index ranges, in each of which the rule is a plain key comparison: top iff k > top, with
+ * top = topKey - 1 where i < topIndex (ties there are top) and topKey elsewhere; bottom iff
+ * k < bottom, with bottom = bottomKey + 1 where i >= bottomIndex and bottomKey elsewhere. No test
+ * per element for a key equal to a threshold (layers under RANGES_MIN keep that test).
+ */
 export function writeCodes(values: Float32Array, cut: Cut, codes: Uint8Array): void {
   const bits = bitsOf(values);
+  const n = bits.length;
+  if (n < RANGES_MIN) return writeCodesSmall(bits, cut, codes);
+  const ti = Math.min(cut.topIndex, n);
+  const bi = Math.min(cut.bottomIndex, n);
+  // Four codes per 32-bit store: a quarter of the typed-array stores (about 1 ns/element).
+  const words = LITTLE_ENDIAN && codes.byteOffset % 4 === 0 ? new Uint32Array(codes.buffer, codes.byteOffset, n >>> 2) : null;
+  const a = Math.min(ti, bi);
+  const b = Math.max(ti, bi);
+  if (a > 0) codesRange(bits, codes, words, 0, a, 0 < ti ? cut.topKey - 1 : cut.topKey, 0 >= bi ? cut.bottomKey + 1 : cut.bottomKey);
+  if (b > a) codesRange(bits, codes, words, a, b, a < ti ? cut.topKey - 1 : cut.topKey, a >= bi ? cut.bottomKey + 1 : cut.bottomKey);
+  if (n > b) codesRange(bits, codes, words, b, n, b < ti ? cut.topKey - 1 : cut.topKey, b >= bi ? cut.bottomKey + 1 : cut.bottomKey);
+}
+
+/** Below this many elements the three ranges cost more than a tie test per element. */
+const RANGES_MIN = 256;
+
+/** writeCodes for small layers: one loop, keys equal to a threshold take tieCode. */
+function writeCodesSmall(bits: Uint32Array, cut: Cut, codes: Uint8Array): void {
   const topKey = cut.topKey;
   const bottomKey = cut.bottomKey;
   const n = bits.length;
   let start = 0;
   if (LITTLE_ENDIAN && codes.byteOffset % 4 === 0) {
-    // Four codes per 32-bit store: a quarter of the typed-array stores (about 1 ns/element).
     const words = new Uint32Array(codes.buffer, codes.byteOffset, n >>> 2);
     for (let w = 0; w < words.length; w++) {
       const i = w << 2;
@@ -424,6 +679,35 @@ export function writeCodes(values: Float32Array, cut: Cut, codes: Uint8Array): v
     let c = 1 + ((topKey - k) >>> 31) - ((k - bottomKey) >>> 31);
     if (k === topKey || k === bottomKey) c = tieCode(k, i, cut);
     codes[i] = c;
+  }
+}
+
+/** Codes of [from, to): 2 iff key > top, 0 iff key < bottom, else 1 (top in [-1, 2^31), bottom in [0, 2^31]). */
+function codesRange(bits: Uint32Array, codes: Uint8Array, words: Uint32Array | null, from: number, to: number, top: number, bottom: number): void {
+  let i = from;
+  if (words) {
+    for (; i < to && (i & 3) !== 0; i++) {
+      const k = bits[i] & 0x7fffffff;
+      codes[i] = 1 + ((top - k) >>> 31) - ((k - bottom) >>> 31);
+    }
+    const end = to >>> 2;
+    for (let w = i >>> 2; w < end; w++) {
+      const j = w << 2;
+      const k0 = bits[j] & 0x7fffffff;
+      const k1 = bits[j + 1] & 0x7fffffff;
+      const k2 = bits[j + 2] & 0x7fffffff;
+      const k3 = bits[j + 3] & 0x7fffffff;
+      const c0 = 1 + ((top - k0) >>> 31) - ((k0 - bottom) >>> 31);
+      const c1 = 1 + ((top - k1) >>> 31) - ((k1 - bottom) >>> 31);
+      const c2 = 1 + ((top - k2) >>> 31) - ((k2 - bottom) >>> 31);
+      const c3 = 1 + ((top - k3) >>> 31) - ((k3 - bottom) >>> 31);
+      words[w] = c0 | (c1 << 8) | (c2 << 16) | (c3 << 24);
+    }
+    i = Math.max(i, end << 2);
+  }
+  for (; i < to; i++) {
+    const k = bits[i] & 0x7fffffff;
+    codes[i] = 1 + ((top - k) >>> 31) - ((k - bottom) >>> 31);
   }
 }
 

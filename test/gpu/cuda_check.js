@@ -15,6 +15,7 @@ if (!info.available.cuda) {
 }
 console.log(`CUDA device: ${info.cuda.device}`);
 
+// mulberry32, as shared-dev/seeded.ts seededUniform (copied: this script needs no build step).
 function rng(seed) {
   let a = seed >>> 0;
   return () => {
