@@ -22,7 +22,7 @@ import { matchTarget, matcher } from './match_loss';
 import { completeLowRank, stackFirstLayer, rank1Image, scaleCandidates, demix } from './completion';
 import { invertingGradients, dlg } from './optimize';
 import { recoverLabels } from './idlg';
-import { ImageStats, DEFAULT_STATS, statScaled, positionsImage } from './wire';
+import { ImageStats, DEFAULT_STATS, statScaled, positionsImage, logMagnitudeStart } from './wire';
 
 export type MlpAttack = 'closed' | 'ig' | 'dlg' | 'closed-stat' | 'positions';
 export type LabelMode = 'true' | 'recovered';
@@ -83,10 +83,16 @@ export function attackMlp(v: AttackerView, trueLabels: number[], cfg: MlpAttackC
   // label-free attacks (B = 1): the same image for both label modes; labels [] (none recovered)
   if (B === 1) {
     const stats = cfg.imageStats ?? DEFAULT_STATS;
-    const extra: Array<[MlpAttack, Float64Array | null]> = [];
-    if (cfg.attacks.includes('closed-stat')) extra.push(['closed-stat', statScaled(U, stats)]);
-    if (cfg.attacks.includes('positions')) extra.push(['positions', positionsImage(mw, stats)]);
-    for (const [attack, x] of extra) if (x) for (const mode of cfg.labelModes) out.push({ attack, labelMode: mode, labels: [], x, seconds: completionSeconds });
+    const extra: Array<[MlpAttack, Float64Array | null, number]> = [];
+    if (cfg.attacks.includes('closed-stat')) {
+      // its own completion, started from the log-magnitude fit (wire.ts) instead of a random V
+      const t1 = Date.now();
+      const v0 = logMagnitudeStart(G, mask, PIXELS + 1, HIDDEN);
+      const { U: Us } = completeLowRank(G, mask, PIXELS + 1, HIDDEN, 1, cfg.completionIterations, new Rng(seed), v0);
+      extra.push(['closed-stat', statScaled(Us, stats), (Date.now() - t1) / 1000]);
+    }
+    if (cfg.attacks.includes('positions')) extra.push(['positions', positionsImage(mw, stats), 0]);
+    for (const [attack, x, sec] of extra) if (x) for (const mode of cfg.labelModes) out.push({ attack, labelMode: mode, labels: [], x, seconds: sec });
     if (!cfg.attacks.some((a) => a === 'closed' || a === 'ig' || a === 'dlg')) return out;
   }
   const done = new Map<string, MlpAttackResult[]>();

@@ -13,7 +13,7 @@
  *   positions without looking at the data, so there the mark is noise (the control).
  * - **statistics scale** (`statScaled`): the closed form's rank-1 completion u ∝ x, with the scale
  *   and sign taken from what MNIST images look like instead of from the sent bias entries: the
- *   sign that makes most of the mass positive (pixels are ≥ 0), and the scale that puts the
+ *   sign on whose side the bright tail lies (pixels are ≥ 0), and the scale that puts the
  *   `rank`-th largest pixel at `value` (almost every MNIST digit has at least 20 pixels at ≥ 0.99;
  *   jobs.ts measures both on the attacker's auxiliary data, the test split, never the target).
  */
@@ -39,16 +39,18 @@ export function measureStats(x: ArrayLike<number>, n: number, rank = DEFAULT_STA
 const clip01 = (v: number) => (v < 0 ? 0 : v > 1 ? 1 : v);
 
 /**
- * u (any scale, any sign; length >= 784, only the first 784 read) to an image: sign so that the
- * sum is positive, scale so that the stats.rank-th largest value is stats.value, clipped to [0, 1].
+ * u (any scale, any sign; length >= 784, only the first 784 read) to an image: the sign whose
+ * rank-th largest value is larger, scale so that the stats.rank-th largest value is stats.value, clipped to [0, 1].
  * An all-zero u gives the black image.
  */
 export function statScaled(u: ArrayLike<number>, stats: ImageStats = DEFAULT_STATS): Float64Array {
-  let sum = 0;
-  for (let i = 0; i < PIXELS; i++) sum += u[i];
-  const s = sum < 0 ? -1 : 1;
-  const sorted = Array.from({ length: PIXELS }, (_, i) => s * u[i]).sort((a, b) => b - a);
-  let ref = sorted[Math.min(PIXELS, stats.rank) - 1];
+  // the sign: pixels are >= 0 and a digit has many bright ones, while errors of the completion
+  // (noise) are spread over both signs, so the side whose rank-th largest value is larger
+  const r = Math.min(PIXELS, stats.rank) - 1;
+  const up = Array.from({ length: PIXELS }, (_, i) => u[i]).sort((a, b) => b - a);
+  const s = up[r] >= -up[PIXELS - 1 - r] ? 1 : -1;
+  const sorted = s === 1 ? up : up.map((v) => -v).reverse();
+  let ref = sorted[r];
   if (!(ref > 0)) ref = sorted[0];
   const x = new Float64Array(PIXELS);
   if (!(ref > 0)) return x;
@@ -73,4 +75,59 @@ export function positionsImage(mask: Uint8Array | null, stats: ImageStats = DEFA
     count[i] = c;
   }
   return statScaled(count, stats);
+}
+
+/**
+ * A start for the rank-1 completion of G = u vᵀ (rows x cols, row-major) from its sent entries:
+ * log|G_ij| = log|u_i| + log|v_j| is linear, so the magnitudes are fitted by weighted least
+ * squares on the bipartite graph of sent entries (a graph-Laplacian system, conjugate gradients),
+ * weights |G_ij| (small entries are the ones noise corrupts most in log); v_j's sign is the
+ * |G|-weighted majority sign of its column (u >= 0 for an image; the bias row is +1 too).
+ * Exact on a connected graph without noise, where alternating least squares from a random start
+ * can stall for hundreds of iterations when the sent band splits the pixels into clusters joined
+ * by a few columns (DGP: the brightest pixels' rows share one pattern). Returns v (length cols).
+ */
+export function logMagnitudeStart(G: Float64Array, mask: Uint8Array | null, rows: number, cols: number, iterations = 400): Float64Array {
+  const n = rows + cols;
+  const ei: number[] = [], ej: number[] = [], el: number[] = [], ew: number[] = [];
+  let mx = 0;
+  for (let k = 0; k < G.length; k++) if ((!mask || mask[k]) && G[k] !== 0) mx = Math.max(mx, Math.abs(G[k]));
+  const sgn = new Float64Array(cols);
+  if (mx === 0) return new Float64Array(cols);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) {
+    const k = i * cols + j;
+    if ((mask && !mask[k]) || G[k] === 0) continue;
+    const a = Math.abs(G[k]) / mx;
+    ei.push(i); ej.push(rows + j); el.push(Math.log(a)); ew.push(a);
+    sgn[j] += G[k];
+  }
+  // a_i - c_j = l_ij with c_j = -log|v_j|: the weighted graph Laplacian L z = B^T W l
+  const deg = new Float64Array(n);
+  const rhs = new Float64Array(n);
+  for (let e = 0; e < ei.length; e++) {
+    deg[ei[e]] += ew[e]; deg[ej[e]] += ew[e];
+    rhs[ei[e]] += ew[e] * el[e]; rhs[ej[e]] -= ew[e] * el[e];
+  }
+  const mul = (z: Float64Array, out: Float64Array) => {
+    for (let q = 0; q < n; q++) out[q] = (deg[q] + 1e-9) * z[q];
+    for (let e = 0; e < ei.length; e++) { out[ei[e]] -= ew[e] * z[ej[e]]; out[ej[e]] -= ew[e] * z[ei[e]]; }
+  };
+  const z = new Float64Array(n), res = rhs.slice(), p = rhs.slice(), Ap = new Float64Array(n);
+  let rr = res.reduce((s, v) => s + v * v, 0);
+  const stop = rr * 1e-24;
+  for (let it = 0; it < iterations && rr > stop; it++) {
+    mul(p, Ap);
+    let pAp = 0;
+    for (let q = 0; q < n; q++) pAp += p[q] * Ap[q];
+    if (!(pAp > 0)) break;
+    const alpha = rr / pAp;
+    let rr2 = 0;
+    for (let q = 0; q < n; q++) { z[q] += alpha * p[q]; res[q] -= alpha * Ap[q]; rr2 += res[q] * res[q]; }
+    const beta = rr2 / rr;
+    rr = rr2;
+    for (let q = 0; q < n; q++) p[q] = res[q] + beta * p[q];
+  }
+  const v = new Float64Array(cols);
+  for (let j = 0; j < cols; j++) v[j] = deg[rows + j] > 0 ? (sgn[j] < 0 ? -1 : 1) * Math.exp(-z[rows + j]) : 0;
+  return v;
 }

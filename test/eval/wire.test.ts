@@ -8,7 +8,7 @@ import { gradientParams, toWeights } from '../../eval/mlp';
 import { MODELS, Params } from '../../eval/models';
 import { Rng } from '../../eval/rng';
 import { completeLowRank, stackFirstLayer, rank1Image } from '../../eval/attacks/completion';
-import { positionsImage, statScaled, measureStats, DEFAULT_STATS } from '../../eval/attacks/wire';
+import { positionsImage, statScaled, measureStats, DEFAULT_STATS, logMagnitudeStart } from '../../eval/attacks/wire';
 import { attackMlp } from '../../eval/attacks/mlp_attacks';
 import { dgp, dgpNoise, randomK, DefenseSpec } from '../../eval/defenses';
 import { psnr } from '../../eval/metrics';
@@ -105,6 +105,20 @@ describe('completion scaled by image statistics', () => {
     expect(rank1Image(U, false)).toBeNull();
     const rec = statScaled(U, { rank: 20, value: 1 });
     expect(psnr(Float32Array.from(x), Float32Array.from(rec))).toBeGreaterThan(60);
+  });
+
+  test('DGP top 10%: the log-magnitude start makes the band-masked completion exact; scaled by statistics it recovers x', () => {
+    const x = digit(28, 1.5);
+    const g = gradientParams(w, x, [8]);
+    const tr = dgp(0.1, 0.8).make(m.layers, new Rng(3), { round: 0 }).transmit(g);
+    const { G, mask } = stackFirstLayer(tr.values['fc1/w'], tr.values['fc1/b'], tr.sent!['fc1/w'], tr.sent!['fc1/b']);
+    const v0 = logMagnitudeStart(G, mask, 785, 100);
+    const { U } = completeLowRank(G, mask, 785, 100, 1, 10, new Rng(1), v0);
+    // every sent entry is fitted (relative error), so u is x up to one scale on the sent rows
+    let worst = 0;
+    for (let i = 0; i < 784; i++) if (x[i] > 0 && U[i] !== 0) worst = Math.max(worst, Math.abs(U[i] / U[784] - x[i]));
+    expect(worst).toBeLessThan(1e-6);
+    expect(psnr(Float32Array.from(x), Float32Array.from(statScaled(U, { rank: 20, value: 1 })))).toBeGreaterThan(30);
   });
 
   test('measureStats: the median rank-th largest pixel', () => {
