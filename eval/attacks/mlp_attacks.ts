@@ -16,13 +16,13 @@
  */
 import { PIXELS } from '../data';
 import { Rng } from '../rng';
-import { HIDDEN, activations, toWeights } from '../mlp';
+import { HIDDEN, activations, toWeights, gradients } from '../mlp';
 import { AttackerView } from './view';
 import { matchTarget, matcher } from './match_loss';
 import { completeLowRank, stackFirstLayer, rank1Image, scaleCandidates, demix } from './completion';
 import { invertingGradients, dlg } from './optimize';
 import { recoverLabels } from './idlg';
-import { ImageStats, DEFAULT_STATS, statScaled, positionsImage, logMagnitudeStart } from './wire';
+import { ImageStats, DEFAULT_STATS, statScaled, positionsAttack, logMagnitudeStart } from './wire';
 
 export type MlpAttack = 'closed' | 'ig' | 'dlg' | 'closed-stat' | 'positions';
 export type LabelMode = 'true' | 'recovered';
@@ -91,7 +91,10 @@ export function attackMlp(v: AttackerView, trueLabels: number[], cfg: MlpAttackC
       const { U: Us } = completeLowRank(G, mask, PIXELS + 1, HIDDEN, 1, cfg.completionIterations, new Rng(seed), v0);
       extra.push(['closed-stat', statScaled(Us, stats), (Date.now() - t1) / 1000]);
     }
-    if (cfg.attacks.includes('positions')) extra.push(['positions', positionsImage(mw, stats), 0]);
+    if (cfg.attacks.includes('positions')) {
+      const t1 = Date.now();
+      extra.push(['positions', positionsAttack(mw, (x, label) => gradients(w, x, [label])[1], stats), (Date.now() - t1) / 1000]);
+    }
     for (const [attack, x, sec] of extra) if (x) for (const mode of cfg.labelModes) out.push({ attack, labelMode: mode, labels: [], x, seconds: sec });
     if (!cfg.attacks.some((a) => a === 'closed' || a === 'ig' || a === 'dlg')) return out;
   }

@@ -1,16 +1,17 @@
 /**
  * Two batch-size-1 attacks that read the wire differently from the closed form (issue 20, ask 0).
  *
- * - **positions only** (`positionsImage`): reads no value at all, only which first-layer entries
+ * - **positions only** (`positionsAttack`): reads no value at all, only which first-layer entries
  *   were sent. Row i of gW1 = x d1ᵀ is x_i d1, so it is all zero where x_i = 0 (MNIST's
  *   background is exactly 0) and its magnitudes grow with x_i. Any selection that looks at
- *   magnitudes (top-k pruning, DGP's band, top withholding) therefore sends a number of entries
- *   per row that depends on x_i, and noise added to the sent values afterwards does not change
- *   which positions were sent. The mark of pixel i is the number of its 100 entries in the
- *   minority class of the layer (the sent ones when fewer than half of the layer is sent, as in
- *   pruning and DGP; the unsent ones when most is sent, as in top withholding, where the
- *   withheld entries are the largest), scaled by the image statistics below. Random-k chooses
- *   positions without looking at the data, so there the mark is noise (the control).
+ *   magnitudes (top-k pruning, DGP's band, top withholding) therefore sends a pattern per row
+ *   that depends on x_i, and noise added to the sent values afterwards does not change which
+ *   positions were sent. The simple mark (`positionsImage`) counts each pixel's entries in the
+ *   minority class of the layer (sent when under half is sent; withheld when most is sent, as in
+ *   top withholding, where the withheld entries are the largest). Under DGP that count rises and
+ *   then falls with x_i (the brightest rows lose entries to the top set), so below half sent the
+ *   attack fits the band instead (`positionsBandFit`). Random-k chooses positions without
+ *   looking at the data, so there both are noise (the control).
  * - **statistics scale** (`statScaled`): the closed form's rank-1 completion u ∝ x, with the scale
  *   and sign taken from what MNIST images look like instead of from the sent bias entries: the
  *   sign on whose side the bright tail lies (pixels are ≥ 0), and the scale that puts the
@@ -130,4 +131,81 @@ export function logMagnitudeStart(G: Float64Array, mask: Uint8Array | null, rows
   const v = new Float64Array(cols);
   for (let j = 0; j < cols; j++) v[j] = deg[rows + j] > 0 ? (sgn[j] < 0 ? -1 : 1) * Math.exp(-z[rows + j]) : 0;
   return v;
+}
+
+/**
+ * Positions only, fitted to the selection rule: entry (i, j) of gW1 = x d1ᵀ is sent when its
+ * magnitude x_i |d_j| lies in a band [lo, hi) (pruning: hi = ∞; DGP: both; top withholding:
+ * lo = 0), i.e. when log x_i + log |d_j| lies in a window of width log(hi / lo). The attacker
+ * predicts log |d_j| from the model at its current guess of the image (d1 = gb1 of the guess, for
+ * each of the 10 labels), then places each pixel's window where it best explains which of that
+ * row's 100 entries were sent (sent inside, unsent outside), for each window width on a grid; the
+ * label and width that explain the most entries win, and log x_i is read off the window's place.
+ * Two rounds (the second predicts d1 at the first round's image). Rows with nothing sent are
+ * background. Reads no sent value.
+ */
+export function positionsBandFit(mask: Uint8Array | null, grads: (x: Float64Array, label: number) => ArrayLike<number>,
+  stats: ImageStats = DEFAULT_STATS, start?: Float64Array): Float64Array | null {
+  if (!mask) return null;
+  let x = start ?? positionsImage(mask, stats);
+  if (!x) return null;
+  const rowsSent = new Int32Array(PIXELS);
+  for (let i = 0; i < PIXELS; i++) for (let j = 0; j < HIDDEN; j++) rowsSent[i] += mask[i * HIDDEN + j];
+  const widths = [0.5, 1, 1.5, 2, 3, 4, 6, 9, 1e9];
+  const order = new Int32Array(HIDDEN);
+  const beta = new Float64Array(HIDDEN);
+  const pre = new Int32Array(HIDDEN + 1);
+  const alpha = new Float64Array(PIXELS);
+  for (let round = 0; round < 2; round++) {
+    let best = { score: -Infinity, alpha: new Float64Array(PIXELS) };
+    for (let label = 0; label < 10; label++) {
+      const d = grads(x, label);
+      const idx = Array.from({ length: HIDDEN }, (_, j) => j).sort((a, b) => Math.abs(d[a]) - Math.abs(d[b]));
+      for (let k = 0; k < HIDDEN; k++) { order[k] = idx[k]; beta[k] = Math.log(Math.abs(d[idx[k]]) + 1e-300); }
+      for (const w of widths) {
+        let score = 0;
+        for (let i = 0; i < PIXELS; i++) {
+          if (!rowsSent[i]) { alpha[i] = -Infinity; continue; }
+          pre[0] = 0;
+          for (let k = 0; k < HIDDEN; k++) pre[k + 1] = pre[k] + mask[i * HIDDEN + order[k]];
+          let bs = -Infinity, ba = 0, be = 0;
+          let e = 0;
+          for (let a = 0; a < HIDDEN; a++) {
+            if (e < a) e = a;
+            while (e < HIDDEN && beta[e] < beta[a] + w) e++;
+            const sc = 2 * (pre[e] - pre[a]) - (e - a);
+            if (sc > bs) { bs = sc; ba = a; be = e; }
+          }
+          score += bs;
+          // the window's start s (in log |d|) lies in (beta[ba-1], beta[ba]] and its end s + w in
+          // (beta[be-1], beta[be]]; log x_i = -s, up to the one scale fixed later
+          const lo = Math.max(ba > 0 ? beta[ba - 1] : -Infinity, be > 0 ? beta[be - 1] - w : -Infinity);
+          const hi = Math.min(beta[ba], be < HIDDEN ? beta[be] - w : Infinity);
+          const s = Number.isFinite(lo) && Number.isFinite(hi) && lo < hi ? (lo + hi) / 2 : Number.isFinite(hi) ? hi : lo;
+          alpha[i] = -s;
+        }
+        if (score > best.score) best = { score, alpha: alpha.slice() };
+      }
+    }
+    let mx = -Infinity;
+    for (let i = 0; i < PIXELS; i++) if (Number.isFinite(best.alpha[i])) mx = Math.max(mx, best.alpha[i]);
+    const u = new Float64Array(PIXELS);
+    for (let i = 0; i < PIXELS; i++) u[i] = Number.isFinite(best.alpha[i]) ? Math.exp(best.alpha[i] - mx) : 0;
+    x = statScaled(u, stats);
+  }
+  return x;
+}
+
+/**
+ * The positions-only attack as run: when most of the layer is sent (top withholding) the withheld
+ * count (positionsImage), otherwise the band fit started from the sent count. `grads(x, label)`:
+ * the bias gradient gb1 = d1 the model gives for image x and label (the attacker knows the weights).
+ */
+export function positionsAttack(mask: Uint8Array | null, grads: (x: Float64Array, label: number) => ArrayLike<number>,
+  stats: ImageStats = DEFAULT_STATS): Float64Array | null {
+  if (!mask) return null;
+  let total = 0;
+  for (let k = 0; k < PIXELS * HIDDEN; k++) total += mask[k];
+  if (total * 2 > PIXELS * HIDDEN) return positionsImage(mask, stats);
+  return positionsBandFit(mask, grads, stats);
 }

@@ -4,11 +4,11 @@
  * where the selection looks at magnitudes, and fails under random-k (the control); the
  * statistics-scaled completion recovers the scale where the bias entries are not sent.
  */
-import { gradientParams, toWeights } from '../../eval/mlp';
+import { gradientParams, gradients, toWeights } from '../../eval/mlp';
 import { MODELS, Params } from '../../eval/models';
 import { Rng } from '../../eval/rng';
 import { completeLowRank, stackFirstLayer, rank1Image } from '../../eval/attacks/completion';
-import { positionsImage, statScaled, measureStats, DEFAULT_STATS, logMagnitudeStart } from '../../eval/attacks/wire';
+import { positionsImage, positionsAttack, statScaled, measureStats, DEFAULT_STATS, logMagnitudeStart } from '../../eval/attacks/wire';
 import { attackMlp } from '../../eval/attacks/mlp_attacks';
 import { dgp, dgpNoise, randomK, DefenseSpec } from '../../eval/defenses';
 import { psnr } from '../../eval/metrics';
@@ -34,6 +34,9 @@ function send(def: DefenseSpec, x: Float64Array, label: number) {
   return def.make(m.layers, new Rng(3), { round: 0 }).transmit(g);
 }
 
+/** what the attacker's model gives for d1 = gb1 at image x and a label */
+const d1 = (x: Float64Array, label: number) => gradients(w, x, [label])[1];
+
 /** fraction of pixels whose "is background" agrees between a and b */
 function supportAgreement(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let ok = 0;
@@ -45,7 +48,7 @@ describe('positions only', () => {
   test('plain 10% pruning + noise σ = 0.1: the positions give the support of x and the digit', () => {
     const x = digit(21);
     const tr = send(dgpNoise(0, 0.9, 0.1), x, 4);
-    const rec = positionsImage(tr.sent!['fc1/w'])!;
+    const rec = positionsAttack(tr.sent!['fc1/w'], d1)!;
     // every sent first-layer entry lies in a row with x_i > 0 (x_i = 0 makes the whole row 0)
     for (let i = 0; i < 784; i++) if (x[i] === 0) expect(rec[i]).toBe(0);
     expect(supportAgreement(rec, x)).toBeGreaterThan(0.97);
@@ -68,12 +71,23 @@ describe('positions only', () => {
     expect(psnr(Float32Array.from(x), Float32Array.from(rec))).toBeGreaterThan(15);
   });
 
+  test('DGP top 5% + noise σ = 0.03: the count falls for the brightest pixels, the band fit recovers the digit', () => {
+    const x = digit(29, 1.5);
+    const mask = send(dgpNoise(0.05, 0.85, 0.03), x, 6).sent!['fc1/w'];
+    const count = psnr(Float32Array.from(x), Float32Array.from(positionsImage(mask)!));
+    const fit = positionsAttack(mask, d1)!;
+    for (let i = 0; i < 784; i++) if (x[i] === 0) expect(fit[i]).toBe(0);
+    expect(psnr(Float32Array.from(x), Float32Array.from(fit))).toBeGreaterThan(Math.max(20, count + 5));
+  });
+
   test('random-k (positions drawn without looking at the data): fails, no better than a black guess', () => {
     const x = digit(24);
-    const rec = positionsImage(send(randomK(0.1), x, 2).sent!['fc1/w'])!;
+    const mask = send(randomK(0.1), x, 2).sent!['fc1/w'];
     const black = psnr(Float32Array.from(x), new Float32Array(784));
-    expect(psnr(Float32Array.from(x), Float32Array.from(rec))).toBeLessThan(black + 1);
-    expect(supportAgreement(rec, x)).toBeLessThan(0.5);
+    for (const rec of [positionsImage(mask)!, positionsAttack(mask, d1)!]) {
+      expect(psnr(Float32Array.from(x), Float32Array.from(rec))).toBeLessThan(black + 1);
+      expect(supportAgreement(rec, x)).toBeLessThan(0.5);
+    }
   });
 
   test('a dense update carries no positions: not run', () => {
