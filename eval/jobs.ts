@@ -22,7 +22,7 @@ export type Job =
   /** attacks: run only these (run.ts --attacks); default every attack */
   | { kind: 'b1'; defense: string; image: number; attacks?: MlpAttack[] }
   | { kind: 'batch'; defense: string; batchSize: number; batch: number }
-  | { kind: 'after'; defense: string; image: number; weights: Params; memory: Params | null }
+  | { kind: 'after'; defense: string; image: number; weights: Params; memory: Params | null; attacks?: MlpAttack[] }
   | { kind: 'fed'; defense: string; seed: number; keep: boolean }
   | { kind: 'cnn'; defense: string; image: number };
 
@@ -214,7 +214,7 @@ export async function runJob(job: Job, quick: boolean): Promise<JobResult> {
       const idx = c.targets[job.image];
       const x = subset(c.split.train, [idx]);
       const s: Scene = { round: `after ${plan.fed.rounds} rounds`, batchSize: 1, unit: job.image, imageIds: [job.image], x: x.x, y: [x.y[0]] };
-      return mlpScene(c, job, s, job.weights, job.memory, () => ({ budget: plan.after, name: 'after' }), job.image < GRID_IMAGES);
+      return mlpScene(c, job, s, job.weights, job.memory, () => ({ budget: plan.after, name: 'after' }), job.image < GRID_IMAGES, job.attacks);
     }
     case 'fed': {
       const d = defense(c, job.defense);

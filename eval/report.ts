@@ -212,7 +212,7 @@ export function writeReport(plan: Plan, rows: Row[], fed: FedRun[], grid: GridCe
     `Attacks counting (recovered labels / true labels): ${Object.entries(summary.counting).map(([k, v]) => `${k}: ${v.join(', ')}`).join('; ') || 'none'}.`, '',
     '## MLP, batch size 1, first round (untrained weights, empty memory)', '', table('mlp', 1, 'first'), perAttack('mlp', 1, 'first')];
   for (const b of plan.batchSizes) md.push(`## MLP, batch size ${b}, first round (label modes: ${plan.batchModes[b].join(', ')})`, '', table('mlp', b, 'first') || 'Not attacked.\n');
-  md.push(`## MLP, batch size 1, client 0's update ${later} of FedSGD (trained weights, its error-feedback memory in play)`, '', table('mlp', 1, later));
+  md.push(`## MLP, batch size 1, client 0's update ${later} of FedSGD (trained weights, its error-feedback memory in play)`, '', table('mlp', 1, later), perAttack('mlp', 1, later));
   const cnn = summary.entries.filter((e) => e.model === 'cnn');
   md.push('## CNN (LeNet-style), batch size 1, first round: the gate', '',
     cnn.length ? cnn.map((e) => `- ${e.defense}, ${e.attack} (true labels, ${plan.cnn.iterations} iterations, ${plan.cnn.restarts} starts): median PSNR ${iv(e.psnr)} over ${e.n} images, success ${pct(e.successRate)}`).join('\n') : 'Not run.', '');

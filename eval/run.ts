@@ -31,7 +31,7 @@ async function main() {
   const kinds = arg('--kinds')?.split(',') ?? null;
   const part = arg('--b1-images')?.split(':').map(Number) ?? null;
   const partName = arg('--part');
-  // --attacks closed-stat,positions: the batch-size-1 first-round jobs run only these attacks (a
+  // --attacks closed-stat,positions: the batch-size-1 jobs (first round and after training) run only these attacks (a
   // part that adds new attacks to rows an earlier run already holds; merge.js joins them)
   const onlyAttacks = (arg('--attacks')?.split(',') ?? null) as MlpAttack[] | null;
   // --jobs file.json runs exactly the jobs listed there (a JSON array of Job).
@@ -64,7 +64,7 @@ async function main() {
     const mlp1 = (round: string, d: string, image: number, attacks?: string[]) => rows.some((r) => r.model === 'mlp' && r.batchSize === 1 && r.round === round && r.defense === d && r.image === image && (!attacks || attacks.includes(r.attack)));
     switch (j.kind) {
       case 'b1': return mlp1('first', j.defense, j.image, j.attacks);
-      case 'after': return mlp1(`after ${plan.fed.rounds} rounds`, j.defense, j.image);
+      case 'after': return mlp1(`after ${plan.fed.rounds} rounds`, j.defense, j.image, j.attacks);
       case 'batch': return rows.some((r) => r.model === 'mlp' && r.batchSize === j.batchSize && r.defense === j.defense && r.unit === j.batch);
       case 'cnn': return rows.some((r) => r.model === 'cnn' && r.defense === j.defense && r.image === j.image);
       // a trained client is needed again unless every attack on it is done
@@ -141,7 +141,7 @@ async function main() {
       if (r.fed.weights) trained.set(job.defense, { weights: r.fed.weights, memory: r.fed.memory ?? null });
       if (r.fed.weights && trained.size === keepQueued) {
         const after: Job[] = [];
-        for (let k = 0; k < plan.afterImages; k++) for (const d of trained.keys()) after.push({ kind: 'after', defense: d, image: k, weights: trained.get(d)!.weights, memory: trained.get(d)!.memory });
+        for (let k = 0; k < plan.afterImages; k++) for (const d of trained.keys()) after.push({ kind: 'after', defense: d, image: k, weights: trained.get(d)!.weights, memory: trained.get(d)!.memory, ...(onlyAttacks ? { attacks: onlyAttacks } : {}) });
         push(after, true);
       }
     }
