@@ -15,12 +15,14 @@ import { AttackerView } from './attacks/view';
 import { scoreBatch } from './metrics';
 import { runFedSgd } from './fedsgd';
 import { COUNTS_PSNR } from './stats';
+import { ImageStats, measureStats } from './attacks/wire';
 import type { Row, GridCell } from './report';
 
 export type Job =
-  | { kind: 'b1'; defense: string; image: number }
+  /** attacks: run only these (run.ts --attacks); default every attack */
+  | { kind: 'b1'; defense: string; image: number; attacks?: MlpAttack[] }
   | { kind: 'batch'; defense: string; batchSize: number; batch: number }
-  | { kind: 'after'; defense: string; image: number; weights: Params; memory: Params | null }
+  | { kind: 'after'; defense: string; image: number; weights: Params; memory: Params | null; attacks?: MlpAttack[] }
   | { kind: 'fed'; defense: string; seed: number; keep: boolean }
   | { kind: 'cnn'; defense: string; image: number };
 
@@ -55,6 +57,8 @@ interface Context {
   batchTargets: number[];
   meanImage: Float32Array;
   ref: { x: Float32Array; y: number[] };
+  /** the attacker's knowledge of MNIST images in general, from the test split (never a target) */
+  imageStats: ImageStats;
 }
 
 let ctx: Context | null = null;
@@ -74,7 +78,7 @@ function context(quick: boolean): Context {
   for (let k = 0; k < split.train.n; k++) for (let i = 0; i < PIXELS; i++) meanImage[i] += split.train.x[k * PIXELS + i] / split.train.n;
   ctx = {
     plan, split, defenses: new Map(allDefenses().map((d) => [d.label, d])), init: MODELS.mlp.init(new Rng(SEED + 7)),
-    targets, batchTargets, meanImage, ref: { x: ref.x, y: Array.from(ref.y) },
+    targets, batchTargets, meanImage, ref: { x: ref.x, y: Array.from(ref.y) }, imageStats: measureStats(split.test.x, split.test.n),
   };
   return ctx;
 }
@@ -114,18 +118,24 @@ function baselineRows(c: Context, d: DefenseSpec, s: Scene, model: string): Row[
 }
 
 function attackScene(c: Context, d: DefenseSpec, s: Scene, weights: Params, view: AttackerView, bytes: number,
-  pick: (closedPsnr: number) => { budget: Budget; name: string; modes?: LabelMode[] }, grid: boolean): JobResult {
+  pick: (closedPsnr: number) => { budget: Budget; name: string; modes?: LabelMode[] }, grid: boolean, only?: MlpAttack[]): JobResult {
   const rows: Row[] = [];
   const cells: GridCell[] = [];
   const seed = SEED * 7919 + s.unit;
   const truth = s.y.slice().sort((a, b) => a - b).join(',');
   const emit = (attack: MlpAttack, mode: LabelMode, labels: number[], x: Float64Array, seconds: number, budget: string) => {
     const sc = scoreBatch(s.x, Float32Array.from(x), s.y.length);
-    s.imageIds.forEach((id, i) => rows.push({ ...baseRow(c, d, s, 'mlp', bytes), attack, labelMode: mode, image: id, psnr: sc.psnrs[i], ssim: sc.ssims[i], labelCorrect: labels.join(',') === truth, budget, seconds }));
+    s.imageIds.forEach((id, i) => rows.push({ ...baseRow(c, d, s, 'mlp', bytes), attack, labelMode: mode, image: id, psnr: sc.psnrs[i], ssim: sc.ssims[i], labelCorrect: labels.length ? labels.join(',') === truth : null, budget, seconds }));
     if (grid) cells.push({ defense: d.label, attack, labelMode: mode, image: s.imageIds[0], round: s.round, x: Float32Array.from(x.subarray(sc.order[0] * PIXELS, (sc.order[0] + 1) * PIXELS)) });
   };
   const first = pick(NaN);
   const modes: LabelMode[] = first.modes ?? ['true', 'recovered'];
+  // the label-free reads of the wire (B = 1 only; wire.ts)
+  const wire = (only ?? ['closed-stat', 'positions']).filter((a): a is MlpAttack => a === 'closed-stat' || a === 'positions');
+  if (s.batchSize === 1 && wire.length) {
+    for (const r of attackMlp(view, s.y, { ...first.budget, attacks: wire, labelModes: modes, imageStats: c.imageStats }, seed, c.meanImage)) emit(r.attack, r.labelMode, r.labels, r.x, r.seconds, first.name);
+  }
+  if (only && !only.some((a) => a === 'closed' || a === 'ig' || a === 'dlg')) return { rows, grid: cells };
   const closed = attackMlp(view, s.y, { ...first.budget, attacks: ['closed'], labelModes: modes }, seed, c.meanImage);
   const closedTrue = closed.find((r) => r.labelMode === 'true')!;
   const closedPsnr = scoreBatch(s.x, Float32Array.from(closedTrue.x), s.y.length).psnr;
@@ -139,7 +149,7 @@ function attackScene(c: Context, d: DefenseSpec, s: Scene, weights: Params, view
   return { rows, grid: cells };
 }
 
-function mlpScene(c: Context, job: Job & { defense: string }, s: Scene, weights: Params, memory: Params | null, pick: Parameters<typeof attackScene>[6], grid: boolean): JobResult {
+function mlpScene(c: Context, job: Job & { defense: string }, s: Scene, weights: Params, memory: Params | null, pick: Parameters<typeof attackScene>[6], grid: boolean, only?: MlpAttack[]): JobResult {
   const d = defense(c, job.defense);
   const m = MODELS.mlp;
   let g = gradientParams(toWeights(weights), s.x, s.y);
@@ -152,7 +162,7 @@ function mlpScene(c: Context, job: Job & { defense: string }, s: Scene, weights:
   const client = d.make(m.layers, new Rng(SEED * 104729 + s.unit), primed(c, d, weights));
   const tr = client.transmit(g);
   const view: AttackerView = { model: m, weights, values: tr.values, sent: tr.sent, band: tr.band, batchSize: s.y.length };
-  return attackScene(c, d, s, weights, view, tr.bytes, pick, grid);
+  return attackScene(c, d, s, weights, view, tr.bytes, pick, grid, only);
 }
 
 async function cnnJob(c: Context, job: Extract<Job, { kind: 'cnn' }>): Promise<JobResult> {
@@ -191,7 +201,7 @@ export async function runJob(job: Job, quick: boolean): Promise<JobResult> {
       const x = subset(c.split.train, [idx]);
       const s: Scene = { round: 'first', batchSize: 1, unit: job.image, imageIds: [job.image], x: x.x, y: [x.y[0]] };
       const pick = (p: number) => (plan.reduced && p >= COUNTS_PSNR ? { budget: plan.reduced, name: 'reduced' } : { budget: plan.full, name: 'full' });
-      return mlpScene(c, job, s, c.init, null, pick, job.image < GRID_IMAGES);
+      return mlpScene(c, job, s, c.init, null, pick, job.image < GRID_IMAGES, job.attacks);
     }
     case 'batch': {
       const B = job.batchSize;
@@ -204,7 +214,7 @@ export async function runJob(job: Job, quick: boolean): Promise<JobResult> {
       const idx = c.targets[job.image];
       const x = subset(c.split.train, [idx]);
       const s: Scene = { round: `after ${plan.fed.rounds} rounds`, batchSize: 1, unit: job.image, imageIds: [job.image], x: x.x, y: [x.y[0]] };
-      return mlpScene(c, job, s, job.weights, job.memory, () => ({ budget: plan.after, name: 'after' }), job.image < GRID_IMAGES);
+      return mlpScene(c, job, s, job.weights, job.memory, () => ({ budget: plan.after, name: 'after' }), job.image < GRID_IMAGES, job.attacks);
     }
     case 'fed': {
       const d = defense(c, job.defense);

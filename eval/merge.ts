@@ -2,6 +2,8 @@
  * Joins the parts of a run split over processes (`node out/eval/run.js --part NAME ...`, each
  * writing out/eval-parts/NAME.json) into eval/results/<run>.*:
  *   node out/eval/merge.js <run> out/eval-parts/a.json out/eval-parts/b.json ...
+ * A committed eval/results/<run>.json may be given as a part (its rows and FedSGD runs; earlier
+ * files win on duplicate rows).
  * Rows are de-duplicated (same model, defense, batch size, round, attack, labels, image); FedSGD
  * runs by (defense, seed). Every job the plan asks for that no part ran is listed in meta.notRun
  * and at the top of <run>.md, nothing is dropped silently: at batch size 1 (first round and after
@@ -10,7 +12,8 @@
  * where the undefended gate passed.
  */
 import { makePlan } from './plan';
-import { writeReport, readPart, Row, FedRun, GridCell } from './report';
+import * as fs from 'fs';
+import { writeReport, readPart, Row, FedRun, GridCell, Part } from './report';
 import { median, COUNTS_PSNR } from './stats';
 
 /** 3, 4, 5, 9 -> '3-5, 9' */
@@ -28,7 +31,14 @@ function ranges(ks: number[]): string {
 function main() {
   const [run, ...files] = process.argv.slice(2);
   const plan = makePlan(run === 'quick');
-  const parts = files.map(readPart);
+  // a committed results file (eval/results/<run>.json) can stand for the parts it was joined from,
+  // so that a new part (e.g. run.js --attacks, new attacks on the same jobs) adds to it; its grid
+  // is not stored there, so the grid comes from the other parts
+  const parts: Part[] = files.map((f) => {
+    const j = JSON.parse(fs.readFileSync(f, 'utf8'));
+    if (!j.meta) return readPart(f);
+    return { plan: j.meta.config?.name ?? run, argv: `${f} as committed (${j.meta.date.slice(0, 10)}: ${j.meta.command})`, seconds: j.meta.seconds, workers: j.meta.workers, rows: j.rows, fed: j.fed, grid: [], notRun: j.meta.notRun ?? [] };
+  });
   const rows: Row[] = [];
   const seen = new Set<string>();
   for (const p of parts) for (const r of p.rows) {

@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Plan } from './plan';
 import { gridPng, tradeoffSvg, TradeoffPoint } from './plots';
-import { bootstrap, median, mean, sd, isSuccess, Interval, COUNTS_PSNR } from './stats';
+import { bootstrap, median, mean, sd, isSuccess, Interval, COUNTS_PSNR, GATE_FREE } from './stats';
 
 /** One reconstruction (or one baseline guess) of one image. */
 export interface Row {
@@ -110,6 +110,10 @@ export function summarize(rows: Row[], fed: FedRun[], utilityOverride?: Utility)
     const k = key(e.model, e.batchSize, e.round, e.labelMode);
     counting.set(k, [...(counting.get(k) ?? []), e.attack]);
   }
+  for (const e of entries) if (GATE_FREE.includes(e.attack)) {
+    const k = key(e.model, e.batchSize, e.round, e.labelMode);
+    if (!(counting.get(k) ?? []).includes(e.attack)) counting.set(k, [...(counting.get(k) ?? []), e.attack]);
+  }
   const headlines: Headline[] = [];
   const settings = new Set(entries.filter((e) => !e.attack.startsWith('baseline')).map((e) => key(e.model, e.defense, e.batchSize, e.round, e.labelMode)));
   for (const s of settings) {
@@ -170,12 +174,12 @@ export function writeReport(plan: Plan, rows: Row[], fed: FedRun[], grid: GridCe
     const rank = (d: string) => (planned.includes(d) ? planned.indexOf(d) : planned.length);
     const labels = [...new Set(hs.map((h) => h.defense))].sort((a, c) => rank(a) - rank(c));
     if (!labels.length) return '';
-    const head = ['defense', 'bytes/round', 'test acc (mean ± sd)', 'strongest attack, recovered labels: median PSNR [95% CI]', 'success', 'Δ vs prune [95% CI]', 'true labels: strongest, median [CI]', 'closed / IG / DLG median (recovered)', 'label acc'];
+    const head = ['defense', 'bytes/round', 'test acc (mean ± sd)', 'strongest attack, recovered labels: median PSNR [95% CI]', 'success', 'Δ vs prune [95% CI]', 'true labels: strongest, median [CI]', 'closed / IG / DLG / closed-stat / positions median (recovered)', 'label acc'];
     const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
     for (const d of labels) {
       const rec = hs.find((h) => h.defense === d && h.labelMode === 'recovered');
       const tru = hs.find((h) => h.defense === d && h.labelMode === 'true');
-      const per = ['closed', 'ig', 'dlg'].map((a) => f1(entry(model, d, b, round, a, 'recovered')?.psnr.estimate)).join(' / ');
+      const per = ['closed', 'ig', 'dlg', 'closed-stat', 'positions'].map((a) => f1(entry(model, d, b, round, a, 'recovered')?.psnr.estimate)).join(' / ');
       const la = entry(model, d, b, round, 'closed', 'recovered')?.labelAccuracy;
       lines.push(`| ${d} | ${Math.round(rec?.bytesPerRound ?? tru?.bytesPerRound ?? 0)} | ${round === 'first' ? accText(d) : '(see first round)'} | ${rec?.attack ?? 'none counts'}: ${iv(rec?.psnr ?? null)} | ${pct(rec?.successRate ?? null)} | ${iv(rec?.vsPrune ?? null)} | ${tru?.attack ?? 'none counts'}: ${iv(tru?.psnr ?? null)} | ${per} | ${la === null || la === undefined ? '–' : la.toFixed(2)} |`);
     }
@@ -185,6 +189,19 @@ export function writeReport(plan: Plan, rows: Row[], fed: FedRun[], grid: GridCe
       `Undefended (${l} labels), no attack reaches ${COUNTS_PSNR} dB: ${['closed', 'ig', 'dlg'].map((a) => { const e = entry(model, 'none', b, round, a, l); return e ? `${a} ${iv(e.psnr)}, success ${pct(e.successRate)}` : null; }).filter(Boolean).join('; ')}.`);
     return `${lines.join('\n')}\n\nBaselines (no attack), median PSNR [95% CI]: ${base}.\n${gate.map((g) => `\n${g}\n`).join('')}`;
   };
+  // every attack on every defense, with its success rate (recovered labels; the label-free attacks
+  // closed-stat and positions give the same image in both modes)
+  const perAttack = (model: string, b: number, round: string) => {
+    const attacks = ['closed', 'ig', 'dlg', 'closed-stat', 'positions'].filter((a) => summary.entries.some((e) => e.model === model && e.batchSize === b && e.round === round && e.attack === a));
+    const labels = [...new Set(summary.entries.filter((e) => e.model === model && e.batchSize === b && e.round === round).map((e) => e.defense))];
+    const planned = [...plan.defenses.map((d) => d.label), ...plan.afterDefenses];
+    labels.sort((a, c) => (planned.includes(a) ? planned.indexOf(a) : planned.length) - (planned.includes(c) ? planned.indexOf(c) : planned.length));
+    if (!attacks.includes('positions') && !attacks.includes('closed-stat')) return '';
+    return [`### Every attack (recovered labels): median PSNR [95% CI], success rate`, '',
+      'closed-stat: the closed form\'s completion with the scale from image statistics instead of the bias entries; positions: the sent positions alone, no value read (eval/README.md). – : not run (positions-only needs a sparse update).', '',
+      `| defense | ${attacks.join(' | ')} |`, `|---|${attacks.map(() => '---').join('|')}|`,
+      ...labels.map((d) => `| ${d} | ${attacks.map((a) => { const e = entry(model, d, b, round, a, 'recovered'); return e ? `${iv(e.psnr)}, ${pct(e.successRate)}` : '–'; }).join(' | ')} |`), ''].join('\n');
+  };
   const n1 = new Set(rows.filter((r) => r.model === 'mlp' && r.batchSize === 1 && r.round === 'first').map((r) => r.image)).size;
   const later = `after ${plan.fed.rounds} rounds`;
   const md: string[] = [`# Evaluation results: ${run} run`, '',
@@ -193,9 +210,9 @@ export function writeReport(plan: Plan, rows: Row[], fed: FedRun[], grid: GridCe
     ...(extra.note ? [extra.note, ''] : []),
     skipped.length ? `**Not run (CPU time ran out; every planned job that did not run):**\n\n${skipped.map((j) => `- ${j}`).join('\n')}\n` : 'Every planned job ran.\n',
     `Attacks counting (recovered labels / true labels): ${Object.entries(summary.counting).map(([k, v]) => `${k}: ${v.join(', ')}`).join('; ') || 'none'}.`, '',
-    '## MLP, batch size 1, first round (untrained weights, empty memory)', '', table('mlp', 1, 'first')];
+    '## MLP, batch size 1, first round (untrained weights, empty memory)', '', table('mlp', 1, 'first'), perAttack('mlp', 1, 'first')];
   for (const b of plan.batchSizes) md.push(`## MLP, batch size ${b}, first round (label modes: ${plan.batchModes[b].join(', ')})`, '', table('mlp', b, 'first') || 'Not attacked.\n');
-  md.push(`## MLP, batch size 1, client 0's update ${later} of FedSGD (trained weights, its error-feedback memory in play)`, '', table('mlp', 1, later));
+  md.push(`## MLP, batch size 1, client 0's update ${later} of FedSGD (trained weights, its error-feedback memory in play)`, '', table('mlp', 1, later), perAttack('mlp', 1, later));
   const cnn = summary.entries.filter((e) => e.model === 'cnn');
   md.push('## CNN (LeNet-style), batch size 1, first round: the gate', '',
     cnn.length ? cnn.map((e) => `- ${e.defense}, ${e.attack} (true labels, ${plan.cnn.iterations} iterations, ${plan.cnn.restarts} starts): median PSNR ${iv(e.psnr)} over ${e.n} images, success ${pct(e.successRate)}`).join('\n') : 'Not run.', '');

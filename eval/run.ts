@@ -10,6 +10,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Worker, isMainThread, parentPort, workerData } from 'worker_threads';
 import { runJob, Job, JobResult, jobWeight } from './jobs';
+import type { MlpAttack } from './attacks/mlp_attacks';
 import type { Params } from './models';
 import { makePlan } from './plan';
 import { writeReport, writePart, readPart, PARTS_DIR, Row, FedRun } from './report';
@@ -30,6 +31,9 @@ async function main() {
   const kinds = arg('--kinds')?.split(',') ?? null;
   const part = arg('--b1-images')?.split(':').map(Number) ?? null;
   const partName = arg('--part');
+  // --attacks closed-stat,positions: the batch-size-1 jobs (first round and after training) run only these attacks (a
+  // part that adds new attacks to rows an earlier run already holds; merge.js joins them)
+  const onlyAttacks = (arg('--attacks')?.split(',') ?? null) as MlpAttack[] | null;
   // --jobs file.json runs exactly the jobs listed there (a JSON array of Job).
   const ji = process.argv.indexOf('--jobs');
   const only: Job[] | null = ji > 0 ? JSON.parse(fs.readFileSync(process.argv[ji + 1], 'utf8')) : null;
@@ -57,10 +61,10 @@ async function main() {
   const done = (j: Job): boolean => {
     if (!resumed && !earlier.length) return false;
     const rows = doneRows, fed = doneFed;
-    const mlp1 = (round: string, d: string, image: number) => rows.some((r) => r.model === 'mlp' && r.batchSize === 1 && r.round === round && r.defense === d && r.image === image);
+    const mlp1 = (round: string, d: string, image: number, attacks?: string[]) => rows.some((r) => r.model === 'mlp' && r.batchSize === 1 && r.round === round && r.defense === d && r.image === image && (!attacks || attacks.includes(r.attack)));
     switch (j.kind) {
-      case 'b1': return mlp1('first', j.defense, j.image);
-      case 'after': return mlp1(`after ${plan.fed.rounds} rounds`, j.defense, j.image);
+      case 'b1': return mlp1('first', j.defense, j.image, j.attacks);
+      case 'after': return mlp1(`after ${plan.fed.rounds} rounds`, j.defense, j.image, j.attacks);
       case 'batch': return rows.some((r) => r.model === 'mlp' && r.batchSize === j.batchSize && r.defense === j.defense && r.unit === j.batch);
       case 'cnn': return rows.some((r) => r.model === 'cnn' && r.defense === j.defense && r.image === j.image);
       // a trained client is needed again unless every attack on it is done
@@ -90,7 +94,7 @@ async function main() {
   for (const d of plan.fedDefenses) for (const s of plan.seeds) if (!(s === plan.seeds[0] && plan.afterDefenses.includes(d))) fedRest.push({ kind: 'fed', defense: d, seed: s, keep: false });
   const fedPerImage = Math.ceil(fedRest.length / plan.images);
   for (let k = 0; k < plan.images && !only; k++) {
-    push(plan.defenses.map((d) => ({ kind: 'b1', defense: d.label, image: k })));
+    push(plan.defenses.map((d): Job => ({ kind: 'b1', defense: d.label, image: k, ...(onlyAttacks ? { attacks: onlyAttacks } : {}) })));
     push(fedRest.splice(0, fedPerImage));
   }
   if (plan.batchSizes.length && !only) gate(plan.batchSizes[0]);
@@ -137,7 +141,7 @@ async function main() {
       if (r.fed.weights) trained.set(job.defense, { weights: r.fed.weights, memory: r.fed.memory ?? null });
       if (r.fed.weights && trained.size === keepQueued) {
         const after: Job[] = [];
-        for (let k = 0; k < plan.afterImages; k++) for (const d of trained.keys()) after.push({ kind: 'after', defense: d, image: k, weights: trained.get(d)!.weights, memory: trained.get(d)!.memory });
+        for (let k = 0; k < plan.afterImages; k++) for (const d of trained.keys()) after.push({ kind: 'after', defense: d, image: k, weights: trained.get(d)!.weights, memory: trained.get(d)!.memory, ...(onlyAttacks ? { attacks: onlyAttacks } : {}) });
         push(after, true);
       }
     }

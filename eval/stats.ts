@@ -55,6 +55,13 @@ export const SUCCESS_PSNR = 20;
 export const SUCCESS_SSIM = 0.9;
 /** An attack counts only when its median PSNR against no defense reaches this. */
 export const COUNTS_PSNR = 30;
+/**
+ * Attacks exempt from that gate: 'positions' reads no value, only which entries were sent, so an
+ * undefended (dense) update, where every position is sent, is not a test of it (it is not run
+ * there); it counts wherever it runs (sparse updates at batch size 1). Counting one more attack can
+ * only raise the strongest median. Its own check is test/eval/wire.test.ts.
+ */
+export const GATE_FREE = ['positions'];
 
 export function isSuccess(psnr: number, ssim: number): boolean {
   return psnr >= SUCCESS_PSNR || ssim >= SUCCESS_SSIM;

@@ -43,16 +43,16 @@ function solveSpd(A: Float64Array, b: Float64Array, r: number, ridge: number): v
 /**
  * Rank-r completion of a rows x cols matrix G (row-major) from the entries where mask is 1
  * (mask null: all). Returns U (rows x r) and V (cols x r); rows or columns without a sent entry
- * get zeros.
+ * get zeros. V starts random, or at initV (wire.ts's log-magnitude fit, rank 1).
  */
 export function completeLowRank(G: Float64Array, mask: Uint8Array | null, rows: number, cols: number, r: number,
-  iterations: number, rng: Rng): { U: Float64Array; V: Float64Array } {
+  iterations: number, rng: Rng, initV?: Float64Array): { U: Float64Array; V: Float64Array } {
   let scale = 0;
   for (let k = 0; k < G.length; k++) if (!mask || mask[k]) scale = Math.max(scale, Math.abs(G[k]));
   const U = new Float64Array(rows * r);
   const V = new Float64Array(cols * r);
   if (scale === 0) return { U, V };
-  for (let k = 0; k < V.length; k++) V[k] = rng.normal();
+  if (initV) V.set(initV); else for (let k = 0; k < V.length; k++) V[k] = rng.normal();
   const A = new Float64Array(r * r);
   const b = new Float64Array(r);
   const ridge = 1e-10;

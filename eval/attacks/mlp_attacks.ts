@@ -5,6 +5,9 @@
  * 2. Inverting Gradients (signed Adam, TV, box), restarts: the closed-form result (small learning
  *    rate) and uniform noise (IG's own start);
  * 3. DLG with L-BFGS, restarts: the closed-form result and uniform noise.
+ * At B = 1 also two label-free reads of the wire (wire.ts): 'closed-stat', the closed form's
+ * completion scaled by image statistics instead of the bias entries, and 'positions', the sent
+ * positions alone (sparse updates only).
  * Labels both ways: 'true' (upper bound) and 'recovered'. At B = 1 the attacker tries all 10
  * labels and keeps the one whose gradient best matches what was sent at the closed-form image; at
  * B > 1 it takes iDLG's labels (idlg.ts). Labels are passed sorted (the order of a batch is
@@ -13,14 +16,15 @@
  */
 import { PIXELS } from '../data';
 import { Rng } from '../rng';
-import { HIDDEN, activations, toWeights } from '../mlp';
+import { HIDDEN, activations, toWeights, gradients } from '../mlp';
 import { AttackerView } from './view';
 import { matchTarget, matcher } from './match_loss';
 import { completeLowRank, stackFirstLayer, rank1Image, scaleCandidates, demix } from './completion';
 import { invertingGradients, dlg } from './optimize';
 import { recoverLabels } from './idlg';
+import { ImageStats, DEFAULT_STATS, statScaled, positionsAttack, logMagnitudeStart } from './wire';
 
-export type MlpAttack = 'closed' | 'ig' | 'dlg';
+export type MlpAttack = 'closed' | 'ig' | 'dlg' | 'closed-stat' | 'positions';
 export type LabelMode = 'true' | 'recovered';
 
 export interface MlpAttackConfig {
@@ -33,6 +37,8 @@ export interface MlpAttackConfig {
   tv: number;
   completionIterations: number;
   demix: { starts: number; iterations: number; lr: number };
+  /** 'closed-stat' and 'positions': what MNIST images look like (wire.ts; default DEFAULT_STATS) */
+  imageStats?: ImageStats;
 }
 
 export interface MlpAttackResult {
@@ -74,6 +80,24 @@ export function attackMlp(v: AttackerView, trueLabels: number[], cfg: MlpAttackC
   };
 
   const out: MlpAttackResult[] = [];
+  // label-free attacks (B = 1): the same image for both label modes; labels [] (none recovered)
+  if (B === 1) {
+    const stats = cfg.imageStats ?? DEFAULT_STATS;
+    const extra: Array<[MlpAttack, Float64Array | null, number]> = [];
+    if (cfg.attacks.includes('closed-stat')) {
+      // its own completion, started from the log-magnitude fit (wire.ts) instead of a random V
+      const t1 = Date.now();
+      const v0 = logMagnitudeStart(G, mask, PIXELS + 1, HIDDEN);
+      const { U: Us } = completeLowRank(G, mask, PIXELS + 1, HIDDEN, 1, cfg.completionIterations, new Rng(seed), v0);
+      extra.push(['closed-stat', statScaled(Us, stats), (Date.now() - t1) / 1000]);
+    }
+    if (cfg.attacks.includes('positions')) {
+      const t1 = Date.now();
+      extra.push(['positions', positionsAttack(mw, (x, label) => gradients(w, x, [label])[1], stats), (Date.now() - t1) / 1000]);
+    }
+    for (const [attack, x, sec] of extra) if (x) for (const mode of cfg.labelModes) out.push({ attack, labelMode: mode, labels: [], x, seconds: sec });
+    if (!cfg.attacks.some((a) => a === 'closed' || a === 'ig' || a === 'dlg')) return out;
+  }
   const done = new Map<string, MlpAttackResult[]>();
   for (const mode of cfg.labelModes) {
     t = Date.now();
