@@ -44,7 +44,7 @@ esbuild
   })
   .then((r) => {
     const inputs = Object.keys(r.metafile.inputs);
-    const leaked = inputs.filter((f) => /native[\\/]loader|platform\.ts$/.test(f));
+    const leaked = inputs.filter((f) => /backends[\\/]native[\\/]loader|platform\.ts$/.test(f));
     const text = require('fs').readFileSync(out, 'utf8');
     const globals = ['process', '__dirname', 'Buffer', 'require'].filter((g) => new RegExp(`\\b${g}\\b\\s*[.(]`).test(text));
     if (leaked.length || globals.length) {

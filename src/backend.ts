@@ -7,14 +7,14 @@
  * setBackend().
  */
 import { DgpError, describeValue } from './errors';
-import { nativeKernels } from './kernels/native';
-import type { Device, Kernels } from './kernels/surface';
-import { tsKernels } from './kernels/ts';
-import type { NativeBinding, NativeInfo } from './native/binding';
-import type { LoadResult } from './native/loader';
+import { nativeKernels } from './backends/native/kernels';
+import type { Device, Kernels } from './surface/kernels';
+import { tsKernels } from './backends/ts/kernels';
+import type { NativeBinding, NativeInfo } from './backends/native/binding';
+import type { LoadResult } from './backends/native/loader';
 import { platform } from './platform';
-import { wasmKernels } from './wasm/kernels';
-import { wasmLoadError, wasmModuleInfo } from './wasm/module';
+import { wasmKernels } from './backends/wasm/kernels';
+import { wasmLoadError, wasmModuleInfo } from './backends/wasm/module';
 
 export type BackendName = 'cuda' | 'native' | 'wasm' | 'ts';
 /** In the order automatic choice tries them. */

@@ -3,7 +3,7 @@
  * bundled by scripts/build-browser.js) swaps this file for platform.browser.ts, so the browser
  * graph has no Node built-ins, no `process`, `__dirname` or `Buffer`, and never loads the addon.
  */
-import { loadNative, LoadResult } from './native/loader';
+import { loadNative, LoadResult } from './backends/native/loader';
 
 export interface Platform {
   /** Finds and loads the addon (never throws). */

@@ -6,7 +6,7 @@
  * read, so validation of the whole call happens before anything is written.
  */
 import { describeValue } from './errors';
-import { typedArrayParts, typedArrayTag } from './typed';
+import { typedArrayParts, typedArrayTag } from './typed_array';
 
 export { typedArrayTag };
 

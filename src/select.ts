@@ -6,10 +6,10 @@
 import { kernelsOf, resolveBackend, getThreads, BackendName } from './backend';
 import { checkCounts } from './counts';
 import { describeValue } from './errors';
-import type { BadValue, Counts, SelectOutputs } from './kernels/surface';
+import type { BadValue, Counts, SelectOutputs } from './surface/kernels';
 import { platform } from './platform';
 import { readArray, readChoice, readFlag, readObject, readTyped } from './read';
-import { typedArrayLength, typedArrayParts, typedArrayTag } from './typed';
+import { typedArrayLength, typedArrayParts, typedArrayTag } from './typed_array';
 
 /** One layer to select: a flat float32 view (any byte offset) and its counts. */
 export interface LayerInput {

@@ -5,15 +5,17 @@
  * server sums them on the positions (aggregateAligned) and downloads values only; everyone
  * turns those into dense layers with densifyAligned.
  */
+import { nameBytes, quoteName } from '../layers';
 import { countsFor, checkConfig, DgpConfig } from '../counts';
 import { describeValue } from '../errors';
 import { selectLayers } from '../select';
 import { DgpFormatError } from './errors';
 import { kernelsFor } from '../backend';
 import { GradientInput, readGradients } from '../gradients';
-import type { Kernels } from '../kernels/surface';
-import { checkRound, hex32, nameBytes } from './layout';
-import { checkSparseContent, PlainSparseLayer, quoteName, readAlignedValues, readSparseMessage } from './objects';
+import type { Kernels } from '../surface/kernels';
+import { checkRound } from './codec';
+import { hex32 } from '../surface/format';
+import { checkSparseContent, PlainSparseLayer, readAlignedValues, readSparseMessage } from './objects';
 import { checkLimit, checkList, enforceLimit, readAggregateOptions } from './options';
 import type { AggregateOptions, AlignedPositions, AlignedValues, DenseLayer, ElementLimit } from './types';
 

@@ -4,14 +4,15 @@
  * the conversions around it. Every update is read and checked in full (names, shapes, indices
  * ascending and in range, finite values) before anything is added.
  */
+import { quoteName, readDenseLayers } from '../layers';
 import * as tf from '@tensorflow/tfjs-core';
 
 import { describeValue } from '../errors';
 import { buildTensorMap } from '../tfjs/tensor_map';
 import { DgpFormatError } from './errors';
 import { kernelsFor } from '../backend';
-import { checkRound } from './layout';
-import { checkSparseContent, PlainSparseLayer, quoteName, readDenseLayers, readSparseMessage } from './objects';
+import { checkRound } from './codec';
+import { checkSparseContent, PlainSparseLayer, readSparseMessage } from './objects';
 import { checkLimit, checkList, enforceLimit, readAggregateOptions } from './options';
 import type { AggregateOptions, DenseLayer, ElementLimit, Update } from './types';
 

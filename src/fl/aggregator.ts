@@ -5,21 +5,24 @@
  * a bad message leaves the sums untouched and memory is O(model) whatever the number of clients.
  * Partial aggregates (encodePartial / merge) let aggregators run as a tree.
  */
+import { nameBytes, quoteName, readShape, shapeSize } from '../layers';
 import { describeValue, DgpError } from '../errors';
 import { DgpFormatError } from './errors';
 import { readArray, readChoice, readObject, readTyped, typedArrayTag } from '../read';
 import { kernelsFor } from '../backend';
-import { getU32, hex32, KIND_NAMES, nameBytes, Reader, readShape, shapeSize } from './layout';
-import { checkSparseContent, quoteName, readSparseMessage } from './objects';
+import { getU32, Reader } from './codec';
+import { hex32, KIND_NAMES } from '../surface/format';
+import { checkSparseContent, readSparseMessage } from './objects';
 import { checkLimit } from './options';
 import { encodePartialBytes, layerMeta, readPartialLayout, StreamLayer } from './partial';
-import { streamHead } from '../kernels/stream_args';
-import type { Kernels } from '../kernels/surface';
-import { KIND_ALIGNED, KIND_UPDATE, OUT_SLOTS, StreamCode, StreamSpec } from '../kernels/ts_stream';
+import { streamHead } from '../surface/stream';
+import type { Kernels } from '../surface/kernels';
+import { OUT_SLOTS, StreamCode, StreamSpec } from '../surface/stream';
+import { KIND_ALIGNED, KIND_UPDATE } from '../surface/format';
 import type { AlignedPositions, AlignedValues, DenseLayer } from './types';
 import { decodeUpdate } from './wire';
-import { wasmKernels } from '../wasm/kernels';
-import { ResidentSums } from '../wasm/stream';
+import { wasmKernels } from '../backends/wasm/kernels';
+import { ResidentSums } from '../backends/wasm/stream';
 
 /** A layer's name and shape: what an Aggregator expects of every update. */
 export interface LayerLayout {

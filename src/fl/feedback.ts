@@ -4,15 +4,16 @@
  * kept set (or the broadcast positions), keep in memory what the mode says. All layers are
  * validated and selected before any memory changes, so a bad value leaves the state untouched.
  */
+import { nameBytes, quoteName } from '../layers';
 import { checkConfig, countsFor, DgpConfig, DEFAULT_CONFIG } from '../counts';
 import { DgpError, describeValue } from '../errors';
 import { readChoice, readOptions } from '../read';
 import { LayerSelection, selectLayers, selectLayersAsync } from '../select';
 import { kernelsFor } from '../backend';
 import { GradientInput, readGradients, readGradientsAsync } from '../gradients';
-import type { Kernels } from '../kernels/surface';
-import { checkRound, nameBytes } from './layout';
-import { PlainSparseLayer, quoteName, readSparseMessage } from './objects';
+import type { Kernels } from '../surface/kernels';
+import { checkRound } from './codec';
+import { PlainSparseLayer, readSparseMessage } from './objects';
 import type { AlignedPositions, AlignedValues, DenseLayer, Update } from './types';
 
 /**

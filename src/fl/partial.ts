@@ -4,11 +4,13 @@
  * split across workers, processes or hosts and merged as a tree. Also the layer-metadata bytes
  * the streaming kernels compare message layers against.
  */
+import { nameBytes } from '../layers';
 import { readTyped } from '../read';
 import { DgpFormatError } from './errors';
-import { crc32 } from '../kernels/ts_wire';
-import { CRC_BYTES, FORMAT_VERSION, getU32, HEADER_BYTES, hex32, MAGIC, nameBytes, putU32, putVarint, Reader, varintLength } from './layout';
-import { KIND_ALIGNED, KIND_PARTIAL, KIND_UPDATE, PARTIAL_EXTRA_BYTES } from '../kernels/ts_stream';
+import { crc32 } from '../backends/ts/wire';
+import { getU32, putU32, putVarint, Reader, varintLength } from './codec';
+import { CRC_BYTES, FORMAT_VERSION, HEADER_BYTES, hex32, MAGIC } from '../surface/format';
+import { KIND_ALIGNED, KIND_PARTIAL, KIND_UPDATE, PARTIAL_EXTRA_BYTES } from '../surface/format';
 
 /** One layer of a stream layout: its metadata bytes as messages carry them, and its size. */
 export interface StreamLayer {

@@ -5,16 +5,15 @@
  * DgpFormatError. A decoder allocates only after checking the claimed sizes against the bytes
  * that remain, so memory stays within a small multiple of the message size (FORMAT.md §Limits).
  */
+import { quoteName } from '../layers';
 import { describeValue } from '../errors';
 import { readTyped } from '../read';
 import { DgpFormatError } from './errors';
 import { kernelsFor } from '../backend';
-import { CODING_BITMAP, CODING_DELTA, Kernels, WireStatus } from '../kernels/surface';
-import {
-  CRC_BYTES, FORMAT_VERSION, getU32, HEADER_BYTES, hex32, KIND_ALIGNED, KIND_NAMES, KIND_POSITIONS,
-  KIND_UPDATE, MAGIC, putU32, putVarint, Reader, varintLength, writeHeader, writeValues,
-} from './layout';
-import { checkSparseContent, PlainSparseLayer, quoteName, readAlignedValues, readSparseMessage } from './objects';
+import { CODING_BITMAP, CODING_DELTA, Kernels, WireStatus } from '../surface/kernels';
+import { getU32, putU32, putVarint, Reader, varintLength, writeHeader, writeValues } from './codec';
+import { CRC_BYTES, FORMAT_VERSION, HEADER_BYTES, hex32, KIND_ALIGNED, KIND_NAMES, KIND_POSITIONS, KIND_UPDATE, MAGIC } from '../surface/format';
+import { checkSparseContent, PlainSparseLayer, readAlignedValues, readSparseMessage } from './objects';
 import type { AlignedPositions, AlignedValues, Update, UpdateLayer } from './types';
 
 // ---------------------------------------------------------------- encoding

@@ -3,7 +3,7 @@
  * native/wire/wire_kernels.cc): same inputs, same outputs, bit for bit (float32 products and
  * sums rounded one at a time, as the C++ does with FMA disabled).
  */
-import { CODING_BITMAP, CODING_DELTA, MODE_ALL, MODE_NONE, WireStatus } from './surface';
+import { CODING_BITMAP, CODING_DELTA, MODE_ALL, MODE_NONE, WireStatus } from '../../surface/kernels';
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 

@@ -3,8 +3,8 @@
  * the names of src/kernels/surface.ts (glue in native/addon/*_binding.cc), so nothing forwards:
  * this file only checks that the loaded binary has them all.
  */
-import type { NativeBinding } from '../native/binding';
-import { Kernels, missingKernels } from './surface';
+import type { NativeBinding } from './binding';
+import { Kernels, missingKernels } from '../../surface/kernels';
 
 /** The addon as the kernel surface, or why it cannot serve (a binary built from older sources). */
 export function nativeKernels(binding: NativeBinding): Kernels | string {

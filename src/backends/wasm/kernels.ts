@@ -4,9 +4,9 @@
  * cannot be seen from inside the module, so each call copies its inputs into the module's memory,
  * runs, copies the outputs back and frees the memory: a memcpy per array, no per-element work.
  */
-import { DgpError, describeValue } from '../errors';
-import { selectCodesVia, type BadValue, type Counts, type Device, type Kernels, type SelectOutputs } from '../kernels/surface';
-import { firstNonFinite as tsFirstNonFinite, readIndices as tsReadIndices } from '../kernels/ts_wire';
+import { DgpError, describeValue } from '../../errors';
+import { selectCodesVia, type BadValue, type Counts, type Device, type Kernels, type SelectOutputs } from '../../surface/kernels';
+import { firstNonFinite as tsFirstNonFinite, readIndices as tsReadIndices } from '../ts/wire';
 import { WasmExports, wasmExports, wasmLoadError } from './module';
 import * as stream from './stream';
 import { webAssembly } from './webassembly';

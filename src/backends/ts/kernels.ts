@@ -5,11 +5,11 @@
  * shared-memory pool to hand them to without workers); the promise only keeps the call shape of
  * the other backends.
  */
-import { selectCodesVia, type BadValue, type Counts, type Device, type Kernels, type SelectOutputs } from './surface';
-import { Cut, findCut, writeCodes, writeKept } from './ts_select';
-import { streamArrays, streamSpecArg } from './stream_args';
-import * as stream from './ts_stream';
-import * as wire from './ts_wire';
+import { selectCodesVia, type BadValue, type Counts, type Device, type Kernels, type SelectOutputs } from '../../surface/kernels';
+import { Cut, findCut, writeCodes, writeKept } from './select';
+import { streamArrays, streamSpecArg } from '../../surface/stream';
+import * as stream from './stream';
+import * as wire from './wire';
 
 function selectLayers(
   layers: Float32Array[], kTop: Counts, kBottom: Counts, outputs: SelectOutputs, _threads: number, device: Device,

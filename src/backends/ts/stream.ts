@@ -4,68 +4,9 @@
  * (`acc[i] = acc[i] + weight * v`, products and sums rounded one at a time, as the C++ does with
  * FMA contraction off). JS numbers are float64, so no rounding step is needed here.
  */
-import { WireStatus } from './surface';
-import { crc32 } from './ts_wire';
-
-/** Mirrors dgp_wire::StreamCode (the index-block codes -1..-8 are WireStatus's). */
-export const enum StreamCode {
-  Ok = 0,
-  IndexTruncated = WireStatus.Truncated,
-  VarintOverlong = WireStatus.VarintOverlong,
-  VarintOverflow = WireStatus.VarintOverflow,
-  NotAscending = WireStatus.NotAscending,
-  OutOfRange = WireStatus.OutOfRange,
-  CountMismatch = WireStatus.CountMismatch,
-  BitmapPadding = WireStatus.BitmapPadding,
-  BadCoding = WireStatus.BadCoding,
-  TooShort = -20,
-  BadMagic = -21,
-  BadVersion = -22,
-  BadKind = -23,
-  BadReserved = -24,
-  LengthMismatch = -25,
-  CrcMismatch = -26,
-  RoundMismatch = -27,
-  PositionsMismatch = -28,
-  LayerCountMismatch = -29,
-  LayerMismatch = -30,
-  CountExceeds = -31,
-  ValuesTruncated = -32,
-  NonFinite = -33,
-  TrailingBytes = -34,
-  TruncatedField = -35,
-  BadVarint = -36,
-  BadPartialHeader = -37,
-  BadWeight = -38,
-  BadSpec = -39,
-}
-
-export const KIND_UPDATE = 1;
-export const KIND_ALIGNED = 3;
-export const KIND_PARTIAL = 4;
-export const PARTIAL_EXTRA_BYTES = 20;
-const HEADER = 20;
-const CRC = 4;
-const MAX_U32 = 0xffffffff;
-
-/** What every message must match (see StreamSpec in stream_aggregate.h). */
-export interface StreamSpec {
-  /** KIND_UPDATE or KIND_ALIGNED. */
-  of: number;
-  round: number;
-  positionsId: number;
-  /** Per layer, its metadata bytes as a message carries them, concatenated. */
-  layout: Uint8Array;
-  layerCount: number;
-  /** Sum of the layer sizes: the length of the sums. */
-  total: number;
-}
-
-/**
- * Outcome slots shared with the native glue: [code, layer, at, got, want, clients, weight].
- * One Float64Array so both backends report the same way.
- */
-export const OUT_SLOTS = 7;
+import { CRC_BYTES as CRC, HEADER_BYTES as HEADER, KIND_ALIGNED, KIND_PARTIAL, KIND_UPDATE, MAX_U32, PARTIAL_EXTRA_BYTES } from '../../surface/format';
+import { StreamCode, StreamSpec } from '../../surface/stream';
+import { crc32 } from './wire';
 
 function fail(out: Float64Array, code: number, layer: number, at: number, got = 0, want = 0): number {
   out[0] = code;
