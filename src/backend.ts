@@ -18,7 +18,8 @@ import { wasmLoadError, wasmModuleInfo } from './backends/wasm/module';
 
 export type BackendName = 'cuda' | 'native' | 'wasm' | 'ts';
 /** In the order automatic choice tries them. */
-const NAMES: readonly BackendName[] = ['cuda', 'native', 'wasm', 'ts'];
+export const BACKEND_NAMES: readonly BackendName[] = ['cuda', 'native', 'wasm', 'ts'];
+const NAMES = BACKEND_NAMES;
 
 /**
  * Below this many elements in one call the GPU's launch and copy overhead costs more than the

@@ -16,13 +16,11 @@ import { checkSparseContent, readSparseMessage } from './objects';
 import { checkLimit } from './options';
 import { encodePartialBytes, layerMeta, readPartialLayout, StreamLayer } from './partial';
 import { streamHead } from '../surface/stream';
-import type { Kernels } from '../surface/kernels';
+import type { Kernels, ResidentAccumulator } from '../surface/kernels';
 import { OUT_SLOTS, StreamCode, StreamSpec } from '../surface/stream';
 import { KIND_ALIGNED, KIND_UPDATE } from '../surface/format';
 import type { AlignedPositions, AlignedValues, DenseLayer } from './types';
 import { decodeUpdate } from './wire';
-import { wasmKernels } from '../backends/wasm/kernels';
-import { ResidentSums } from '../backends/wasm/stream';
 
 /** A layer's name and shape: what an Aggregator expects of every update. */
 export interface LayerLayout {
@@ -51,23 +49,27 @@ interface State {
   /** spec's numbers as the kernels take them (with spec.layout). */
   head: Float64Array;
   layers: StreamLayer[];
-  /** The float64 sums: a plain array, or (wasm kernels) one in the module's memory; see sumsFor. */
-  sums: { readonly values: Float64Array };
+  /** The float64 sums: a plain array, or one a backend holds for its kernels; see sumsFor. */
+  sums: ResidentAccumulator;
+  /** Whether `sums` came from a backend's residentSums factory. */
+  resident: boolean;
 }
 
 /**
  * The sums as `k` runs fastest on them, moved (one copy) when the backend changed since the last
- * call: the wasm kernels cannot see JavaScript memory, so on wasm the sums live in the module's
- * memory (no copy of the whole model per message); every other backend gets a plain array, so
- * no addon call (async ones included) ever holds a view of the module's memory, which a growth
- * could detach.
+ * call: a backend that declares residentSums (wasm: its kernels cannot see JavaScript memory)
+ * gets sums it holds itself (no copy of the whole model per message); every other backend gets
+ * a plain array, so no addon call (async ones included) ever holds a view of another backend's
+ * memory, which a growth could detach.
  */
 function sumsFor(s: State, k: Kernels): Float64Array {
-  const resident = s.sums instanceof ResidentSums;
-  if ((k === wasmKernels) !== resident) {
-    const next = (k === wasmKernels && ResidentSums.create(s.spec.total)) || { values: new Float64Array(s.spec.total) };
+  const wantsResident = k.residentSums !== undefined;
+  if (wantsResident !== s.resident) {
+    const resident = (wantsResident && k.residentSums!(s.spec.total)) || null;
+    const next = resident ?? { values: new Float64Array(s.spec.total) };
     next.values.set(s.sums.values);
     s.sums = next;
+    s.resident = resident !== null;
   }
   return s.sums.values;
 }
@@ -333,7 +335,7 @@ export class Aggregator {
       o += l.meta.length;
     }
     const spec: StreamSpec = { of, round, positionsId: positionsId >>> 0, layout, layerCount: layers.length, total };
-    return { spec, head: streamHead(spec), layers: layers.map(({ name, shape, n, meta }) => ({ name, shape, n, meta })), sums: { values: new Float64Array(total) } };
+    return { spec, head: streamHead(spec), layers: layers.map(({ name, shape, n, meta }) => ({ name, shape, n, meta })), sums: { values: new Float64Array(total) }, resident: false };
   }
 
   private checkResult(caller: string): State {

@@ -90,7 +90,35 @@ export const MODE_BOTTOM = 0;
 export const MODE_ALL = 1;
 export const MODE_NONE = 2;
 
-export interface Kernels {
+/**
+ * Float64 sums that live where a backend's streaming kernels run fastest (wasm: in the module's
+ * memory, so a message costs no copy of the model). `values` may be remade between calls (read
+ * it afresh after every kernel call; never keep it).
+ */
+export interface ResidentAccumulator {
+  readonly values: Float64Array;
+}
+
+/**
+ * What a backend declares about itself, so the layers above the surface ask for a capability
+ * instead of testing a backend's name or identity.
+ */
+export interface KernelCapabilities {
+  /**
+   * true: the kernels read a typed array by its internal slots (the addon), so callers may pass
+   * the caller's own arrays as they are. Absent or false: the kernels read `length` and elements
+   * as properties, so callers pass fresh views (a subclass's getters cannot redirect those).
+   */
+  readonly readsCallerArrays?: boolean;
+  /**
+   * Zeroed sums of `total` float64 for streamAdd/partialMerge's `acc`, held where the kernels
+   * use them in place; null when they cannot be made now (the caller keeps a plain array).
+   * Absent: plain Float64Arrays are what the backend runs fastest on.
+   */
+  residentSums?(total: number): ResidentAccumulator | null;
+}
+
+export interface Kernels extends KernelCapabilities {
   // ---- selection (SPEC §1-4) ----
 
   /**
@@ -181,7 +209,7 @@ export const KERNEL_NAMES = [
   'partialMerge',
 ] as const;
 // Fails to compile when KERNEL_NAMES misses a member of Kernels.
-const allNamed: Record<Exclude<keyof Kernels, (typeof KERNEL_NAMES)[number]>, never> = {};
+const allNamed: Record<Exclude<keyof Kernels, (typeof KERNEL_NAMES)[number] | keyof KernelCapabilities>, never> = {};
 void allNamed;
 
 /**

@@ -9,6 +9,7 @@ import { selectCodesVia, type BadValue, type Counts, type Device, type Kernels, 
 import { firstNonFinite as tsFirstNonFinite, readIndices as tsReadIndices } from '../ts/wire';
 import { WasmExports, wasmExports, wasmLoadError } from './module';
 import * as stream from './stream';
+import { ResidentSums } from './stream';
 import { webAssembly } from './webassembly';
 
 type View = Uint8Array | Uint32Array | Float32Array;
@@ -268,6 +269,8 @@ export const wasmKernels: Kernels = {
     });
   },
   streamAdd: stream.streamAdd,
+  // The sums of a streaming aggregation in the module's memory: no copy of the model per message.
+  residentSums: (total) => ResidentSums.create(total),
   streamAddAsync: async (...args) => stream.streamAdd(...args),
   partialMerge: stream.partialMerge,
 };
