@@ -1,5 +1,8 @@
 /** Counts (SPEC §2): explicit kTop/kBottom, or from ratios. */
 import { describeValue } from './errors';
+import { probeMissing } from './read';
+
+const CONFIG_FIELDS = ['topRatio', 'bottomRatio', 'kTop', 'kBottom'] as const;
 
 export interface Counts {
   kTop: number;
@@ -80,6 +83,9 @@ export function checkConfig(config: unknown, caller: string): DgpConfig {
   const { topRatio, bottomRatio, kTop, kBottom } = config as Record<string, unknown>;
   const hasRatio = topRatio !== undefined || bottomRatio !== undefined;
   const hasCount = kTop !== undefined || kBottom !== undefined;
+  // A field about to be reported missing: a throwing `has` trap's own error goes first.
+  if (hasCount ? kTop === undefined || kBottom === undefined : topRatio === undefined || bottomRatio === undefined)
+    probeMissing(config, CONFIG_FIELDS, [topRatio, bottomRatio, kTop, kBottom]);
   if (hasRatio && hasCount)
     throw new TypeError(`${caller}: config must give either ratios or counts, not both`);
   if (hasCount)

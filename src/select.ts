@@ -63,10 +63,11 @@ interface Job {
   kTop: number;
   kBottom: number;
   /**
-   * The caller's own output arrays (`out`), checked by their internal slots (kind and length), or
-   * null when it passed none. Kernels that read properties get fresh views of them (prepare()).
+   * Whether the caller passed output arrays of its own (`out`) for this layer: they are in the
+   * call's Given at 4·position + OUTPUT_TYPES index, checked by their internal slots (kind and
+   * length). Kernels that read properties get fresh views of them (setUpOutputs).
    */
-  given: Given | null;
+  given: boolean;
   /** What is returned: the caller's own arrays, or the ones set up for it. */
   result: LayerSelection;
 }
@@ -108,8 +109,13 @@ const OUTPUT_TYPES: ReadonlyArray<[OutputKey, ViewCtor, boolean, number]> = [
 const TAGS: readonly string[] = OUTPUT_TYPES.map(([, ctor]) => ctor.name);
 /** The outputs asked for: OUTPUT_TYPES entries, the last number their index there. */
 type Wanted = ReadonlyArray<[OutputKey, ViewCtor, boolean, number]>;
-/** A layer's caller-owned outputs by OUTPUT_TYPES index (indexed, not keyed: read per layer). */
+/**
+ * The call's caller-owned outputs, layer by layer at 4·position + OUTPUT_TYPES index: one flat
+ * array per call, indexed, not keyed (a thousand layers read it several times per call).
+ */
 type Given = Array<ArrayBufferView | undefined>;
+/** Slots per layer in a Given. */
+const SLOTS = 4;
 
 /** The outputs asked for, in OUTPUT_TYPES order. */
 function readWant(want: unknown, caller: string): Wanted {
@@ -124,14 +130,14 @@ function readWant(want: unknown, caller: string): Wanted {
 const toString = Object.prototype.toString;
 
 /** Reads one layer (each field once) and checks it; messages are built only on failure. */
-function readLayer(layer: unknown, position: number, wanted: Wanted, caller: string): Job {
+function readLayer(layer: unknown, position: number, wanted: Wanted, call: { given: Given | null; count: number }, caller: string): Job {
   if (layer === null || typeof layer !== 'object' || toString.call(layer) !== '[object Object]')
     readObject(layer, `${caller}: layers[${position}]`, 'an object {values, kTop, kBottom, name?, out?}'); // throws
   const { name, values, kTop, kBottom, out } = layer as Record<string, unknown>;
   if (name !== undefined && typeof name !== 'string')
     throw new TypeError(`${caller}: layers[${position}].name must be a string, got ${describeValue(name)}`);
   const job: Job = {
-    name: name as string | undefined, position, values: values as Float32Array, n: 0, kTop: 0, kBottom: 0, given: null, result: {},
+    name: name as string | undefined, position, values: values as Float32Array, n: 0, kTop: 0, kBottom: 0, given: false, result: {},
   };
   // The caller's array itself, by its internal slots: no view per layer. An empty (or detached)
   // one goes through readTyped for its message.
@@ -148,7 +154,7 @@ function readLayer(layer: unknown, position: number, wanted: Wanted, caller: str
     job.kTop = counts.kTop;
     job.kBottom = counts.kBottom;
   }
-  if (out !== undefined) readGiven(job, out, wanted, caller);
+  if (out !== undefined) readGiven(job, out, wanted, (call.given ??= new Array(SLOTS * call.count)), caller);
   return job;
 }
 
@@ -157,24 +163,28 @@ function readLayer(layer: unknown, position: number, wanted: Wanted, caller: str
  * internal slots: no view, label or message is made unless one is wrong (a training loop passes
  * a thousand of them per call).
  */
-function readGiven(job: Job, out: unknown, wanted: Wanted, caller: string): void {
-  if (out === null || typeof out !== 'object' || (Object.getPrototypeOf(out) !== Object.prototype && toString.call(out) !== '[object Object]'))
+function readGiven(job: Job, out: unknown, wanted: Wanted, into: Given, caller: string): void {
+  if (out === null || typeof out !== 'object' || toString.call(out) !== '[object Object]')
     readObject(out, `${caller}: ${labelOf(job)} out`, 'an object of output arrays'); // throws
-  const given = out as Record<string, unknown>;
+  const fields = out as Record<string, unknown>;
+  const at = SLOTS * job.position;
   const kept = job.n - job.kTop - job.kBottom;
   for (let w = 0; w < wanted.length; w++) {
-    const [key, ctor, full, index] = wanted[w];
-    const arr = given[key]; // an output not asked for is ignored
+    const out = wanted[w];
+    const index = out[3];
+    // named loads (one inline cache each), not fields[key]: an output not asked for is ignored
+    const arr = index === 0 ? fields.codes : index === 1 ? fields.pruned : index === 2 ? fields.keptIndices : fields.keptValues;
     if (arr === undefined) continue; // allocated by setUpOutputs once the call is valid
-    const length = full ? job.n : kept;
+    const length = out[2] ? job.n : kept;
     if (typedArrayTag(arr) !== TAGS[index] || typedArrayLength(arr) !== length || length === 0) {
+      const [key, ctor] = out;
       // the rare and wrong cases, with their messages (a detached array reads as length 0)
       const what = `${caller}: ${labelOf(job)} out.${key}`;
       const view = readTyped(arr, ctor as new (b: ArrayBufferLike, o: number, n: number) => ArrayBufferView & { length: number }, what);
       if (view.length !== length) throw new RangeError(`${what} must hold ${length} elements, got ${describeValue(arr)}`);
     }
-    (job.given ??= [undefined, undefined, undefined, undefined])[index] = arr as ArrayBufferView;
-    (job.result as Record<OutputKey, unknown>)[key] = arr;
+    into[at + index] = arr as ArrayBufferView;
+    job.given = true;
   }
 }
 
@@ -193,33 +203,52 @@ interface Span {
  * training loop passing the same `out` arrays every round is checked once, not every call. Held
  * weakly by the list: dropping the list drops the record.
  */
-const verified = new WeakMap<object, unknown[]>();
-const VERIFIED_PER_LAYER = 3 + OUTPUT_TYPES.length;
+const verified = new WeakMap<object, Verified>();
 
-function verifiedRecord(jobs: Job[]): unknown[] {
-  const record = new Array<unknown>(VERIFIED_PER_LAYER * jobs.length);
-  let r = 0;
-  for (let i = 0; i < jobs.length; i++) {
-    const j = jobs[i];
-    record[r++] = j.values;
-    record[r++] = j.n;
-    record[r++] = j.n - j.kTop - j.kBottom;
-    for (let k = 0; k < OUTPUT_TYPES.length; k++) record[r++] = j.given?.[k];
-  }
-  return record;
+interface Verified {
+  /** Per layer: values, n, kept. */
+  layers: unknown[];
+  /** The call's Given. */
+  given: Given;
 }
 
-function sameAsVerified(record: unknown[] | undefined, jobs: Job[]): boolean {
-  if (record === undefined || record.length !== VERIFIED_PER_LAYER * jobs.length) return false;
-  let r = 0;
+/**
+ * Checks, once all arguments are read, that no getter read later detached (transferred) or
+ * shrank an array read earlier; returns whether the call passes exactly the arrays (at the same
+ * lengths) of `record`.
+ */
+function recheck(jobs: Job[], wanted: Wanted, given: Given | null, record: Verified | undefined, caller: string): boolean {
+  let same = record !== undefined && given !== null && record.layers.length === 3 * jobs.length;
+  for (let i = 0; i < jobs.length; i++) {
+    const job = jobs[i];
+    const n = job.n;
+    if (typedArrayLength(job.values) !== n) throw new TypeError(`${caller}: ${labelOf(job)} values was detached while the arguments were read`);
+    const kept = n - job.kTop - job.kBottom;
+    if (same) same = record!.layers[3 * i] === job.values && record!.layers[3 * i + 1] === n && record!.layers[3 * i + 2] === kept;
+    if (!job.given) continue;
+    const at = SLOTS * i;
+    for (let w = 0; w < wanted.length; w++) {
+      const slot = at + wanted[w][3];
+      const arr = given![slot];
+      if (arr === undefined) continue;
+      if (typedArrayLength(arr) !== (wanted[w][2] ? n : kept))
+        throw new TypeError(`${caller}: ${labelOf(job)} out.${wanted[w][0]} was detached while the arguments were read`);
+      // an output given now must be the one given then (one not given now is allocated fresh)
+      if (same) same = record!.given[slot] === arr;
+    }
+  }
+  return same;
+}
+
+function verifiedRecord(jobs: Job[], given: Given): Verified {
+  const layers = new Array<unknown>(3 * jobs.length);
   for (let i = 0; i < jobs.length; i++) {
     const j = jobs[i];
-    if (record[r] !== j.values || record[r + 1] !== j.n || record[r + 2] !== j.n - j.kTop - j.kBottom) return false;
-    r += 3;
-    const given = j.given;
-    for (let k = 0; k < OUTPUT_TYPES.length; k++) if (record[r++] !== (given === null ? undefined : given[k])) return false;
+    layers[3 * i] = j.values;
+    layers[3 * i + 1] = j.n;
+    layers[3 * i + 2] = j.n - j.kTop - j.kBottom;
   }
-  return true;
+  return { layers, given };
 }
 
 /**
@@ -229,14 +258,13 @@ function sameAsVerified(record: unknown[] | undefined, jobs: Job[]): boolean {
  * output), nothing can overlap and one pass over the buffers says so; otherwise one sort per
  * shared buffer: O(m log m) for m arrays.
  */
-function checkNoAliasing(jobs: Job[], caller: string): void {
+function checkNoAliasing(jobs: Job[], given: Given, caller: string): void {
   const outputBuffers = new Set<ArrayBufferLike>();
   let shared = false;
   for (let i = 0; i < jobs.length && !shared; i++) {
-    const given = jobs[i].given;
-    if (!given) continue;
-    for (let k = 0; k < OUTPUT_TYPES.length; k++) {
-      const w = given[k];
+    if (!jobs[i].given) continue;
+    for (let k = 0; k < SLOTS; k++) {
+      const w = given[SLOTS * i + k];
       if (w === undefined || typedArrayLength(w) === 0) continue;
       const b = typedArrayBuffer(w);
       if (outputBuffers.has(b)) {
@@ -260,7 +288,7 @@ function checkNoAliasing(jobs: Job[], caller: string): void {
     add(v.buffer, v.byteOffset, 4 * j.n, false, () => `${labelOf(j)} values`);
     if (!j.given) continue;
     for (const [key, ctor, , index] of OUTPUT_TYPES) {
-      const w = j.given[index];
+      const w = given[SLOTS * j.position + index];
       if (w === undefined) continue;
       const p = typedArrayParts(w);
       add(p.buffer, p.byteOffset, ctor.BYTES_PER_ELEMENT * p.length, true, () => `${labelOf(j)} out.${key}`);
@@ -290,7 +318,7 @@ function checkNoAliasing(jobs: Job[], caller: string): void {
  * that read properties), else arrays allocated here (small layers' carved from one buffer). Runs
  * only once the whole call is valid.
  */
-function setUpOutputs(jobs: Job[], wanted: Wanted, fresh: boolean): SelectOutputs {
+function setUpOutputs(jobs: Job[], wanted: Wanted, given: Given | null, fresh: boolean): SelectOutputs {
   const count = jobs.length;
   const lists: Array<Array<ArrayBufferView | null>> = wanted.map(() => new Array(count));
   let carved = 0;
@@ -299,8 +327,8 @@ function setUpOutputs(jobs: Job[], wanted: Wanted, fresh: boolean): SelectOutput
     if (j.n > CARVE_MAX_ELEMENTS) continue;
     const kept = j.n - j.kTop - j.kBottom;
     for (let w = 0; w < wanted.length; w++) {
-      const [, ctor, full, index] = wanted[w];
-      if (j.given?.[index] === undefined) carved += align8(ctor.BYTES_PER_ELEMENT * (full ? j.n : kept));
+      const out = wanted[w];
+      if (given === null || given[SLOTS * i + out[3]] === undefined) carved += align8(out[1].BYTES_PER_ELEMENT * (out[2] ? j.n : kept));
     }
   }
   const shared = carved > 0 ? uninitialised(carved) : null;
@@ -311,10 +339,11 @@ function setUpOutputs(jobs: Job[], wanted: Wanted, fresh: boolean): SelectOutput
     const carve = j.n <= CARVE_MAX_ELEMENTS;
     for (let w = 0; w < wanted.length; w++) {
       const [key, ctor, full, index] = wanted[w];
-      const own = j.given?.[index];
+      const own = given === null ? undefined : given[SLOTS * i + index];
       const length = full ? j.n : kept;
       if (own !== undefined) {
         lists[w][i] = fresh ? freshView(ctor as new (b: ArrayBufferLike, o: number, n: number) => ArrayBufferView, own, length) : own;
+        (j.result as Record<OutputKey, unknown>)[key] = own; // the caller's own array is what it gets back
         continue;
       }
       const bytes = ctor.BYTES_PER_ELEMENT * length;
@@ -341,38 +370,28 @@ function prepare(layers: LayerInput[], want: SelectWant, caller: string, backend
   const wanted = readWant(want, caller);
   const count = list.length;
   const jobs: Job[] = new Array(count);
-  let owned = false;
+  const call: { given: Given | null; count: number } = { given: null, count };
   let total = 0;
+  let owned = false;
   for (let i = 0; i < count; i++) {
-    const job = readLayer(list[i], i, wanted, caller);
+    const job = readLayer(list[i], i, wanted, call, caller);
     jobs[i] = job;
-    owned ||= job.given !== null;
     total += job.n;
+    owned ||= job.given;
   }
-  // A getter read after an array was read could have detached (transferred) or shrunk its buffer.
-  for (const job of jobs) {
-    if (typedArrayLength(job.values) !== job.n) throw new TypeError(`${caller}: ${labelOf(job)} values was detached while the arguments were read`);
-    const given = job.given;
-    if (given !== null)
-      for (let w = 0; w < wanted.length; w++) {
-        const [key, , full, index] = wanted[w];
-        const arr = given[index];
-        if (arr !== undefined && typedArrayLength(arr) !== (full ? job.n : job.n - job.kTop - job.kBottom))
-          throw new TypeError(`${caller}: ${labelOf(job)} out.${key} was detached while the arguments were read`);
-      }
-  }
+  const given = owned ? call.given : null;
   // Only caller-owned outputs can alias anything: a call without them skips the check, and a
   // call with the very arrays its list passed last time was checked then.
-  if (owned && !sameAsVerified(verified.get(layers), jobs)) {
-    checkNoAliasing(jobs, caller);
-    verified.set(layers, verifiedRecord(jobs));
+  if (!recheck(jobs, wanted, given, owned ? verified.get(layers) : undefined, caller) && given !== null) {
+    checkNoAliasing(jobs, given, caller);
+    verified.set(layers, verifiedRecord(jobs, given));
   }
   const { kernels, device } = kernelsOf(backend ?? resolveBackend(total));
   // The addon reads the caller's arrays by their internal slots; the TypeScript and wasm kernels
   // read `length` and elements as properties, so they get fresh views (a subclass's getters
   // cannot redirect those).
   const fresh = kernels.readsCallerArrays !== true;
-  const outputs = setUpOutputs(jobs, wanted, fresh);
+  const outputs = setUpOutputs(jobs, wanted, given, fresh);
   outputs.disposable = !owned; // the package's own arrays are dropped unseen on an error
   // Every kernel finds all layers' cuts before it writes any output, so a NaN/Inf in a later
   // layer leaves caller-owned outputs untouched with no separate finiteness pass here.

@@ -8,7 +8,7 @@
 import { nameBytes, quoteName, readShape, shapeSize } from '../layers';
 import { describeValue, DgpError } from '../errors';
 import { DgpFormatError } from './errors';
-import { readArray, readChoice, readObject, readTyped, typedArrayTag } from '../read';
+import { probeMissing, readArray, readChoice, readObject, readTyped, typedArrayTag } from '../read';
 import { kernelsFor } from '../backend';
 import { getU32, Reader } from './codec';
 import { hex32, KIND_NAMES } from '../surface/format';
@@ -107,7 +107,9 @@ export class Aggregator {
   constructor(options: AggregatorOptions) {
     const caller = 'new Aggregator';
     // Each option read once; the layout is copied, so later changes by the caller cannot reach it.
-    const { maxElements, reduce, layout } = readObject(options, `${caller}: options`, 'an object with maxElements');
+    const o = readObject(options, `${caller}: options`, 'an object with maxElements');
+    const { maxElements, reduce, layout } = o;
+    probeMissing(o, ['maxElements'], [maxElements]); // a throwing `has` trap's error goes first
     this.maxElements = checkLimit({ maxElements }, caller);
     this.reduce = readChoice(reduce, ['sum', 'mean'] as const, 'sum', `${caller}: options.reduce`);
     if (layout === undefined) return;
