@@ -10,16 +10,17 @@ import { describeValue, DgpError } from '../errors';
 import { DgpFormatError } from './errors';
 import { probeMissing, readArray, readChoice, readObject, readTyped, typedArrayTag } from '../read';
 import { kernelsFor } from '../backend';
-import { getU32, Reader } from './codec';
+import { getU32 } from './codec';
 import { hex32, KIND_NAMES } from '../surface/format';
 import { checkSparseContent, readSparseMessage } from './objects';
 import { checkLimit } from './options';
-import { encodePartialBytes, layerMeta, readPartialLayout, StreamLayer } from './partial';
+import { encodePartialBytes, layerMeta } from './partial';
+import { describeLayerAt, readPartialLayout, readUpdateHeads, StreamLayer } from './wire_reader';
 import { streamHead } from '../surface/stream';
 import type { Kernels, ResidentAccumulator } from '../surface/kernels';
 import { OUT_SLOTS, StreamCode, StreamSpec } from '../surface/stream';
 import { KIND_ALIGNED, KIND_UPDATE } from '../surface/format';
-import type { AlignedPositions, AlignedValues, DenseLayer } from './types';
+import type { AlignedPositions, AlignedValues, DenseLayer, Update } from './types';
 import { decodeUpdate } from './wire';
 
 /** A layer's name and shape: what an Aggregator expects of every update. */
@@ -237,18 +238,30 @@ export class Aggregator {
     this.calls++;
     const bytes = plainBytes(input, caller);
     let s = this.state;
+    const first = s === null;
     if (!s) {
-      const p = readPartialLayout(bytes, caller);
-      if (p.of !== KIND_UPDATE) throw new DgpFormatError(`${caller}: a partial of aligned uploads needs an aggregator constructed with its positions`);
-      const layers = p.layers.map(({ name, shape, n, meta }) => ({ name, shape, n, meta }));
-      this.checkLayers(layers, caller, DgpFormatError);
-      s = this.makeState(KIND_UPDATE, p.round, 0, layers);
+      // The layout of the first partial, read without its CRC: partialMerge computes that next,
+      // once. Any error here or there goes through the full read first, so a corrupted partial
+      // is reported as corrupted (its CRC), as before.
+      let p;
+      try {
+        p = readPartialLayout(bytes, caller, false);
+        if (p.of !== KIND_UPDATE) throw new DgpFormatError(`${caller}: a partial of aligned uploads needs an aggregator constructed with its positions`);
+        this.checkLayers(p.layers, caller, DgpFormatError);
+      } catch (e) {
+        readPartialLayout(bytes, caller);
+        throw e;
+      }
+      s = this.makeState(KIND_UPDATE, p.round, 0, p.layers);
     } else if (this.clients === 0 && this.messages === 0) {
       s = withRound(s, bytes);
     }
     const k = kernelsFor(s.spec.total);
     const code = k.partialMerge(bytes, s.spec.layout, s.head, sumsFor(s, k), this.out);
-    if (code !== StreamCode.Ok) throw this.explain(bytes, s, caller, 'partial');
+    if (code !== StreamCode.Ok) {
+      if (first) readPartialLayout(bytes, caller); // its CRC check, for the same message as before
+      throw this.explain(bytes, s, caller, 'partial');
+    }
     this.state = s;
     this.clients += this.out[5];
     this.weight += this.out[6];
@@ -286,7 +299,10 @@ export class Aggregator {
   }
 
   private commitAdd(bytes: Uint8Array, weight: number, s: State, code: number, caller: string): void {
-    if (code !== StreamCode.Ok) throw this.explain(bytes, s, caller, 'message');
+    if (code !== StreamCode.Ok) {
+      if (this.state === null) this.decodeFirst(bytes, caller); // a first message says what decodeUpdate says
+      throw this.explain(bytes, s, caller, 'message');
+    }
     this.state = s;
     this.clients++;
     this.weight += weight;
@@ -297,19 +313,31 @@ export class Aggregator {
     if (this.inflight > 0) throw new DgpError(`${caller}: ${this.inflight} addAsync call(s) still pending; await them first`);
   }
 
-  /** No layout yet: the first update fixes it (decoded once; later messages are never decoded). */
+  /**
+   * No layout yet: the first update fixes it. Its layer heads are read without checking it (the
+   * streaming kernel validates the whole message next, so it is read once); anything wrong is
+   * reported as decodeUpdate reports it.
+   */
   private layoutFromFirst(bytes: Uint8Array, caller: string): State {
     if (bytes.length > 5 && bytes[5] === KIND_ALIGNED) throw new DgpFormatError(`${caller}: an aligned upload needs an aggregator constructed with its positions as the layout`);
-    let u;
+    const heads = readUpdateHeads(bytes) ?? this.decodeFirst(bytes, caller).layers.map((l) => ({ name: l.name, shape: l.shape, n: shapeSize(l.shape, caller), meta: layerMeta(l.name, l.shape) }));
     try {
-      u = decodeUpdate(bytes);
+      this.checkLayers(heads, caller, DgpFormatError);
+    } catch (e) {
+      this.decodeFirst(bytes, caller);
+      throw e;
+    }
+    return this.makeState(KIND_UPDATE, getU32(bytes, 12), 0, heads);
+  }
+
+  /** decodeUpdate's verdict on a first message: its DgpFormatError, as this call's. */
+  private decodeFirst(bytes: Uint8Array, caller: string): Update {
+    try {
+      return decodeUpdate(bytes);
     } catch (e) {
       if (e instanceof DgpFormatError) throw new DgpFormatError(`${caller}: call ${this.calls - 1}: ${e.message.replace(/^decodeUpdate: /, '')}`);
       throw e;
     }
-    const layers = u.layers.map((l) => ({ name: l.name, shape: l.shape, n: shapeSize(l.shape, caller), meta: layerMeta(l.name, l.shape) }));
-    this.checkLayers(layers, caller, DgpFormatError);
-    return this.makeState(KIND_UPDATE, u.round, 0, layers);
   }
 
   private checkLayers(layers: Array<{ name: string; n: number }>, caller: string, E: new (m: string) => Error): void {
@@ -366,7 +394,7 @@ export class Aggregator {
       case StreamCode.RoundMismatch: text = `round ${got}, but this aggregator holds round ${want}`; break;
       case StreamCode.PositionsMismatch: text = `made for positions ${hex32(got)}, this aggregator's are ${hex32(want)}`; break;
       case StreamCode.LayerCountMismatch: text = `${got} layers, the layout has ${want}`; break;
-      case StreamCode.LayerMismatch: text = `${this.describeLayer(bytes, at, s)}, the layout expects ${l ? `'${l.name}' ${l.shape ? `shape [${l.shape}]` : `${l.n} values`}` : '?'} here (same names, shapes and order)`; break;
+      case StreamCode.LayerMismatch: text = `${describeLayerAt(bytes, at, s.spec.of)}, the layout expects ${l ? `'${l.name}' ${l.shape ? `shape [${l.shape}]` : `${l.n} values`}` : '?'} here (same names, shapes and order)`; break;
       case StreamCode.CountExceeds: text = `count ${got} exceeds the layer size ${want}`; break;
       case StreamCode.ValuesTruncated: text = `truncated ${what === 'partial' ? 'sums' : 'values'}: need ${want} bytes, ${got} remain before the CRC`; break;
       case StreamCode.NonFinite: text = `${what === 'partial' ? 'sum' : 'value'} ${got} is not finite`; break;
@@ -385,17 +413,5 @@ export class Aggregator {
       default: return new Error(`${caller}: internal error: stream kernel code ${code}`);
     }
     return new DgpFormatError(`${caller}: call ${this.calls - 1}: ${where}${text} (at byte ${at})`);
-  }
-
-  /** What a mismatching layer header says, read bounds-checked (it may be malformed). */
-  private describeLayer(bytes: Uint8Array, at: number, s: State): string {
-    try {
-      const r = new Reader(bytes, at, bytes.length - 4, 'layer');
-      const name = r.name();
-      if (s.spec.of === KIND_ALIGNED) return `the message has '${name}' with ${r.varint('count')} values`;
-      return `the message has '${name}' shape [${r.shape().shape}]`;
-    } catch {
-      return 'the layer header is malformed';
-    }
   }
 }

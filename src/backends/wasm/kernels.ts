@@ -6,7 +6,7 @@
  */
 import { DgpError, describeValue } from '../../errors';
 import { selectCodesVia, type BadValue, type Counts, type Device, type Kernels, type SelectOutputs } from '../../surface/kernels';
-import { firstNonFinite as tsFirstNonFinite, readIndices as tsReadIndices } from '../ts/wire';
+import { firstNonFinite as scanNonFinite, readIndices as decodeIndices } from '../../format/blocks';
 import { WasmExports, wasmExports, wasmLoadError } from './module';
 import * as stream from './stream';
 import { ResidentSums } from './stream';
@@ -87,7 +87,7 @@ function selectLayers(
   // later layer is checked for first: a bad value leaves every output untouched (surface rule).
   if (layers.length > 1)
     for (let l = 0; l < layers.length; l++) {
-      const bad = tsFirstNonFinite(layers[l]);
+      const bad = scanNonFinite(layers[l]);
       if (bad >= 0) return { layer: l, index: bad };
     }
   const w = module();
@@ -182,8 +182,8 @@ export const wasmKernels: Kernels = {
       const r = module().dgp_read_indices(f.at[0], end - offset, coding, out.length, n, f.at[1]);
       if (r < 0) {
         // The module returns only the status; the problem's position (error path only) comes
-        // from the TypeScript twin, which reaches the same status on the same bytes.
-        tsReadIndices(bytes, offset, end, coding, n, new Uint32Array(out.length), at);
+        // from the format's reference decoder, which reaches the same status on the same bytes.
+        decodeIndices(bytes, offset, end, coding, n, new Uint32Array(out.length), at);
         return r;
       }
       f.get(1, out);
