@@ -12,7 +12,7 @@ import { probeMissing, readArray, readChoice, readObject, readTyped, typedArrayT
 import { kernelsFor } from '../backend';
 import { getU32 } from './codec';
 import { hex32, KIND_NAMES } from '../surface/format';
-import { checkSparseContent, readSparseMessage } from './objects';
+import { readPositions } from './objects';
 import { checkLimit } from './options';
 import { encodePartialBytes, layerMeta } from './partial';
 import { describeLayerAt, readPartialLayout, readUpdateHeads, StreamLayer } from './wire_reader';
@@ -125,11 +125,7 @@ export class Aggregator {
       this.state = this.makeState(KIND_UPDATE, 0, 0, layers);
       return;
     }
-    const p = readSparseMessage(layout, `${caller}: options.layout`, false);
-    if (typeof p.id !== 'number' || !Number.isInteger(p.id) || p.id < 0 || p.id > 0xffffffff)
-      throw new TypeError(`${caller}: options.layout.id must be the u32 id set by decodePositions(), got ${describeValue(p.id)}`);
-    const k = kernelsFor(p.layers.reduce((t, l) => t + l.indices.length, 0));
-    p.layers.forEach((l, i) => checkSparseContent(k, l, `${caller}: options.layout.layers[${i}] (${quoteName(l.name)})`, RangeError));
+    const p = readPositions(layout, `${caller}: options.layout`, kernelsFor);
     const layers = p.layers.map((l) => ({ name: l.name, shape: null, n: l.indices.length, meta: layerMeta(l.name, l.indices.length), dense: l.n }));
     this.checkLayers(layers.map((l) => ({ ...l, n: l.dense })), caller, RangeError);
     this.positions = { round: p.round, id: p.id, layers: p.layers.map((l) => ({ name: l.name, shape: l.shape, indices: l.indices.slice() })) };

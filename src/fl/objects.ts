@@ -10,7 +10,7 @@ import { describeValue } from '../errors';
 import { readArray, readObject, readTyped } from '../read';
 import type { Kernels } from '../surface/kernels';
 import { checkRound } from './codec';
-import { layerLabelOf as labelOf, nameBytes, readShape, uniqueNames } from '../layers';
+import { layerLabelOf as labelOf, nameBytes, quoteName, readShape, uniqueNames } from '../layers';
 
 export interface PlainSparseLayer {
   name: string;
@@ -87,3 +87,29 @@ export function readAlignedValues(x: unknown, what: string): { round: number; po
   return { round: r, positionsId, layers: list };
 }
 
+
+/** ADGP positions read once and checked in full: the broadcast every ADGP reader works from. */
+export interface PlainPositions {
+  round: number;
+  id: number;
+  layers: PlainSparseLayer[];
+}
+
+/**
+ * AlignedPositions (from decodePositions) read once, with one rule and one error class each:
+ * its shape as readSparseMessage's (TypeError / RangeError), `id` a u32 (TypeError), each layer's
+ * indices strictly ascending and < its size (RangeError: positions are an argument, not bytes).
+ * aggregateAligned, densifyAligned, ErrorFeedback.stepAligned and new Aggregator({layout}) all
+ * read positions here.
+ */
+export function readPositions(x: unknown, what: string, k: (elements: number) => Kernels): PlainPositions {
+  const p = readSparseMessage(x, what, false);
+  const id = p.id;
+  if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > 0xffffffff)
+    throw new TypeError(`${what}.id must be the u32 id set by decodePositions(), got ${describeValue(id)}`);
+  const kernels = k(p.layers.reduce((s, l) => s + l.indices.length, 0));
+  for (const l of p.layers)
+    if (kernels.deltaSize(l.indices, l.n) < 0)
+      throw new RangeError(`${what} layer ${quoteName(l.name)} indices must be strictly ascending and < ${l.n}`);
+  return { round: p.round, id, layers: p.layers };
+}
