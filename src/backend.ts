@@ -1,8 +1,10 @@
 /**
  * Backend choice (SPEC §9), the one place that maps a call to an implementation of the kernel
- * surface (src/kernels/surface.ts): 'cuda' (the addon's CUDA kernels), 'native' (the addon's C++
- * kernels), 'wasm' (the same C++ compiled to WebAssembly and embedded, src/wasm/kernels.ts) or
- * 'ts' (src/kernels/ts.ts). Automatic by default, in this order: cuda when a device exists and
+ * surface (src/surface/kernels.ts) and the only module that imports a backend: 'cuda' (the
+ * addon's CUDA kernels), 'native' (the addon's C++ kernels, src/backends/native/), 'wasm' (the
+ * same C++ compiled to WebAssembly and embedded, src/backends/wasm/) or 'ts'
+ * (src/backends/ts/). Everything above asks the chosen kernels for what it needs (the surface's
+ * capabilities), never for a backend's name. Automatic by default, in this order: cuda when a device exists and
  * the work is large enough, else native, else wasm, else ts. Forced with DGP_BACKEND or
  * setBackend().
  */

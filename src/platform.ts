@@ -1,7 +1,8 @@
 /**
- * What the package needs from its host, Node's version. The browser build (src/index.browser.ts,
- * bundled by scripts/build-browser.js) swaps this file for platform.browser.ts, so the browser
- * graph has no Node built-ins, no `process`, `__dirname` or `Buffer`, and never loads the addon.
+ * What the package needs from its host, Node's version. The browser build (src/index.ts bundled
+ * by scripts/build-browser.js into dist/browser/index.mjs) swaps this file for
+ * platform.browser.ts, so the browser graph has no Node built-ins, no `process`, `__dirname` or
+ * `Buffer`, and never loads the addon.
  */
 import { loadNative, LoadResult } from './backends/native/loader';
 

@@ -11,10 +11,11 @@ import { DgpFormatError } from './errors';
 import { probeMissing, readArray, readChoice, readObject, readTyped, typedArrayTag } from '../read';
 import { kernelsFor } from '../backend';
 import { getU32 } from './codec';
-import { hex32, KIND_NAMES } from '../surface/format';
+import { KIND_NAMES } from '../surface/format';
 import { readPositions } from './objects';
 import { checkLimit } from './options';
 import { encodePartialBytes, layerMeta } from './partial';
+import { wireMessage } from '../surface/messages';
 import { describeLayerAt, readPartialLayout, readUpdateHeads, StreamLayer } from './wire_reader';
 import { streamHead } from '../surface/stream';
 import type { Kernels, ResidentAccumulator } from '../surface/kernels';
@@ -371,43 +372,19 @@ export class Aggregator {
     return s;
   }
 
-  /** Turns the kernel's outcome slots into a DgpFormatError naming the problem. */
+  /** Turns the kernel's outcome slots into a DgpFormatError naming the problem (surface/messages.ts). */
   private explain(bytes: Uint8Array, s: State, caller: string, what: 'message' | 'partial'): Error {
     const [code, layer, at, got, want] = this.out;
-    const expected = what === 'partial' ? 'partial aggregate' : `${KIND_NAMES[s.spec.of]} message`;
-    const kindName = (k: number) => KIND_NAMES[k] ?? (k === 4 ? 'partial aggregate' : 'unknown');
     const l = layer >= 0 ? s.layers[layer] : null;
     const where = l ? `layer ${layer} ('${l.name}'): ` : '';
-    let text: string;
-    switch (code) {
-      case StreamCode.TooShort: text = `truncated: ${got} bytes, a ${expected} needs at least ${want}`; break;
-      case StreamCode.BadMagic: text = `not a tfjs-dgp message: magic is ${hex32(got)}, expected 'DGPW'`; break;
-      case StreamCode.BadVersion: text = `unsupported format version ${got} (this decoder reads version 1)`; break;
-      case StreamCode.BadKind: text = `expected kind ${want} (${kindName(want)}), got kind ${got} (${kindName(got)}${got === 4 ? ': use merge()' : ''})`; break;
-      case StreamCode.BadReserved: text = `reserved header bytes must be 0`; break;
-      case StreamCode.LengthMismatch: text = `length mismatch: the header says ${got} bytes, got ${want} (${got > want ? 'truncated' : 'trailing bytes'})`; break;
-      case StreamCode.CrcMismatch: text = `CRC-32 mismatch: stored ${hex32(got)}, computed ${hex32(want)} (corrupted message)`; break;
-      case StreamCode.RoundMismatch: text = `round ${got}, but this aggregator holds round ${want}`; break;
-      case StreamCode.PositionsMismatch: text = `made for positions ${hex32(got)}, this aggregator's are ${hex32(want)}`; break;
-      case StreamCode.LayerCountMismatch: text = `${got} layers, the layout has ${want}`; break;
-      case StreamCode.LayerMismatch: text = `${describeLayerAt(bytes, at, s.spec.of)}, the layout expects ${l ? `'${l.name}' ${l.shape ? `shape [${l.shape}]` : `${l.n} values`}` : '?'} here (same names, shapes and order)`; break;
-      case StreamCode.CountExceeds: text = `count ${got} exceeds the layer size ${want}`; break;
-      case StreamCode.ValuesTruncated: text = `truncated ${what === 'partial' ? 'sums' : 'values'}: need ${want} bytes, ${got} remain before the CRC`; break;
-      case StreamCode.NonFinite: text = `${what === 'partial' ? 'sum' : 'value'} ${got} is not finite`; break;
-      case StreamCode.TrailingBytes: text = `${got} unexpected bytes after the last layer`; break;
-      case StreamCode.TruncatedField: text = `truncated layer (index coding or count missing)`; break;
-      case StreamCode.BadVarint: text = `count varint is overlong or overflows 32 bits`; break;
-      case StreamCode.BadPartialHeader: text = `partial of kind ${got} (${KIND_NAMES[got] ?? 'unknown'}), this aggregator sums kind ${want} (${KIND_NAMES[want]})`; break;
-      case StreamCode.BadWeight: text = `total weight is not a finite number >= 0`; break;
-      case StreamCode.IndexTruncated: text = `truncated index block: needs ${want} bytes (bitmap) or varints (delta), ${got} fit`; break;
-      case StreamCode.VarintOverflow: text = `delta index ${got} is overlong or overflows 32 bits`; break;
-      case StreamCode.NotAscending: text = `index ${got} has delta 0: indices must be strictly ascending`; break;
-      case StreamCode.OutOfRange: text = `index ${got} is >= the layer size ${want}`; break;
-      case StreamCode.CountMismatch: text = `bitmap has ${got} set bits, the count says ${want}`; break;
-      case StreamCode.BitmapPadding: text = `bitmap sets bit ${got}, past the layer size ${want} (padding bits must be 0)`; break;
-      case StreamCode.BadCoding: text = `index coding ${got} is not 0 (bitmap) or 1 (delta)`; break;
-      default: return new Error(`${caller}: internal error: stream kernel code ${code}`);
-    }
+    const text = wireMessage(code, {
+      source: 'stream', got, want, what,
+      expected: what === 'partial' ? 'partial aggregate' : `${KIND_NAMES[s.spec.of]} message`,
+      ...(code === StreamCode.LayerMismatch
+        ? { found: describeLayerAt(bytes, at, s.spec.of), expects: l ? `'${l.name}' ${l.shape ? `shape [${l.shape}]` : `${l.n} values`}` : '?' }
+        : {}),
+    });
+    if (text === null) return new Error(`${caller}: internal error: stream kernel code ${code}`);
     return new DgpFormatError(`${caller}: call ${this.calls - 1}: ${where}${text} (at byte ${at})`);
   }
 }

@@ -15,6 +15,8 @@ import { CODING_BITMAP, CODING_DELTA, Kernels, WireStatus } from '../surface/ker
 import {
   CRC_BYTES, FORMAT_VERSION, HEADER_BYTES, hex32, KIND_ALIGNED, KIND_NAMES, KIND_PARTIAL, KIND_UPDATE, MAGIC, PARTIAL_EXTRA_BYTES,
 } from '../surface/format';
+import { wireMessage } from '../surface/messages';
+import { StreamCode } from '../surface/stream';
 import { getU32, Reader } from './codec';
 import { DgpFormatError } from './errors';
 import type { UpdateLayer } from './types';
@@ -30,31 +32,29 @@ interface Frame {
 
 /**
  * Checks a frame's header (magic, version, kind, reserved bytes), its length and, with kernels,
- * its CRC: the checks every kind shares, one text each. `name` is what a message of this kind is
- * called in messages ("update message", "partial aggregate"); `kindText` says what a wrong kind
- * byte was expected to be.
+ * its CRC: the checks every kind shares, worded by the one table (surface/messages.ts). `name` is
+ * what a frame of this kind is called ("update message", "partial aggregate").
  */
-function openFrame(bytes: Uint8Array, kind: number, min: number, name: string, kindText: (got: number) => string, caller: string, k: Kernels | null): Frame {
+function openFrame(bytes: Uint8Array, kind: number, min: number, name: string, caller: string, k: Kernels | null): Frame {
   const len = bytes.length;
-  const fail = (msg: string): never => {
-    throw new DgpFormatError(`${caller}: ${msg}`);
+  const fail = (code: number, got: number, want: number, expected = name, reserved?: [number, number]): never => {
+    throw new DgpFormatError(`${caller}: ${wireMessage(code, { source: 'decoder', got, want, expected, reserved })}`);
   };
   if (len < 4 || MAGIC.some((m, i) => bytes[i] !== m)) {
-    if (len < 4) fail(`truncated: ${len} bytes, a ${kind === KIND_PARTIAL ? name : 'message'} needs at least ${min}`);
-    fail(`not a tfjs-dgp message: magic is ${hex32(getU32(bytes, 0))}, expected 'DGPW'`);
+    if (len < 4) fail(StreamCode.TooShort, len, min, kind === KIND_PARTIAL ? name : 'message');
+    fail(StreamCode.BadMagic, getU32(bytes, 0), 0);
   }
-  if (len < min) fail(`truncated: ${len} bytes, a ${name} needs at least ${min}`);
-  if (bytes[4] !== FORMAT_VERSION) fail(`unsupported format version ${bytes[4]} (this decoder reads version ${FORMAT_VERSION})`);
-  if (bytes[5] !== kind) fail(kindText(bytes[5]));
-  if (bytes[6] !== 0 || bytes[7] !== 0) fail(`reserved header bytes 6-7 must be 0, got ${bytes[6]}, ${bytes[7]}`);
+  if (len < min) fail(StreamCode.TooShort, len, min);
+  if (bytes[4] !== FORMAT_VERSION) fail(StreamCode.BadVersion, bytes[4], FORMAT_VERSION);
+  if (bytes[5] !== kind) fail(StreamCode.BadKind, bytes[5], kind);
+  if (bytes[6] !== 0 || bytes[7] !== 0) fail(StreamCode.BadReserved, 0, 0, name, [bytes[6], bytes[7]]);
   const declared = getU32(bytes, 8);
-  if (declared !== len)
-    fail(`length mismatch: the header says ${declared} bytes, got ${len} (${declared > len ? 'truncated' : 'trailing bytes'})`);
+  if (declared !== len) fail(StreamCode.LengthMismatch, declared, len);
   let crc = -1;
   if (k) {
     const stored = getU32(bytes, len - CRC_BYTES);
     crc = k.crc32(bytes, 0, len - CRC_BYTES);
-    if (stored !== crc) fail(`CRC-32 mismatch: stored ${hex32(stored)}, computed ${hex32(crc)} (corrupted message)`);
+    if (stored !== crc) fail(StreamCode.CrcMismatch, stored, crc);
   }
   return { bytes, round: getU32(bytes, 12), layerCount: getU32(bytes, 16), crc };
 }
@@ -73,9 +73,7 @@ export function openMessage(input: unknown, kind: number, caller: string): Opene
   const len = bytes.length;
   const headerBytes = HEADER_BYTES + (kind === KIND_ALIGNED ? 4 : 0);
   const k = kernelsFor(len >>> 2);
-  const kindText = (got: number): string =>
-    `expected a${kind === KIND_UPDATE ? 'n' : ''} ${KIND_NAMES[kind]} message (kind ${kind}), got kind ${got}` + (KIND_NAMES[got] ? ` (${KIND_NAMES[got]})` : '');
-  const { round, layerCount, crc } = openFrame(bytes, kind, headerBytes + CRC_BYTES, `${KIND_NAMES[kind]} message`, kindText, caller, k);
+  const { round, layerCount, crc } = openFrame(bytes, kind, headerBytes + CRC_BYTES, `${KIND_NAMES[kind]} message`, caller, k);
   const reader = new Reader(bytes, headerBytes, len - CRC_BYTES, caller);
   // Every layer takes at least 2 bytes (aligned) or 4 (sparse): bound the count before looping.
   const minLayer = kind === KIND_ALIGNED ? 2 : 4;
@@ -85,25 +83,10 @@ export function openMessage(input: unknown, kind: number, caller: string): Opene
 }
 
 function indexError(r: Reader, status: number, at: number, count: number, n: number, coding: number): never {
-  const block = coding === CODING_BITMAP ? 'bitmap' : 'delta indices';
-  switch (status) {
-    case WireStatus.Truncated:
-      return r.fail(`truncated ${block}: ${coding === CODING_BITMAP ? `needs ${Math.ceil(n / 8)} bytes` : `${count} varints do not fit`}, ${r.remaining()} remain`);
-    case WireStatus.VarintOverlong:
-      return r.fail(`delta index ${at} is an overlong varint (redundant zero byte)`);
-    case WireStatus.VarintOverflow:
-      return r.fail(`delta index ${at} overflows 32 bits`);
-    case WireStatus.NotAscending:
-      return r.fail(`index ${at} has delta 0: indices must be strictly ascending`);
-    case WireStatus.OutOfRange:
-      return r.fail(`index ${at} is >= the layer size ${n}`);
-    case WireStatus.CountMismatch:
-      return r.fail(`bitmap has ${at < count ? `only ${at}` : `more than ${count}`} set bits, the count says ${count}`);
-    case WireStatus.BitmapPadding:
-      return r.fail(`bitmap sets bit ${at}, past the layer size ${n} (padding bits must be 0)`);
-    default:
-      return r.fail(`index coding ${coding} is not 0 (bitmap) or 1 (delta)`);
-  }
+  const code = status < 0 && status > WireStatus.BadCoding ? status : WireStatus.BadCoding;
+  const got = code === WireStatus.BadCoding ? coding : at;
+  const want = code === WireStatus.CountMismatch ? count : n;
+  return r.fail(wireMessage(code, { source: 'decoder', got, want, coding, count, remain: r.remaining() })!);
 }
 
 function readValuesChecked(o: Opened, count: number): Float32Array {
@@ -202,8 +185,7 @@ export function readPartialLayout(input: unknown, caller: string, checkCrc = tru
   const fail = (msg: string): never => {
     throw new DgpFormatError(`${caller}: ${msg}`);
   };
-  const kindText = (got: number): string => `expected kind ${KIND_PARTIAL} (partial aggregate), got kind ${got}`;
-  openFrame(bytes, KIND_PARTIAL, min, 'partial aggregate', kindText, caller, checkCrc ? kernelsFor(len >>> 3) : null);
+  openFrame(bytes, KIND_PARTIAL, min, 'partial aggregate', caller, checkCrc ? kernelsFor(len >>> 3) : null);
   const of = bytes[20];
   if (of !== KIND_UPDATE && of !== KIND_ALIGNED) fail(`partial of kind ${of}: only 1 (updates) or 3 (aligned values) can be summed`);
   if (bytes[21] !== 0 || bytes[22] !== 0 || bytes[23] !== 0) fail(`reserved partial header bytes 21-23 must be 0`);

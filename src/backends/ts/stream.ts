@@ -185,9 +185,8 @@ function validateUpdateLayer(m: Uint8Array, end: number, c: Cur, n: number, laye
 }
 
 /** Checks one kind-1 or kind-3 message against the spec; writes only `out`. */
-export function streamValidate(m: Uint8Array, spec: StreamSpec, out: Float64Array): number {
+export function streamValidate(m: Uint8Array, spec: StreamSpec, out: Float64Array, layers = layoutLayers(spec)): number {
   fail(out, StreamCode.Ok, -1, 0);
-  const layers = layoutLayers(spec);
   if (!layers || (spec.of !== KIND_UPDATE && spec.of !== KIND_ALIGNED)) return fail(out, StreamCode.BadSpec, -1, 0);
   const body = checkHeader(m, spec, spec.of, out);
   if (body < 0) return body;
@@ -248,9 +247,9 @@ function applyUpdateLayer(m: Uint8Array, view: DataView, c: Cur, n: number, w: n
 
 /** streamValidate, then (only when it passes) acc += weight · values; returns the code. */
 export function streamAdd(m: Uint8Array, spec: StreamSpec, weight: number, acc: Float64Array, out: Float64Array): number {
-  const code = streamValidate(m, spec, out);
-  if (code !== StreamCode.Ok) return code;
-  const layers = layoutLayers(spec)!;
+  const layers = layoutLayers(spec); // parsed once per call, for the check and the sums
+  const code = streamValidate(m, spec, out, layers);
+  if (code !== StreamCode.Ok || !layers) return code;
   const view = f32Reader(m);
   const c: Cur = { pos: HEADER + (spec.of === KIND_ALIGNED ? 4 : 0), v: 0 };
   let base = 0;
@@ -267,9 +266,8 @@ export function streamAdd(m: Uint8Array, spec: StreamSpec, weight: number, acc: 
 }
 
 /** Checks a partial aggregate (kind 4); on success out[5] = clients, out[6] = total weight. */
-export function partialValidate(m: Uint8Array, spec: StreamSpec, out: Float64Array): number {
+export function partialValidate(m: Uint8Array, spec: StreamSpec, out: Float64Array, layers = layoutLayers(spec)): number {
   fail(out, StreamCode.Ok, -1, 0);
-  const layers = layoutLayers(spec);
   if (!layers || (spec.of !== KIND_UPDATE && spec.of !== KIND_ALIGNED)) return fail(out, StreamCode.BadSpec, -1, 0);
   const body = checkHeader(m, spec, KIND_PARTIAL, out);
   if (body < 0) return body;
@@ -293,12 +291,13 @@ export function partialValidate(m: Uint8Array, spec: StreamSpec, out: Float64Arr
 
 /** partialValidate, then acc[i] += sums[i]; acc untouched unless the partial is valid. */
 export function partialMerge(m: Uint8Array, spec: StreamSpec, acc: Float64Array, out: Float64Array): number {
-  const code = partialValidate(m, spec, out);
-  if (code !== StreamCode.Ok) return code;
+  const layers = layoutLayers(spec); // parsed once per call, for the check and the sums
+  const code = partialValidate(m, spec, out, layers);
+  if (code !== StreamCode.Ok || !layers) return code;
   const view = new DataView(m.buffer, m.byteOffset, m.byteLength);
   let pos = HEADER + PARTIAL_EXTRA_BYTES;
   let base = 0;
-  for (const meta of layoutLayers(spec)!) {
+  for (const meta of layers) {
     pos += meta.len;
     for (let j = 0; j < meta.n; j++) acc[base + j] = acc[base + j] + view.getFloat64(pos + 8 * j, true);
     pos += 8 * meta.n;

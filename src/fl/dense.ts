@@ -1,7 +1,8 @@
 /**
- * Server side of plain DGP (SPEC §7): sum or weighted mean of decoded updates into dense float32
- * layers (a scatter-add per update, in update order, so every backend gives the same bits), and
- * the conversions around it. Every update is read and checked in full (names, shapes, indices
+ * Decoded updates and dense layers (SPEC §7), in memory: the sum or weighted mean of decoded
+ * updates into dense float32 layers (a scatter-add per update, in update order, so every backend
+ * gives the same bits), and the conversions around it (densify, to tensors, back to sparse). The
+ * streaming server over encoded bytes is aggregator.ts's Aggregator. Every update is read and checked in full (names, shapes, indices
  * ascending and in range, finite values) before anything is added.
  */
 import { quoteName, readDenseLayers } from '../layers';
