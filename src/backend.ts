@@ -13,6 +13,7 @@ import { nativeKernels } from './backends/native/kernels';
 import type { Device, Kernels } from './surface/kernels';
 import { tsKernels } from './backends/ts/kernels';
 import type { NativeBinding, NativeInfo } from './backends/native/binding';
+import { loadAddon } from './backends/native/host';
 import type { LoadResult } from './backends/native/loader';
 import { platform } from './platform';
 import { wasmKernels } from './backends/wasm/kernels';
@@ -45,7 +46,7 @@ interface State {
   threads: number;
 }
 
-const loaded = platform.loadNative();
+const loaded = loadAddon();
 const state: State = {
   binding: loaded.binding,
   native: null,
