@@ -463,8 +463,8 @@ export function dualTopBottomK(values: Float32Array, kTop: number, kBottom: numb
  * dualTopBottomK's common case in few steps, the kernel called with positional arguments
  * (Kernels.selectCodes): a small layer's call is otherwise mostly argument handling. Anything
  * unusual (a detached or empty array, a count off the fast checks, an `out` that is not a plain
- * Uint8Array of n elements or shares the values' buffer, selection on a device other than the CPU) returns null, and the
- * general path checks it and says what is wrong.
+ * Uint8Array of n elements or shares the values' buffer, selection on a device other than the
+ * CPU) returns null, and the general path checks it and says what is wrong.
  */
 function fastCodes(values: Float32Array, kTop: number, kBottom: number, out: Uint8Array | undefined, caller: string): Uint8Array | null {
   if (typedArrayTag(values) !== 'Float32Array') return null;
