@@ -1,4 +1,5 @@
 /** The slow, obviously-correct reference (SPEC §1 by definition) and shared input generators. */
+import { mulberry32 } from '../../eval/rng';
 
 export function keyOf(bits: Uint32Array, i: number): number {
   return bits[i] & 0x7fffffff;
@@ -18,17 +19,8 @@ export function referenceCodes(values: Float32Array, kTop: number, kBottom: numb
   return codes;
 }
 
-/** Deterministic PRNG (mulberry32) so failures reproduce. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG (mulberry32, the project's one seeded generator) so failures reproduce. */
+export const rng = mulberry32;
 
 export type Dist = 'lognormal' | 'uniform' | 'allEqual' | 'fewValues' | 'signedZeros' | 'subnormals' | 'fullRange' | 'tiesAtThreshold';
 export const DISTS: Dist[] = ['lognormal', 'uniform', 'allEqual', 'fewValues', 'signedZeros', 'subnormals', 'fullRange', 'tiesAtThreshold'];
