@@ -197,11 +197,11 @@ interface Span {
 }
 
 /**
- * Per caller's list of layers, the arrays of its last call that passed checkNoAliasing: per layer
- * values, n, kept, then each output of OUTPUT_TYPES (or undefined). A typed array's buffer and
- * byte offset never change, so the same arrays at the same lengths cover the same memory: a
- * training loop passing the same `out` arrays every round is checked once, not every call. Held
- * weakly by the list: dropping the list drops the record.
+ * Per caller's list of layers, the arrays of its last call that passed checkNoAliasing (each
+ * layer's values, n and kept count, and the call's Given). A typed array's buffer and byte offset
+ * never change, so the same arrays at the same lengths cover the same memory: a training loop
+ * passing the same `out` arrays every round is checked once, not every call (lengths are still
+ * re-read every call). Held weakly by the list: dropping the list drops the record.
  */
 const verified = new WeakMap<object, Verified>();
 
