@@ -1,5 +1,6 @@
 // Builds dist/browser/index.mjs, the package's `browser` export: src/index.ts bundled as one ES
-// module with src/platform.ts swapped for src/platform.browser.ts, so the graph has no Node
+// module with src/platform.ts swapped for src/platform.browser.ts (and src/backends/native/host.ts for
+// host.browser.ts), so the graph has no Node
 // built-ins and never loads the addon. tfjs stays external (the app brings one copy of it).
 // Fails if a Node built-in or a Node global (process, __dirname, Buffer, require) gets in.
 'use strict';
@@ -22,8 +23,9 @@ const out = path.join(root, 'dist', 'browser', 'index.mjs');
 const browserPlatform = {
   name: 'browser-platform',
   setup(build) {
-    build.onResolve({ filter: /^\.\/platform$/ }, (args) => ({
-      path: path.join(args.resolveDir, 'platform.browser.ts'),
+    // src/platform.ts and src/backends/native/host.ts: the host-facing files, each with a browser twin
+    build.onResolve({ filter: /^\.\/(platform|backends\/native\/host)$/ }, (args) => ({
+      path: path.join(args.resolveDir, `${args.path}.browser.ts`),
     }));
   },
 };
@@ -44,7 +46,7 @@ esbuild
   })
   .then((r) => {
     const inputs = Object.keys(r.metafile.inputs);
-    const leaked = inputs.filter((f) => /native[\\/]loader|platform\.ts$/.test(f));
+    const leaked = inputs.filter((f) => /backends[\\/]native[\\/](loader|host)\.ts$|platform\.ts$/.test(f));
     const text = require('fs').readFileSync(out, 'utf8');
     const globals = ['process', '__dirname', 'Buffer', 'require'].filter((g) => new RegExp(`\\b${g}\\b\\s*[.(]`).test(text));
     if (leaked.length || globals.length) {

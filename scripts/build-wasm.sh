@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the WebAssembly module (the 'wasm' backend) from native/core and native/wire and embeds
-# it in src/wasm/module_bytes.ts, which is committed so installs need no compiler.
+# it in src/backends/wasm/module_bytes.ts, which is committed so installs need no compiler.
 #   npm run build:wasm        (needs Debian's clang-16, lld-16, wasi-libc, libc++-16-dev-wasm32)
 # The build is deterministic: fixed flags, no debug info, source paths mapped to '.', symbols
 # stripped; .ci/steps/wasm-reproducible.sh checks that a fresh build matches the committed file.
@@ -39,4 +39,4 @@ done
   "$LIBDIR/crt1-reactor.o" "${OBJECTS[@]}" \
   -L"$LIBDIR" -lc++ -lc++abi -lc "$BUILTINS"
 
-node scripts/embed-wasm.js "$OUT/dgp.wasm" src/wasm/module_bytes.ts
+node scripts/embed-wasm.js "$OUT/dgp.wasm" src/backends/wasm/module_bytes.ts

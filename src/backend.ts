@@ -1,24 +1,28 @@
 /**
  * Backend choice (SPEC §9), the one place that maps a call to an implementation of the kernel
- * surface (src/kernels/surface.ts): 'cuda' (the addon's CUDA kernels), 'native' (the addon's C++
- * kernels), 'wasm' (the same C++ compiled to WebAssembly and embedded, src/wasm/kernels.ts) or
- * 'ts' (src/kernels/ts.ts). Automatic by default, in this order: cuda when a device exists and
+ * surface (src/surface/kernels.ts) and the only module that imports a backend: 'cuda' (the
+ * addon's CUDA kernels), 'native' (the addon's C++ kernels, src/backends/native/), 'wasm' (the
+ * same C++ compiled to WebAssembly and embedded, src/backends/wasm/) or 'ts'
+ * (src/backends/ts/). Everything above asks the chosen kernels for what it needs (the surface's
+ * capabilities), never for a backend's name. Automatic by default, in this order: cuda when a device exists and
  * the work is large enough, else native, else wasm, else ts. Forced with DGP_BACKEND or
  * setBackend().
  */
 import { DgpError, describeValue } from './errors';
-import { nativeKernels } from './kernels/native';
-import type { Device, Kernels } from './kernels/surface';
-import { tsKernels } from './kernels/ts';
-import type { NativeBinding, NativeInfo } from './native/binding';
-import type { LoadResult } from './native/loader';
+import { nativeKernels } from './backends/native/kernels';
+import type { Device, Kernels } from './surface/kernels';
+import { tsKernels } from './backends/ts/kernels';
+import type { NativeBinding, NativeInfo } from './backends/native/binding';
+import { loadAddon } from './backends/native/host';
+import type { LoadResult } from './backends/native/loader';
 import { platform } from './platform';
-import { wasmKernels } from './wasm/kernels';
-import { wasmLoadError, wasmModuleInfo } from './wasm/module';
+import { wasmKernels } from './backends/wasm/kernels';
+import { wasmLoadError, wasmModuleInfo } from './backends/wasm/module';
 
 export type BackendName = 'cuda' | 'native' | 'wasm' | 'ts';
 /** In the order automatic choice tries them. */
-const NAMES: readonly BackendName[] = ['cuda', 'native', 'wasm', 'ts'];
+export const BACKEND_NAMES: readonly BackendName[] = ['cuda', 'native', 'wasm', 'ts'];
+const NAMES = BACKEND_NAMES;
 
 /**
  * Below this many elements in one call the GPU's launch and copy overhead costs more than the
@@ -42,7 +46,7 @@ interface State {
   threads: number;
 }
 
-const loaded = platform.loadNative();
+const loaded = loadAddon();
 const state: State = {
   binding: loaded.binding,
   native: null,

@@ -1,5 +1,8 @@
 /** Counts (SPEC §2): explicit kTop/kBottom, or from ratios. */
 import { describeValue } from './errors';
+import { probeMissing } from './read';
+
+const CONFIG_FIELDS = ['topRatio', 'bottomRatio', 'kTop', 'kBottom'] as const;
 
 export interface Counts {
   kTop: number;
@@ -54,15 +57,10 @@ export function checkCounts(n: number, kTop: unknown, kBottom: unknown, caller: 
 
 /**
  * The ratios used when a call gives no config: send the largest 10% of every layer and drop the
- * rest (topRatio 0: no top set is withheld, so this is plain top-k pruning). This is a
- * **compression** default chosen from the project's evaluation (eval/README.md,
- * eval/results/full.md; batch-1 MLP, 64 paired images, 600 FedSGD rounds, 3 seeds): withholding a
- * top set did not protect at ratios that keep accuracy (top 1%: +0.2 dB against plain pruning,
- * paired, every image still reconstructed; top 5%: 64% still reconstructed) and cost accuracy
- * (0.920 and 0.906 against plain pruning's 0.927); top 10% and 20% left 41% and 5% of the images
- * reconstructed, for 2.5 and 5.7 points, and plain pruning plus noise did better at the same bytes.
- * DGP's top withholding is therefore opt-in (pass a topRatio). For privacy, add noise and measure
- * it: the ratios alone do not give it.
+ * rest (topRatio 0: no top set is withheld, so this is plain top-k pruning). A **compression**
+ * default, chosen from the project's privacy/utility evaluation: eval/README.md states the
+ * evidence and its current figures. DGP's top withholding is opt-in (pass a topRatio); for
+ * privacy, add noise and measure it: the ratios alone do not give it.
  */
 export const DEFAULT_CONFIG: Readonly<{ topRatio: number; bottomRatio: number }> = Object.freeze({
   topRatio: 0,
@@ -80,6 +78,9 @@ export function checkConfig(config: unknown, caller: string): DgpConfig {
   const { topRatio, bottomRatio, kTop, kBottom } = config as Record<string, unknown>;
   const hasRatio = topRatio !== undefined || bottomRatio !== undefined;
   const hasCount = kTop !== undefined || kBottom !== undefined;
+  // A field about to be reported missing: a throwing `has` trap's own error goes first.
+  if (hasCount ? kTop === undefined || kBottom === undefined : topRatio === undefined || bottomRatio === undefined)
+    probeMissing(config, CONFIG_FIELDS, [topRatio, bottomRatio, kTop, kBottom]);
   if (hasRatio && hasCount)
     throw new TypeError(`${caller}: config must give either ratios or counts, not both`);
   if (hasCount)

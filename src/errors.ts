@@ -1,4 +1,4 @@
-import { typedArrayParts, typedArrayTag } from './typed';
+import { typedArrayParts, typedArrayTag } from './typed_array';
 
 /**
  * The package's own error class. Bad arguments are TypeError / RangeError (as tfjs and Node do);

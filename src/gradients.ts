@@ -7,10 +7,11 @@
  * src/read.ts. The sync reader uses dataSync(); the async one awaits data(), which webgl and
  * webgpu need. Every argument is read once.
  */
+import { readDenseLayers } from './layers';
 import * as tf from '@tensorflow/tfjs-core';
 
-import { readDenseLayers } from './fl/objects';
-import type { DenseLayer } from './fl/types';
+
+import type { DenseLayer } from './layers';
 import { readRecord, readTensorLike } from './read';
 
 /** What the gradient functions accept: tensors by name, or raw layers. */

@@ -1,13 +1,11 @@
 /**
- * What the package needs from its host, Node's version. The browser build (src/index.browser.ts,
- * bundled by scripts/build-browser.js) swaps this file for platform.browser.ts, so the browser
- * graph has no Node built-ins, no `process`, `__dirname` or `Buffer`, and never loads the addon.
+ * What the package needs from its host, Node's version. The browser build (src/index.ts bundled
+ * by scripts/build-browser.js into dist/browser/index.mjs) swaps this file for
+ * platform.browser.ts, so the browser graph has no Node built-ins, no `process`, `__dirname` or
+ * `Buffer`. (The addon's loading is the native backend's: src/backends/native/host.ts, swapped
+ * the same way.)
  */
-import { loadNative, LoadResult } from './native/loader';
-
 export interface Platform {
-  /** Finds and loads the addon (never throws). */
-  loadNative(): LoadResult;
   /** An environment variable (DGP_BACKEND, DGP_CUDA_MIN_ELEMENTS), or undefined. */
   env(name: string): string | undefined;
   /**
@@ -18,7 +16,6 @@ export interface Platform {
 }
 
 export const platform: Platform = {
-  loadNative: () => loadNative(),
   env: (name) => process.env[name],
   uninitialised: (bytes) => Buffer.allocUnsafeSlow(bytes).buffer as ArrayBuffer, // own buffer, offset 0
 };

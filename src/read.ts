@@ -6,7 +6,7 @@
  * read, so validation of the whole call happens before anything is written.
  */
 import { describeValue } from './errors';
-import { typedArrayParts, typedArrayTag } from './typed';
+import { typedArrayParts, typedArrayTag } from './typed_array';
 
 export { typedArrayTag };
 
@@ -21,13 +21,10 @@ interface ViewCtor<T> {
  */
 function posesAsTyped(v: unknown): boolean {
   if (v === null || typeof v !== 'object') return false;
-  try {
-    for (let p = Object.getPrototypeOf(v); p !== null; p = Object.getPrototypeOf(p))
-      if (Object.prototype.hasOwnProperty.call(p, 'BYTES_PER_ELEMENT')) return true;
-    return false;
-  } catch {
-    return true; // a Proxy whose getPrototypeOf trap throws
-  }
+  // A Proxy whose getPrototypeOf trap throws: the caller's own exception passes through.
+  for (let p = Object.getPrototypeOf(v); p !== null; p = Object.getPrototypeOf(p))
+    if (Object.prototype.hasOwnProperty.call(p, 'BYTES_PER_ELEMENT')) return true;
+  return false;
 }
 
 /**
@@ -50,9 +47,13 @@ export function readTyped<T>(v: unknown, ctor: ViewCtor<T>, what: string): T {
   }
 }
 
-/** readTyped, or undefined when `v` is undefined (an optional array). */
-export function readOptionalTyped<T>(v: unknown, ctor: ViewCtor<T>, what: string): T | undefined {
-  return v === undefined ? undefined : readTyped(v, ctor, what);
+/**
+ * Before a field that read as undefined is reported missing: asks the object whether it has the
+ * field, so a Proxy's `has` trap runs and a caller's own exception from it passes through
+ * unchanged instead of a message about `undefined`. Costs nothing on a valid call.
+ */
+export function probeMissing(o: object, keys: readonly string[], values: readonly unknown[]): void {
+  for (let i = 0; i < keys.length; i++) if (values[i] === undefined) void (keys[i] in o);
 }
 
 /** A plain (or class-instance) object: an options bag or a record; TypeError otherwise. */

@@ -3,13 +3,13 @@
  * bad values with the layer's name. Everything above (tfjs ops, error feedback, ADGP) calls
  * selectLayers().
  */
-import { kernelsOf, resolveBackend, getThreads, BackendName } from './backend';
+import { BACKEND_NAMES, kernelsOf, resolveBackend, getThreads, BackendName } from './backend';
 import { checkCounts } from './counts';
 import { describeValue } from './errors';
-import type { BadValue, Counts, SelectOutputs } from './kernels/surface';
+import type { BadValue, Counts, SelectOutputs } from './surface/kernels';
 import { platform } from './platform';
 import { readArray, readChoice, readFlag, readObject, readTyped } from './read';
-import { typedArrayLength, typedArrayParts, typedArrayTag } from './typed';
+import { typedArrayBuffer, typedArrayLength, typedArrayParts, typedArrayTag } from './typed_array';
 
 /** One layer to select: a flat float32 view (any byte offset) and its counts. */
 export interface LayerInput {
@@ -62,12 +62,14 @@ interface Job {
   n: number;
   kTop: number;
   kBottom: number;
-  /** Views of the caller's own output arrays (`out`), or null when it passed none. */
-  given: LayerSelection | null;
+  /**
+   * Whether the caller passed output arrays of its own (`out`) for this layer: they are in the
+   * call's Given at 4·position + OUTPUT_TYPES index, checked by their internal slots (kind and
+   * length). Kernels that read properties get fresh views of them (setUpOutputs).
+   */
+  given: boolean;
   /** What is returned: the caller's own arrays, or the ones set up for it. */
   result: LayerSelection;
-  /** Every caller output view read, with its length then: re-checked once all arguments are read. */
-  views: Array<[{ length: number }, number, OutputKey]> | null;
 }
 
 /** The label of a job, built only for a message (thousands of small layers pay for none). */
@@ -97,13 +99,23 @@ const align8 = (bytes: number): number => (bytes + 7) & ~7;
 type OutputKey = keyof LayerSelection;
 type ViewCtor = typeof Uint8Array | typeof Float32Array | typeof Uint32Array;
 /** Each output: its key, element type, and whether it holds n elements (else the kept count). */
-const OUTPUT_TYPES: ReadonlyArray<[OutputKey, ViewCtor, boolean]> = [
-  ['codes', Uint8Array, true],
-  ['pruned', Float32Array, true],
-  ['keptIndices', Uint32Array, false],
-  ['keptValues', Float32Array, false],
+const OUTPUT_TYPES: ReadonlyArray<[OutputKey, ViewCtor, boolean, number]> = [
+  ['codes', Uint8Array, true, 0],
+  ['pruned', Float32Array, true, 1],
+  ['keptIndices', Uint32Array, false, 2],
+  ['keptValues', Float32Array, false, 3],
 ];
-type Wanted = ReadonlyArray<[OutputKey, ViewCtor, boolean]>;
+/** Each output's typed array tag ('Uint8Array', ...), by OUTPUT_TYPES index: `ctor.name` is a slow getter. */
+const TAGS: readonly string[] = OUTPUT_TYPES.map(([, ctor]) => ctor.name);
+/** The outputs asked for: OUTPUT_TYPES entries, the last number their index there. */
+type Wanted = ReadonlyArray<[OutputKey, ViewCtor, boolean, number]>;
+/**
+ * The call's caller-owned outputs, layer by layer at 4·position + OUTPUT_TYPES index: one flat
+ * array per call, indexed, not keyed (a thousand layers read it several times per call).
+ */
+type Given = Array<ArrayBufferView | undefined>;
+/** Slots per layer in a Given. */
+const SLOTS = 4;
 
 /** The outputs asked for, in OUTPUT_TYPES order. */
 function readWant(want: unknown, caller: string): Wanted {
@@ -118,14 +130,14 @@ function readWant(want: unknown, caller: string): Wanted {
 const toString = Object.prototype.toString;
 
 /** Reads one layer (each field once) and checks it; messages are built only on failure. */
-function readLayer(layer: unknown, position: number, wanted: Wanted, caller: string): Job {
+function readLayer(layer: unknown, position: number, wanted: Wanted, call: { given: Given | null; count: number }, caller: string): Job {
   if (layer === null || typeof layer !== 'object' || toString.call(layer) !== '[object Object]')
     readObject(layer, `${caller}: layers[${position}]`, 'an object {values, kTop, kBottom, name?, out?}'); // throws
   const { name, values, kTop, kBottom, out } = layer as Record<string, unknown>;
   if (name !== undefined && typeof name !== 'string')
     throw new TypeError(`${caller}: layers[${position}].name must be a string, got ${describeValue(name)}`);
   const job: Job = {
-    name: name as string | undefined, position, values: values as Float32Array, n: 0, kTop: 0, kBottom: 0, given: null, result: {}, views: null,
+    name: name as string | undefined, position, values: values as Float32Array, n: 0, kTop: 0, kBottom: 0, given: false, result: {},
   };
   // The caller's array itself, by its internal slots: no view per layer. An empty (or detached)
   // one goes through readTyped for its message.
@@ -142,25 +154,37 @@ function readLayer(layer: unknown, position: number, wanted: Wanted, caller: str
     job.kTop = counts.kTop;
     job.kBottom = counts.kBottom;
   }
-  if (out !== undefined) readGiven(job, out, wanted, caller);
+  if (out !== undefined) readGiven(job, out, wanted, (call.given ??= new Array(SLOTS * call.count)), caller);
   return job;
 }
 
-/** The caller's own output arrays of one layer (`out`), checked against the layer. */
-function readGiven(job: Job, out: unknown, wanted: Wanted, caller: string): void {
-  const label = labelOf(job);
-  const given = readObject(out, `${caller}: ${label} out`, 'an object of output arrays');
+/**
+ * The caller's own output arrays of one layer (`out`), checked against the layer by their
+ * internal slots: no view, label or message is made unless one is wrong (a training loop passes
+ * a thousand of them per call).
+ */
+function readGiven(job: Job, out: unknown, wanted: Wanted, into: Given, caller: string): void {
+  if (out === null || typeof out !== 'object' || toString.call(out) !== '[object Object]')
+    readObject(out, `${caller}: ${labelOf(job)} out`, 'an object of output arrays'); // throws
+  const fields = out as Record<string, unknown>;
+  const at = SLOTS * job.position;
   const kept = job.n - job.kTop - job.kBottom;
-  for (const [key, ctor, full] of wanted) {
-    const arr = given[key]; // an output not asked for is ignored
+  for (let w = 0; w < wanted.length; w++) {
+    const out = wanted[w];
+    const index = out[3];
+    // named loads (one inline cache each), not fields[key]: an output not asked for is ignored
+    const arr = index === 0 ? fields.codes : index === 1 ? fields.pruned : index === 2 ? fields.keptIndices : fields.keptValues;
     if (arr === undefined) continue; // allocated by setUpOutputs once the call is valid
-    const length = full ? job.n : kept;
-    const view = readTyped(arr, ctor as new (b: ArrayBufferLike, o: number, n: number) => ArrayBufferView & { length: number }, `${caller}: ${label} out.${key}`);
-    if (view.length !== length)
-      throw new RangeError(`${caller}: ${label} out.${key} must hold ${length} elements, got ${describeValue(arr)}`);
-    ((job.given ??= {}) as Record<OutputKey, unknown>)[key] = view;
-    (job.result as Record<OutputKey, unknown>)[key] = arr;
-    (job.views ??= []).push([view, length, key]);
+    const length = out[2] ? job.n : kept;
+    if (typedArrayTag(arr) !== TAGS[index] || typedArrayLength(arr) !== length || length === 0) {
+      const [key, ctor] = out;
+      // the rare and wrong cases, with their messages (a detached array reads as length 0)
+      const what = `${caller}: ${labelOf(job)} out.${key}`;
+      const view = readTyped(arr, ctor as new (b: ArrayBufferLike, o: number, n: number) => ArrayBufferView & { length: number }, what);
+      if (view.length !== length) throw new RangeError(`${what} must hold ${length} elements, got ${describeValue(arr)}`);
+    }
+    into[at + index] = arr as ArrayBufferView;
+    job.given = true;
   }
 }
 
@@ -173,11 +197,85 @@ interface Span {
 }
 
 /**
+ * Per caller's list of layers, the arrays of its last call that passed checkNoAliasing (each
+ * layer's values, n and kept count, and the call's Given). A typed array's buffer and byte offset
+ * never change, so the same arrays at the same lengths cover the same memory: a training loop
+ * passing the same `out` arrays every round is checked once, not every call (lengths are still
+ * re-read every call). Held weakly by the list: dropping the list drops the record.
+ */
+const verified = new WeakMap<object, Verified>();
+
+interface Verified {
+  /** Per layer: values, n, kept. */
+  layers: unknown[];
+  /** The call's Given. */
+  given: Given;
+}
+
+/**
+ * Checks, once all arguments are read, that no getter read later detached (transferred) or
+ * shrank an array read earlier; returns whether the call passes exactly the arrays (at the same
+ * lengths) of `record`.
+ */
+function recheck(jobs: Job[], wanted: Wanted, given: Given | null, record: Verified | undefined, caller: string): boolean {
+  let same = record !== undefined && given !== null && record.layers.length === 3 * jobs.length;
+  for (let i = 0; i < jobs.length; i++) {
+    const job = jobs[i];
+    const n = job.n;
+    if (typedArrayLength(job.values) !== n) throw new TypeError(`${caller}: ${labelOf(job)} values was detached while the arguments were read`);
+    const kept = n - job.kTop - job.kBottom;
+    if (same) same = record!.layers[3 * i] === job.values && record!.layers[3 * i + 1] === n && record!.layers[3 * i + 2] === kept;
+    if (!job.given) continue;
+    const at = SLOTS * i;
+    for (let w = 0; w < wanted.length; w++) {
+      const slot = at + wanted[w][3];
+      const arr = given![slot];
+      if (arr === undefined) continue;
+      if (typedArrayLength(arr) !== (wanted[w][2] ? n : kept))
+        throw new TypeError(`${caller}: ${labelOf(job)} out.${wanted[w][0]} was detached while the arguments were read`);
+      // an output given now must be the one given then (one not given now is allocated fresh)
+      if (same) same = record!.given[slot] === arr;
+    }
+  }
+  return same;
+}
+
+function verifiedRecord(jobs: Job[], given: Given): Verified {
+  const layers = new Array<unknown>(3 * jobs.length);
+  for (let i = 0; i < jobs.length; i++) {
+    const j = jobs[i];
+    layers[3 * i] = j.values;
+    layers[3 * i + 1] = j.n;
+    layers[3 * i + 2] = j.n - j.kTop - j.kBottom;
+  }
+  return { layers, given };
+}
+
+/**
  * No caller-owned output may overlap any layer's values or any other output (of any layer):
  * backends write in different orders, so an overlap would change what is read and the bits.
- * One sort per buffer: O(m log m) for m arrays.
+ * When every output's buffer holds nothing else of the call (the usual case: one array per
+ * output), nothing can overlap and one pass over the buffers says so; otherwise one sort per
+ * shared buffer: O(m log m) for m arrays.
  */
-function checkNoAliasing(jobs: Job[], caller: string): void {
+function checkNoAliasing(jobs: Job[], given: Given, caller: string): void {
+  const outputBuffers = new Set<ArrayBufferLike>();
+  let shared = false;
+  for (let i = 0; i < jobs.length && !shared; i++) {
+    if (!jobs[i].given) continue;
+    for (let k = 0; k < SLOTS; k++) {
+      const w = given[SLOTS * i + k];
+      if (w === undefined || typedArrayLength(w) === 0) continue;
+      const b = typedArrayBuffer(w);
+      if (outputBuffers.has(b)) {
+        shared = true;
+        break;
+      }
+      outputBuffers.add(b);
+    }
+  }
+  for (let i = 0; i < jobs.length && !shared; i++) if (jobs[i].n > 0 && outputBuffers.has(typedArrayBuffer(jobs[i].values))) shared = true;
+  if (!shared) return;
   const byBuffer = new Map<ArrayBufferLike, Span[]>();
   const add = (buffer: ArrayBufferLike, start: number, bytes: number, output: boolean, what: () => string): void => {
     if (bytes === 0) return;
@@ -189,9 +287,11 @@ function checkNoAliasing(jobs: Job[], caller: string): void {
     const v = typedArrayParts(j.values);
     add(v.buffer, v.byteOffset, 4 * j.n, false, () => `${labelOf(j)} values`);
     if (!j.given) continue;
-    for (const [key] of OUTPUT_TYPES) {
-      const w = j.given[key];
-      if (w !== undefined) add(w.buffer, w.byteOffset, w.byteLength, true, () => `${labelOf(j)} out.${key}`);
+    for (const [key, ctor, , index] of OUTPUT_TYPES) {
+      const w = given[SLOTS * j.position + index];
+      if (w === undefined) continue;
+      const p = typedArrayParts(w);
+      add(p.buffer, p.byteOffset, ctor.BYTES_PER_ELEMENT * p.length, true, () => `${labelOf(j)} out.${key}`);
     }
   }
   for (const spans of byBuffer.values()) {
@@ -214,18 +314,22 @@ function checkNoAliasing(jobs: Job[], caller: string): void {
 }
 
 /**
- * The kernel's per-output lists: the caller's views where given, else arrays allocated here
- * (small layers' carved from one buffer). Runs only once the whole call is valid.
+ * The kernel's per-output lists: the caller's arrays where given (fresh views of them for kernels
+ * that read properties), else arrays allocated here (small layers' carved from one buffer). Runs
+ * only once the whole call is valid.
  */
-function setUpOutputs(jobs: Job[], wanted: Wanted): SelectOutputs {
+function setUpOutputs(jobs: Job[], wanted: Wanted, given: Given | null, fresh: boolean): SelectOutputs {
   const count = jobs.length;
   const lists: Array<Array<ArrayBufferView | null>> = wanted.map(() => new Array(count));
   let carved = 0;
-  for (const j of jobs) {
+  for (let i = 0; i < count; i++) {
+    const j = jobs[i];
     if (j.n > CARVE_MAX_ELEMENTS) continue;
     const kept = j.n - j.kTop - j.kBottom;
-    for (const [key, ctor, full] of wanted)
-      if (j.given?.[key] === undefined) carved += align8(ctor.BYTES_PER_ELEMENT * (full ? j.n : kept));
+    for (let w = 0; w < wanted.length; w++) {
+      const out = wanted[w];
+      if (given === null || given[SLOTS * i + out[3]] === undefined) carved += align8(out[1].BYTES_PER_ELEMENT * (out[2] ? j.n : kept));
+    }
   }
   const shared = carved > 0 ? uninitialised(carved) : null;
   let at = 0;
@@ -234,13 +338,14 @@ function setUpOutputs(jobs: Job[], wanted: Wanted): SelectOutputs {
     const kept = j.n - j.kTop - j.kBottom;
     const carve = j.n <= CARVE_MAX_ELEMENTS;
     for (let w = 0; w < wanted.length; w++) {
-      const [key, ctor, full] = wanted[w];
-      const own = j.given?.[key];
+      const [key, ctor, full, index] = wanted[w];
+      const own = given === null ? undefined : given[SLOTS * i + index];
+      const length = full ? j.n : kept;
       if (own !== undefined) {
-        lists[w][i] = own;
+        lists[w][i] = fresh ? freshView(ctor as new (b: ArrayBufferLike, o: number, n: number) => ArrayBufferView, own, length) : own;
+        (j.result as Record<OutputKey, unknown>)[key] = own; // the caller's own array is what it gets back
         continue;
       }
-      const length = full ? j.n : kept;
       const bytes = ctor.BYTES_PER_ELEMENT * length;
       const view = carve ? new ctor(shared!, at, length) : new ctor(uninitialised(bytes), 0, length);
       if (carve) at += align8(bytes);
@@ -260,32 +365,34 @@ function setUpOutputs(jobs: Job[], wanted: Wanted): SelectOutputs {
  */
 function prepare(layers: LayerInput[], want: SelectWant, caller: string, backend?: BackendName) {
   if (typeof caller !== 'string') throw new TypeError(`selectLayers: caller must be a string, got ${describeValue(caller)}`);
-  if (backend !== undefined) readChoice(backend, ['native', 'cuda', 'wasm', 'ts'] as const, undefined, `${caller}: backend`);
+  if (backend !== undefined) readChoice(backend, BACKEND_NAMES, undefined, `${caller}: backend`);
   const list = readArray(layers, `${caller}: layers`, 'an Array of {values, kTop, kBottom}');
   const wanted = readWant(want, caller);
   const count = list.length;
   const jobs: Job[] = new Array(count);
-  let owned = false;
+  const call: { given: Given | null; count: number } = { given: null, count };
   let total = 0;
+  let owned = false;
   for (let i = 0; i < count; i++) {
-    const job = readLayer(list[i], i, wanted, caller);
+    const job = readLayer(list[i], i, wanted, call, caller);
     jobs[i] = job;
-    owned ||= job.given !== null;
     total += job.n;
+    owned ||= job.given;
   }
-  // A getter read after an array was read could have detached (transferred) or shrunk its buffer.
-  for (const job of jobs) {
-    if (typedArrayLength(job.values) !== job.n) throw new TypeError(`${caller}: ${labelOf(job)} values was detached while the arguments were read`);
-    if (job.views)
-      for (const [view, length, key] of job.views)
-        if (view.length !== length) throw new TypeError(`${caller}: ${labelOf(job)} out.${key} was detached while the arguments were read`);
+  const given = owned ? call.given : null;
+  // Only caller-owned outputs can alias anything: a call without them skips the check, and a
+  // call with the very arrays its list passed last time was checked then.
+  if (!recheck(jobs, wanted, given, owned ? verified.get(layers) : undefined, caller) && given !== null) {
+    checkNoAliasing(jobs, given, caller);
+    verified.set(layers, verifiedRecord(jobs, given));
   }
-  // Only caller-owned outputs can alias anything: a call without them skips the check.
-  if (owned) checkNoAliasing(jobs, caller);
-  const outputs = setUpOutputs(jobs, wanted);
+  const { kernels, device } = kernelsOf(backend ?? resolveBackend(total));
+  // The addon reads the caller's arrays by their internal slots; the TypeScript and wasm kernels
+  // read `length` and elements as properties, so they get fresh views (a subclass's getters
+  // cannot redirect those).
+  const fresh = kernels.readsCallerArrays !== true;
+  const outputs = setUpOutputs(jobs, wanted, given, fresh);
   outputs.disposable = !owned; // the package's own arrays are dropped unseen on an error
-  const name = backend ?? resolveBackend(total);
-  const { kernels, device } = kernelsOf(name);
   // Every kernel finds all layers' cuts before it writes any output, so a NaN/Inf in a later
   // layer leaves caller-owned outputs untouched with no separate finiteness pass here.
   // Counts of many layers go as Float64Arrays (the addon reads them in place); a few go as plain
@@ -293,10 +400,6 @@ function prepare(layers: LayerInput[], want: SelectWant, caller: string, backend
   // makes V8 move it to a malloc'd buffer first.
   const kTop: Counts = count > 8 ? new Float64Array(count) : new Array<number>(count);
   const kBottom: Counts = count > 8 ? new Float64Array(count) : new Array<number>(count);
-  // The addon reads the caller's arrays by their internal slots; the TypeScript and wasm kernels
-  // read `length` and elements as properties, so they get fresh views (a subclass's getters
-  // cannot redirect those).
-  const fresh = name === 'ts' || name === 'wasm';
   const values: Float32Array[] = new Array(count);
   for (let i = 0; i < count; i++) {
     const j = jobs[i];
@@ -360,8 +463,8 @@ export function dualTopBottomK(values: Float32Array, kTop: number, kBottom: numb
  * dualTopBottomK's common case in few steps, the kernel called with positional arguments
  * (Kernels.selectCodes): a small layer's call is otherwise mostly argument handling. Anything
  * unusual (a detached or empty array, a count off the fast checks, an `out` that is not a plain
- * Uint8Array of n elements or shares the values' buffer, the cuda backend) returns null, and the
- * general path checks it and says what is wrong.
+ * Uint8Array of n elements or shares the values' buffer, selection on a device other than the
+ * CPU) returns null, and the general path checks it and says what is wrong.
  */
 function fastCodes(values: Float32Array, kTop: number, kBottom: number, out: Uint8Array | undefined, caller: string): Uint8Array | null {
   if (typedArrayTag(values) !== 'Float32Array') return null;
@@ -369,17 +472,16 @@ function fastCodes(values: Float32Array, kTop: number, kBottom: number, out: Uin
   if (n === 0 || !(Number.isSafeInteger(kTop) && Number.isSafeInteger(kBottom) && kTop >= 0 && kBottom >= 0 && kTop + kBottom <= n)) return null;
   const v = typedArrayParts(values);
   if (out !== undefined && (typedArrayTag(out) !== 'Uint8Array' || typedArrayLength(out) !== n || typedArrayParts(out).buffer === v.buffer)) return null;
-  const name = resolveBackend(n);
-  if (name === 'cuda') return null;
-  const { kernels } = kernelsOf(name);
+  const { kernels, device } = kernelsOf(resolveBackend(n));
+  if (device !== 'cpu') return null;
   // a small array straight from the constructor: one object, not an ArrayBuffer and a view
   const codes = out ?? (n <= SMALL_BUFFER_BYTES ? new Uint8Array(n) : new Uint8Array(uninitialised(n), 0, n));
   // The addon reads the caller's arrays by their internal slots; the TypeScript and wasm kernels
   // read properties, so they get fresh views (as in prepare()).
-  const native = name === 'native';
+  const slots = kernels.readsCallerArrays === true;
   const bad = kernels.selectCodes(
-    native ? values : freshView(Float32Array, values, n), kTop, kBottom,
-    native || out === undefined ? codes : freshView(Uint8Array, codes, n), getThreads(), out === undefined,
+    slots ? values : freshView(Float32Array, values, n), kTop, kBottom,
+    slots || out === undefined ? codes : freshView(Uint8Array, codes, n), getThreads(), out === undefined,
   );
   if (bad >= 0) throw badValueError(caller, { name: undefined, position: 0, values }, bad);
   return codes;

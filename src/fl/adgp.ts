@@ -5,15 +5,17 @@
  * server sums them on the positions (aggregateAligned) and downloads values only; everyone
  * turns those into dense layers with densifyAligned.
  */
+import { nameBytes, quoteName } from '../layers';
 import { countsFor, checkConfig, DgpConfig } from '../counts';
 import { describeValue } from '../errors';
 import { selectLayers } from '../select';
 import { DgpFormatError } from './errors';
 import { kernelsFor } from '../backend';
 import { GradientInput, readGradients } from '../gradients';
-import type { Kernels } from '../kernels/surface';
-import { checkRound, hex32, nameBytes } from './layout';
-import { checkSparseContent, PlainSparseLayer, quoteName, readAlignedValues, readSparseMessage } from './objects';
+import type { Kernels } from '../surface/kernels';
+import { checkRound } from './codec';
+import { hex32 } from '../surface/format';
+import { PlainPositions, readAlignedValues, readPositions } from './objects';
 import { checkLimit, checkList, enforceLimit, readAggregateOptions } from './options';
 import type { AggregateOptions, AlignedPositions, AlignedValues, DenseLayer, ElementLimit } from './types';
 
@@ -30,24 +32,6 @@ export function chooseAlignedPositions(reference: GradientInput, config: DgpConf
     caller,
   );
   return { round, layers: layers.map((l, i) => ({ name: l.name, shape: l.shape.slice(), indices: outs[i].keptIndices! })) };
-}
-
-interface PlainPositions {
-  round: number;
-  id: number;
-  layers: PlainSparseLayer[];
-}
-
-/** AlignedPositions read once and checked in full (the id, names, shapes, indices). */
-function readPositions(positions: unknown, caller: string, k: (elements: number) => Kernels): PlainPositions {
-  const what = `${caller}: positions`;
-  const p = readSparseMessage(positions, what, false);
-  const id = p.id;
-  if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > 0xffffffff)
-    throw new TypeError(`${what}.id must be the u32 id set by decodePositions(), got ${describeValue(id)}`);
-  const kernels = k(p.layers.reduce((s, l) => s + l.indices.length, 0));
-  p.layers.forEach((l, i) => checkSparseContent(kernels, l, `${what}.layers[${i}] (${quoteName(l.name)})`, DgpFormatError));
-  return { round: p.round, id, layers: p.layers };
 }
 
 type PlainAligned = ReturnType<typeof readAlignedValues>;
@@ -80,7 +64,7 @@ export function aggregateAligned(uploads: AlignedValues[], positions: AlignedPos
   const caller = 'aggregateAligned';
   const list = checkList<unknown>(uploads, caller, 'uploads');
   const { w } = readAggregateOptions(options, list.length, caller, false);
-  const pos = readPositions(positions, caller, kernelsFor);
+  const pos = readPositions(positions, `${caller}: positions`, kernelsFor);
   const total = pos.layers.reduce((s, p) => s + p.indices.length, 0);
   const k = kernelsFor(total * list.length);
   const values = list.map((u, c) => matchAligned(readAlignedValues(u, `${caller}: uploads[${c}]`), pos, caller, `upload ${c}`, k));
@@ -93,7 +77,7 @@ export function aggregateAligned(uploads: AlignedValues[], positions: AlignedPos
 export function densifyAligned(aligned: AlignedValues, positions: AlignedPositions, options: ElementLimit): DenseLayer[] {
   const caller = 'densifyAligned';
   const max = checkLimit(options, caller);
-  const pos = readPositions(positions, caller, kernelsFor);
+  const pos = readPositions(positions, `${caller}: positions`, kernelsFor);
   const a = readAlignedValues(aligned, `${caller}: aligned`);
   const elements = pos.layers.reduce((s, p) => s + p.n, 0);
   enforceLimit(elements, max, caller);

@@ -5,21 +5,24 @@
  * a bad message leaves the sums untouched and memory is O(model) whatever the number of clients.
  * Partial aggregates (encodePartial / merge) let aggregators run as a tree.
  */
+import { nameBytes, quoteName, readShape, shapeSize } from '../layers';
 import { describeValue, DgpError } from '../errors';
 import { DgpFormatError } from './errors';
-import { readArray, readChoice, readObject, readTyped, typedArrayTag } from '../read';
+import { probeMissing, readArray, readChoice, readObject, readTyped, typedArrayTag } from '../read';
 import { kernelsFor } from '../backend';
-import { getU32, hex32, KIND_NAMES, nameBytes, Reader, readShape, shapeSize } from './layout';
-import { checkSparseContent, quoteName, readSparseMessage } from './objects';
+import { getU32 } from './codec';
+import { KIND_NAMES } from '../surface/format';
+import { readPositions } from './objects';
 import { checkLimit } from './options';
-import { encodePartialBytes, layerMeta, readPartialLayout, StreamLayer } from './partial';
-import { streamHead } from '../kernels/stream_args';
-import type { Kernels } from '../kernels/surface';
-import { KIND_ALIGNED, KIND_UPDATE, OUT_SLOTS, StreamCode, StreamSpec } from '../kernels/ts_stream';
-import type { AlignedPositions, AlignedValues, DenseLayer } from './types';
+import { encodePartialBytes, layerMeta } from './partial';
+import { wireMessage } from '../surface/messages';
+import { describeLayerAt, readPartialLayout, readUpdateHeads, StreamLayer } from './wire_reader';
+import { streamHead } from '../surface/stream';
+import type { Kernels, ResidentAccumulator } from '../surface/kernels';
+import { OUT_SLOTS, StreamCode, StreamSpec } from '../surface/stream';
+import { KIND_ALIGNED, KIND_UPDATE } from '../surface/format';
+import type { AlignedPositions, AlignedValues, DenseLayer, Update } from './types';
 import { decodeUpdate } from './wire';
-import { wasmKernels } from '../wasm/kernels';
-import { ResidentSums } from '../wasm/stream';
 
 /** A layer's name and shape: what an Aggregator expects of every update. */
 export interface LayerLayout {
@@ -48,23 +51,27 @@ interface State {
   /** spec's numbers as the kernels take them (with spec.layout). */
   head: Float64Array;
   layers: StreamLayer[];
-  /** The float64 sums: a plain array, or (wasm kernels) one in the module's memory; see sumsFor. */
-  sums: { readonly values: Float64Array };
+  /** The float64 sums: a plain array, or one a backend holds for its kernels; see sumsFor. */
+  sums: ResidentAccumulator;
+  /** Whether `sums` came from a backend's residentSums factory. */
+  resident: boolean;
 }
 
 /**
  * The sums as `k` runs fastest on them, moved (one copy) when the backend changed since the last
- * call: the wasm kernels cannot see JavaScript memory, so on wasm the sums live in the module's
- * memory (no copy of the whole model per message); every other backend gets a plain array, so
- * no addon call (async ones included) ever holds a view of the module's memory, which a growth
- * could detach.
+ * call: a backend that declares residentSums (wasm: its kernels cannot see JavaScript memory)
+ * gets sums it holds itself (no copy of the whole model per message); every other backend gets
+ * a plain array, so no addon call (async ones included) ever holds a view of another backend's
+ * memory, which a growth could detach.
  */
 function sumsFor(s: State, k: Kernels): Float64Array {
-  const resident = s.sums instanceof ResidentSums;
-  if ((k === wasmKernels) !== resident) {
-    const next = (k === wasmKernels && ResidentSums.create(s.spec.total)) || { values: new Float64Array(s.spec.total) };
+  const wantsResident = k.residentSums !== undefined;
+  if (wantsResident !== s.resident) {
+    const resident = (wantsResident && k.residentSums!(s.spec.total)) || null;
+    const next = resident ?? { values: new Float64Array(s.spec.total) };
     next.values.set(s.sums.values);
     s.sums = next;
+    s.resident = resident !== null;
   }
   return s.sums.values;
 }
@@ -102,7 +109,9 @@ export class Aggregator {
   constructor(options: AggregatorOptions) {
     const caller = 'new Aggregator';
     // Each option read once; the layout is copied, so later changes by the caller cannot reach it.
-    const { maxElements, reduce, layout } = readObject(options, `${caller}: options`, 'an object with maxElements');
+    const o = readObject(options, `${caller}: options`, 'an object with maxElements');
+    const { maxElements, reduce, layout } = o;
+    probeMissing(o, ['maxElements'], [maxElements]); // a throwing `has` trap's error goes first
     this.maxElements = checkLimit({ maxElements }, caller);
     this.reduce = readChoice(reduce, ['sum', 'mean'] as const, 'sum', `${caller}: options.reduce`);
     if (layout === undefined) return;
@@ -117,11 +126,7 @@ export class Aggregator {
       this.state = this.makeState(KIND_UPDATE, 0, 0, layers);
       return;
     }
-    const p = readSparseMessage(layout, `${caller}: options.layout`, false);
-    if (typeof p.id !== 'number' || !Number.isInteger(p.id) || p.id < 0 || p.id > 0xffffffff)
-      throw new TypeError(`${caller}: options.layout.id must be the u32 id set by decodePositions(), got ${describeValue(p.id)}`);
-    const k = kernelsFor(p.layers.reduce((t, l) => t + l.indices.length, 0));
-    p.layers.forEach((l, i) => checkSparseContent(k, l, `${caller}: options.layout.layers[${i}] (${quoteName(l.name)})`, RangeError));
+    const p = readPositions(layout, `${caller}: options.layout`, kernelsFor);
     const layers = p.layers.map((l) => ({ name: l.name, shape: null, n: l.indices.length, meta: layerMeta(l.name, l.indices.length), dense: l.n }));
     this.checkLayers(layers.map((l) => ({ ...l, n: l.dense })), caller, RangeError);
     this.positions = { round: p.round, id: p.id, layers: p.layers.map((l) => ({ name: l.name, shape: l.shape, indices: l.indices.slice() })) };
@@ -230,18 +235,30 @@ export class Aggregator {
     this.calls++;
     const bytes = plainBytes(input, caller);
     let s = this.state;
+    const first = s === null;
     if (!s) {
-      const p = readPartialLayout(bytes, caller);
-      if (p.of !== KIND_UPDATE) throw new DgpFormatError(`${caller}: a partial of aligned uploads needs an aggregator constructed with its positions`);
-      const layers = p.layers.map(({ name, shape, n, meta }) => ({ name, shape, n, meta }));
-      this.checkLayers(layers, caller, DgpFormatError);
-      s = this.makeState(KIND_UPDATE, p.round, 0, layers);
+      // The layout of the first partial, read without its CRC: partialMerge computes that next,
+      // once. Any error here or there goes through the full read first, so a corrupted partial
+      // is reported as corrupted (its CRC), as before.
+      let p;
+      try {
+        p = readPartialLayout(bytes, caller, false);
+        if (p.of !== KIND_UPDATE) throw new DgpFormatError(`${caller}: a partial of aligned uploads needs an aggregator constructed with its positions`);
+        this.checkLayers(p.layers, caller, DgpFormatError);
+      } catch (e) {
+        readPartialLayout(bytes, caller);
+        throw e;
+      }
+      s = this.makeState(KIND_UPDATE, p.round, 0, p.layers);
     } else if (this.clients === 0 && this.messages === 0) {
       s = withRound(s, bytes);
     }
     const k = kernelsFor(s.spec.total);
     const code = k.partialMerge(bytes, s.spec.layout, s.head, sumsFor(s, k), this.out);
-    if (code !== StreamCode.Ok) throw this.explain(bytes, s, caller, 'partial');
+    if (code !== StreamCode.Ok) {
+      if (first) readPartialLayout(bytes, caller); // its CRC check, for the same message as before
+      throw this.explain(bytes, s, caller, 'partial');
+    }
     this.state = s;
     this.clients += this.out[5];
     this.weight += this.out[6];
@@ -279,7 +296,10 @@ export class Aggregator {
   }
 
   private commitAdd(bytes: Uint8Array, weight: number, s: State, code: number, caller: string): void {
-    if (code !== StreamCode.Ok) throw this.explain(bytes, s, caller, 'message');
+    if (code !== StreamCode.Ok) {
+      if (this.state === null) this.decodeFirst(bytes, caller); // a first message says what decodeUpdate says
+      throw this.explain(bytes, s, caller, 'message');
+    }
     this.state = s;
     this.clients++;
     this.weight += weight;
@@ -290,19 +310,31 @@ export class Aggregator {
     if (this.inflight > 0) throw new DgpError(`${caller}: ${this.inflight} addAsync call(s) still pending; await them first`);
   }
 
-  /** No layout yet: the first update fixes it (decoded once; later messages are never decoded). */
+  /**
+   * No layout yet: the first update fixes it. Its layer heads are read without checking it (the
+   * streaming kernel validates the whole message next, so it is read once); anything wrong is
+   * reported as decodeUpdate reports it.
+   */
   private layoutFromFirst(bytes: Uint8Array, caller: string): State {
     if (bytes.length > 5 && bytes[5] === KIND_ALIGNED) throw new DgpFormatError(`${caller}: an aligned upload needs an aggregator constructed with its positions as the layout`);
-    let u;
+    const heads = readUpdateHeads(bytes) ?? this.decodeFirst(bytes, caller).layers.map((l) => ({ name: l.name, shape: l.shape, n: shapeSize(l.shape, caller), meta: layerMeta(l.name, l.shape) }));
     try {
-      u = decodeUpdate(bytes);
+      this.checkLayers(heads, caller, DgpFormatError);
+    } catch (e) {
+      this.decodeFirst(bytes, caller);
+      throw e;
+    }
+    return this.makeState(KIND_UPDATE, getU32(bytes, 12), 0, heads);
+  }
+
+  /** decodeUpdate's verdict on a first message: its DgpFormatError, as this call's. */
+  private decodeFirst(bytes: Uint8Array, caller: string): Update {
+    try {
+      return decodeUpdate(bytes);
     } catch (e) {
       if (e instanceof DgpFormatError) throw new DgpFormatError(`${caller}: call ${this.calls - 1}: ${e.message.replace(/^decodeUpdate: /, '')}`);
       throw e;
     }
-    const layers = u.layers.map((l) => ({ name: l.name, shape: l.shape, n: shapeSize(l.shape, caller), meta: layerMeta(l.name, l.shape) }));
-    this.checkLayers(layers, caller, DgpFormatError);
-    return this.makeState(KIND_UPDATE, u.round, 0, layers);
   }
 
   private checkLayers(layers: Array<{ name: string; n: number }>, caller: string, E: new (m: string) => Error): void {
@@ -330,7 +362,7 @@ export class Aggregator {
       o += l.meta.length;
     }
     const spec: StreamSpec = { of, round, positionsId: positionsId >>> 0, layout, layerCount: layers.length, total };
-    return { spec, head: streamHead(spec), layers: layers.map(({ name, shape, n, meta }) => ({ name, shape, n, meta })), sums: { values: new Float64Array(total) } };
+    return { spec, head: streamHead(spec), layers: layers.map(({ name, shape, n, meta }) => ({ name, shape, n, meta })), sums: { values: new Float64Array(total) }, resident: false };
   }
 
   private checkResult(caller: string): State {
@@ -340,55 +372,19 @@ export class Aggregator {
     return s;
   }
 
-  /** Turns the kernel's outcome slots into a DgpFormatError naming the problem. */
+  /** Turns the kernel's outcome slots into a DgpFormatError naming the problem (surface/messages.ts). */
   private explain(bytes: Uint8Array, s: State, caller: string, what: 'message' | 'partial'): Error {
     const [code, layer, at, got, want] = this.out;
-    const expected = what === 'partial' ? 'partial aggregate' : `${KIND_NAMES[s.spec.of]} message`;
-    const kindName = (k: number) => KIND_NAMES[k] ?? (k === 4 ? 'partial aggregate' : 'unknown');
     const l = layer >= 0 ? s.layers[layer] : null;
     const where = l ? `layer ${layer} ('${l.name}'): ` : '';
-    let text: string;
-    switch (code) {
-      case StreamCode.TooShort: text = `truncated: ${got} bytes, a ${expected} needs at least ${want}`; break;
-      case StreamCode.BadMagic: text = `not a tfjs-dgp message: magic is ${hex32(got)}, expected 'DGPW'`; break;
-      case StreamCode.BadVersion: text = `unsupported format version ${got} (this decoder reads version 1)`; break;
-      case StreamCode.BadKind: text = `expected kind ${want} (${kindName(want)}), got kind ${got} (${kindName(got)}${got === 4 ? ': use merge()' : ''})`; break;
-      case StreamCode.BadReserved: text = `reserved header bytes must be 0`; break;
-      case StreamCode.LengthMismatch: text = `length mismatch: the header says ${got} bytes, got ${want} (${got > want ? 'truncated' : 'trailing bytes'})`; break;
-      case StreamCode.CrcMismatch: text = `CRC-32 mismatch: stored ${hex32(got)}, computed ${hex32(want)} (corrupted message)`; break;
-      case StreamCode.RoundMismatch: text = `round ${got}, but this aggregator holds round ${want}`; break;
-      case StreamCode.PositionsMismatch: text = `made for positions ${hex32(got)}, this aggregator's are ${hex32(want)}`; break;
-      case StreamCode.LayerCountMismatch: text = `${got} layers, the layout has ${want}`; break;
-      case StreamCode.LayerMismatch: text = `${this.describeLayer(bytes, at, s)}, the layout expects ${l ? `'${l.name}' ${l.shape ? `shape [${l.shape}]` : `${l.n} values`}` : '?'} here (same names, shapes and order)`; break;
-      case StreamCode.CountExceeds: text = `count ${got} exceeds the layer size ${want}`; break;
-      case StreamCode.ValuesTruncated: text = `truncated ${what === 'partial' ? 'sums' : 'values'}: need ${want} bytes, ${got} remain before the CRC`; break;
-      case StreamCode.NonFinite: text = `${what === 'partial' ? 'sum' : 'value'} ${got} is not finite`; break;
-      case StreamCode.TrailingBytes: text = `${got} unexpected bytes after the last layer`; break;
-      case StreamCode.TruncatedField: text = `truncated layer (index coding or count missing)`; break;
-      case StreamCode.BadVarint: text = `count varint is overlong or overflows 32 bits`; break;
-      case StreamCode.BadPartialHeader: text = `partial of kind ${got} (${KIND_NAMES[got] ?? 'unknown'}), this aggregator sums kind ${want} (${KIND_NAMES[want]})`; break;
-      case StreamCode.BadWeight: text = `total weight is not a finite number >= 0`; break;
-      case StreamCode.IndexTruncated: text = `truncated index block: needs ${want} bytes (bitmap) or varints (delta), ${got} fit`; break;
-      case StreamCode.VarintOverflow: text = `delta index ${got} is overlong or overflows 32 bits`; break;
-      case StreamCode.NotAscending: text = `index ${got} has delta 0: indices must be strictly ascending`; break;
-      case StreamCode.OutOfRange: text = `index ${got} is >= the layer size ${want}`; break;
-      case StreamCode.CountMismatch: text = `bitmap has ${got} set bits, the count says ${want}`; break;
-      case StreamCode.BitmapPadding: text = `bitmap sets bit ${got}, past the layer size ${want} (padding bits must be 0)`; break;
-      case StreamCode.BadCoding: text = `index coding ${got} is not 0 (bitmap) or 1 (delta)`; break;
-      default: return new Error(`${caller}: internal error: stream kernel code ${code}`);
-    }
+    const text = wireMessage(code, {
+      source: 'stream', got, want, what,
+      expected: what === 'partial' ? 'partial aggregate' : `${KIND_NAMES[s.spec.of]} message`,
+      ...(code === StreamCode.LayerMismatch
+        ? { found: describeLayerAt(bytes, at, s.spec.of), expects: l ? `'${l.name}' ${l.shape ? `shape [${l.shape}]` : `${l.n} values`}` : '?' }
+        : {}),
+    });
+    if (text === null) return new Error(`${caller}: internal error: stream kernel code ${code}`);
     return new DgpFormatError(`${caller}: call ${this.calls - 1}: ${where}${text} (at byte ${at})`);
-  }
-
-  /** What a mismatching layer header says, read bounds-checked (it may be malformed). */
-  private describeLayer(bytes: Uint8Array, at: number, s: State): string {
-    try {
-      const r = new Reader(bytes, at, bytes.length - 4, 'layer');
-      const name = r.name();
-      if (s.spec.of === KIND_ALIGNED) return `the message has '${name}' with ${r.varint('count')} values`;
-      return `the message has '${name}' shape [${r.shape().shape}]`;
-    } catch {
-      return 'the layer header is malformed';
-    }
   }
 }

@@ -4,15 +4,16 @@
  * kept set (or the broadcast positions), keep in memory what the mode says. All layers are
  * validated and selected before any memory changes, so a bad value leaves the state untouched.
  */
+import { nameBytes, quoteName } from '../layers';
 import { checkConfig, countsFor, DgpConfig, DEFAULT_CONFIG } from '../counts';
-import { DgpError, describeValue } from '../errors';
+import { DgpError } from '../errors';
 import { readChoice, readOptions } from '../read';
 import { LayerSelection, selectLayers, selectLayersAsync } from '../select';
 import { kernelsFor } from '../backend';
 import { GradientInput, readGradients, readGradientsAsync } from '../gradients';
-import type { Kernels } from '../kernels/surface';
-import { checkRound, nameBytes } from './layout';
-import { PlainSparseLayer, quoteName, readSparseMessage } from './objects';
+import type { Kernels } from '../surface/kernels';
+import { checkRound } from './codec';
+import { PlainSparseLayer, readPositions } from './objects';
 import type { AlignedPositions, AlignedValues, DenseLayer, Update } from './types';
 
 /**
@@ -120,10 +121,8 @@ export class ErrorFeedback {
   stepAligned(grads: GradientInput, positions: AlignedPositions, round: number = this.rounds): AlignedValues {
     const caller = 'ErrorFeedback.stepAligned';
     checkRound(round, caller);
-    const read = readSparseMessage(positions, `${caller}: positions`, false);
+    const read = readPositions(positions, `${caller}: positions`, kernelsFor);
     const id = read.id;
-    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > 0xffffffff)
-      throw new TypeError(`${caller}: positions.id must be the u32 id set by decodePositions(), got ${describeValue(id)}`);
     this.live('stepAligned');
     const { states, layers } = this.prepare(readGradients(grads, caller), caller);
     const k = kernelsFor(layers.total);
@@ -217,8 +216,6 @@ function alignPositions(layers: PlainSparseLayer[], states: LayerState[], caller
     if (!l) throw new RangeError(`${caller}: positions have no layer ${quoteName(s.name)}`);
     if (l.shape.length !== s.shape.length || l.shape.some((d, i) => d !== s.shape[i]))
       throw new RangeError(`${caller}: positions layer ${quoteName(s.name)} has shape [${l.shape}], the gradient has [${s.shape}]`);
-    if (k.deltaSize(l.indices, s.p.length) < 0)
-      throw new RangeError(`${caller}: positions layer ${quoteName(s.name)} indices must be strictly ascending and < ${s.p.length}`);
-    return l.indices;
+    return l.indices; // ascending and < the layer size: readPositions checked them
   });
 }

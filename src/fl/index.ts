@@ -4,8 +4,8 @@ export type { Update, UpdateLayer, DenseLayer, AlignedPositions, AlignedValues, 
 export type { GradientInput } from '../gradients';
 export { ErrorFeedback, ErrorFeedbackOptions, FeedbackMode } from './feedback';
 export { encodeUpdate, decodeUpdate, encodePositions, decodePositions, encodeAligned, decodeAligned } from './wire';
-export { aggregateUpdates, densifyUpdate, aggregateToTensors, sparseFromDense } from './aggregate';
+export { aggregateUpdates, densifyUpdate, aggregateToTensors, sparseFromDense } from './dense';
 export { chooseAlignedPositions, aggregateAligned, densifyAligned } from './adgp';
-export { FORMAT_VERSION } from './layout';
+export { FORMAT_VERSION } from '../surface/format';
 export { Aggregator, AggregatorOptions, LayerLayout } from './aggregator';
 export { decodePartial, PartialAggregate } from './partial';

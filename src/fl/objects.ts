@@ -1,15 +1,16 @@
 /**
  * The FL layer's argument objects (Update, AlignedPositions, AlignedValues, DenseLayer lists)
  * read once into plain copies: every field is read a single time, names follow the name rule
- * (layout.ts nameBytes), shapes are copied (holes rejected), typed arrays are brand-checked fresh
+ * (src/layers.ts nameBytes), shapes are copied (holes rejected), typed arrays are brand-checked fresh
  * views. Type problems are TypeError, bad names, shapes, lengths and duplicates RangeError.
  * Content checks that need a pass over the data (indices ascending and < n, values finite) are
  * checkSparseContent, whose error class the caller picks.
  */
 import { describeValue } from '../errors';
 import { readArray, readObject, readTyped } from '../read';
-import type { Kernels } from '../kernels/surface';
-import { checkRound, nameBytes, readShape } from './layout';
+import type { Kernels } from '../surface/kernels';
+import { checkRound } from './codec';
+import { layerLabelOf as labelOf, nameBytes, quoteName, readShape, uniqueNames } from '../layers';
 
 export interface PlainSparseLayer {
   name: string;
@@ -19,32 +20,6 @@ export interface PlainSparseLayer {
   indices: Uint32Array;
   /** null when read without values (positions). */
   values: Float32Array | null;
-}
-
-export interface PlainDenseLayer {
-  name: string;
-  shape: number[];
-  n: number;
-  values: Float32Array;
-}
-
-/** A layer name for messages: 'name' (cut when long, escapes shown as JSON does). */
-export function quoteName(name: string): string {
-  return describeValue(name).replace(/^"|"(?=…|$)/g, "'");
-}
-
-/** Layer names must be unique within one message or list. */
-export function uniqueNames(names: string[], what: string): void {
-  const seen = new Set<string>();
-  for (const name of names) {
-    if (seen.has(name)) throw new RangeError(`${what}: layer name ${quoteName(name)} appears twice`);
-    seen.add(name);
-  }
-}
-
-/** `label` for messages: what[i] ('name'). */
-function labelOf(what: string, i: number, name: string): string {
-  return `${what}[${i}] (${quoteName(name)})`;
 }
 
 export function readSparseLayers(layers: unknown, what: string, withValues: boolean): PlainSparseLayer[] {
@@ -112,18 +87,29 @@ export function readAlignedValues(x: unknown, what: string): { round: number; po
   return { round: r, positionsId, layers: list };
 }
 
-/** A list of dense layers {name, shape, values}, read once; shape and values must agree. */
-export function readDenseLayers(x: unknown, what: string): PlainDenseLayer[] {
-  const list = readArray(x, what, 'an Array of {name, shape, values}').map((layer, i) => {
-    const l = readObject(layer, `${what}[${i}]`, 'an object {name, shape, values}');
-    const { name, shape, values } = l;
-    nameBytes(name, `${what}[${i}]`);
-    const where = labelOf(what, i, name as string);
-    const s = readShape(shape, where);
-    const v = readTyped(values, Float32Array, `${where}: values`);
-    if (v.length !== s.n) throw new RangeError(`${where}: shape [${s.shape.join(', ')}] has ${s.n} elements but values has ${v.length}`);
-    return { name: name as string, shape: s.shape, n: s.n, values: v };
-  });
-  uniqueNames(list.map((l) => l.name), what);
-  return list;
+
+/** ADGP positions read once and checked in full: the broadcast every ADGP reader works from. */
+export interface PlainPositions {
+  round: number;
+  id: number;
+  layers: PlainSparseLayer[];
+}
+
+/**
+ * AlignedPositions (from decodePositions) read once, with one rule and one error class each:
+ * its shape as readSparseMessage's (TypeError / RangeError), `id` a u32 (TypeError), each layer's
+ * indices strictly ascending and < its size (RangeError: positions are an argument, not bytes).
+ * aggregateAligned, densifyAligned, ErrorFeedback.stepAligned and new Aggregator({layout}) all
+ * read positions here.
+ */
+export function readPositions(x: unknown, what: string, k: (elements: number) => Kernels): PlainPositions {
+  const p = readSparseMessage(x, what, false);
+  const id = p.id;
+  if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > 0xffffffff)
+    throw new TypeError(`${what}.id must be the u32 id set by decodePositions(), got ${describeValue(id)}`);
+  const kernels = k(p.layers.reduce((s, l) => s + l.indices.length, 0));
+  for (const l of p.layers)
+    if (kernels.deltaSize(l.indices, l.n) < 0)
+      throw new RangeError(`${what} layer ${quoteName(l.name)} indices must be strictly ascending and < ${l.n}`);
+  return { round: p.round, id, layers: p.layers };
 }

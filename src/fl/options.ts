@@ -1,6 +1,6 @@
 /** Validation of the options shared by aggregation and densifying (each field read once). */
 import { describeValue } from '../errors';
-import { readArray, readChoice, readObject, readOptions } from '../read';
+import { probeMissing, readArray, readChoice, readObject, readOptions } from '../read';
 import { DgpFormatError } from './errors';
 
 const LIMIT_FIELDS = 'an object with maxElements';
@@ -15,7 +15,9 @@ function checkMax(max: unknown, caller: string): number {
 
 /** The required element limit (a non-negative safe integer). */
 export function checkLimit(options: unknown, caller: string): number {
-  const { maxElements } = readObject(options, `${caller}: options`, LIMIT_FIELDS);
+  const o = readObject(options, `${caller}: options`, LIMIT_FIELDS);
+  const { maxElements } = o;
+  probeMissing(o, ['maxElements'], [maxElements]); // a throwing `has` trap's error goes first
   return checkMax(maxElements, caller);
 }
 
@@ -32,6 +34,7 @@ export function enforceLimit(elements: number, max: number, caller: string): voi
 export function readAggregateOptions(options: unknown, count: number, caller: string, limit: boolean): { w: number[]; max: number } {
   const o = limit ? readObject(options, `${caller}: options`, LIMIT_FIELDS) : readOptions(options, `${caller}: options`, 'an object {reduce?, weights?}');
   const { reduce, weights, maxElements } = o;
+  if (limit) probeMissing(o, ['maxElements'], [maxElements]); // a throwing `has` trap's error goes first
   const max = limit ? checkMax(maxElements, caller) : Infinity;
   const r = readChoice(reduce, ['sum', 'mean'] as const, 'sum', `${caller}: options.reduce`);
   let w: number[];

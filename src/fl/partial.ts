@@ -4,21 +4,13 @@
  * split across workers, processes or hosts and merged as a tree. Also the layer-metadata bytes
  * the streaming kernels compare message layers against.
  */
+import { nameBytes } from '../layers';
 import { readTyped } from '../read';
 import { DgpFormatError } from './errors';
-import { crc32 } from '../kernels/ts_wire';
-import { CRC_BYTES, FORMAT_VERSION, getU32, HEADER_BYTES, hex32, MAGIC, nameBytes, putU32, putVarint, Reader, varintLength } from './layout';
-import { KIND_ALIGNED, KIND_PARTIAL, KIND_UPDATE, PARTIAL_EXTRA_BYTES } from '../kernels/ts_stream';
-
-/** One layer of a stream layout: its metadata bytes as messages carry them, and its size. */
-export interface StreamLayer {
-  name: string;
-  /** Dense shape (update sums); null for aligned sums, which live on positions. */
-  shape: number[] | null;
-  /** Number of sums: the dense size, or the positions' count. */
-  n: number;
-  meta: Uint8Array;
-}
+import { kernelsFor } from '../backend';
+import { putU32, putVarint, varintLength } from './codec';
+import { CRC_BYTES, FORMAT_VERSION, HEADER_BYTES, KIND_PARTIAL, KIND_UPDATE, MAGIC, PARTIAL_EXTRA_BYTES } from '../surface/format';
+import { readPartialLayout, StreamLayer } from './wire_reader';
 
 /** nameLength varint, name, then rank u8 + dims varints (update) or count varint (aligned). */
 export function layerMeta(name: string, shapeOrCount: number[] | number): Uint8Array {
@@ -45,71 +37,6 @@ export interface PartialAggregate {
   totalWeight: number;
   /** Per layer the float64 sums Σ weight·value (dense, or on the positions for 'aligned'). */
   layers: Array<{ name: string; shape: number[] | null; sums: Float64Array }>;
-}
-
-/** Header fields and layout of a partial, read bounds-checked; sums are located, not copied. */
-export interface PartialLayout {
-  round: number;
-  of: number;
-  positionsId: number;
-  clients: number;
-  totalWeight: number;
-  layers: Array<StreamLayer & { sumsAt: number }>;
-}
-
-/** Parses a partial's header and layer metadata, checking everything but the sums' values. */
-export function readPartialLayout(input: unknown, caller: string): PartialLayout {
-  const bytes = readTyped(input, Uint8Array, `${caller}: bytes`); // a Proxy of one is refused
-  const len = bytes.length;
-  const min = HEADER_BYTES + PARTIAL_EXTRA_BYTES + CRC_BYTES;
-  const fail = (msg: string): never => {
-    throw new DgpFormatError(`${caller}: ${msg}`);
-  };
-  if (len < 4 || MAGIC.some((m, i) => bytes[i] !== m)) {
-    if (len < 4) fail(`truncated: ${len} bytes, a partial aggregate needs at least ${min}`);
-    fail(`not a tfjs-dgp message: magic is ${hex32(getU32(bytes, 0))}, expected 'DGPW'`);
-  }
-  if (len < min) fail(`truncated: ${len} bytes, a partial aggregate needs at least ${min}`);
-  if (bytes[4] !== FORMAT_VERSION) fail(`unsupported format version ${bytes[4]} (this decoder reads version ${FORMAT_VERSION})`);
-  if (bytes[5] !== KIND_PARTIAL) fail(`expected kind ${KIND_PARTIAL} (partial aggregate), got kind ${bytes[5]}`);
-  if (bytes[6] !== 0 || bytes[7] !== 0) fail(`reserved header bytes 6-7 must be 0, got ${bytes[6]}, ${bytes[7]}`);
-  const declared = getU32(bytes, 8);
-  if (declared !== len) fail(`length mismatch: the header says ${declared} bytes, got ${len} (${declared > len ? 'truncated' : 'trailing bytes'})`);
-  const stored = getU32(bytes, len - CRC_BYTES);
-  const crc = crc32(bytes, 0, len - CRC_BYTES);
-  if (stored !== crc) fail(`CRC-32 mismatch: stored ${hex32(stored)}, computed ${hex32(crc)} (corrupted message)`);
-  const of = bytes[20];
-  if (of !== KIND_UPDATE && of !== KIND_ALIGNED) fail(`partial of kind ${of}: only 1 (updates) or 3 (aligned values) can be summed`);
-  if (bytes[21] !== 0 || bytes[22] !== 0 || bytes[23] !== 0) fail(`reserved partial header bytes 21-23 must be 0`);
-  const positionsId = getU32(bytes, 24);
-  if (of === KIND_UPDATE && positionsId !== 0) fail(`a partial of updates must have positionsId 0, got ${hex32(positionsId)}`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, len);
-  const totalWeight = view.getFloat64(32, true);
-  if (!Number.isFinite(totalWeight) || !(totalWeight >= 0)) fail(`total weight ${totalWeight} must be a finite number >= 0 (at byte 32)`);
-  const r = new Reader(bytes, HEADER_BYTES + PARTIAL_EXTRA_BYTES, len - CRC_BYTES, caller);
-  const layerCount = getU32(bytes, 16);
-  if (layerCount > r.remaining() / 2) r.fail(`layer count ${layerCount} cannot fit in ${r.remaining()} bytes`, 16);
-  const seen = new Set<string>();
-  const layers: PartialLayout['layers'] = [];
-  for (let i = 0; i < layerCount; i++) {
-    r.context = `layer ${i}: `;
-    const start = r.pos;
-    const name = r.name();
-    r.context = `layer ${i} ('${name}'): `;
-    if (seen.has(name)) r.fail('duplicate layer name', start);
-    seen.add(name);
-    let shape: number[] | null = null;
-    let n: number;
-    if (of === KIND_UPDATE) ({ shape, n } = r.shape());
-    else n = r.varint('count');
-    const meta = bytes.slice(start, r.pos);
-    r.need(8 * n, `sums (${n} float64)`);
-    layers.push({ name, shape, n, meta, sumsAt: r.pos });
-    r.pos += 8 * n;
-  }
-  r.context = '';
-  if (r.remaining() !== 0) r.fail(`${r.remaining()} unexpected bytes after the last layer`);
-  return { round: getU32(bytes, 12), of, positionsId, clients: getU32(bytes, 28), totalWeight, layers };
 }
 
 /** Decodes a partial aggregate (kind 4); any malformed input is a DgpFormatError. */
@@ -171,6 +98,6 @@ export function encodePartialBytes(s: PartialState, caller: string): Uint8Array 
     o += 8 * l.n;
     base += l.n;
   }
-  putU32(out, o, crc32(out, 0, o));
+  putU32(out, o, kernelsFor(o >>> 3).crc32(out, 0, o));
   return out;
 }

@@ -17,12 +17,8 @@ export interface Update {
   layers: UpdateLayer[];
 }
 
-/** A dense float32 layer (a gradient, a memory, an aggregate). */
-export interface DenseLayer {
-  name: string;
-  shape: number[];
-  values: Float32Array;
-}
+/** A dense float32 layer: a core type (src/layers.ts), named here too for the FL layer's users. */
+export type { DenseLayer } from '../layers';
 
 /** ADGP broadcast (SPEC §8): per layer, the positions every client sends values for. */
 export interface AlignedPositions {

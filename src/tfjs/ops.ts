@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import { checkConfig, countsFor, DgpConfig, DEFAULT_CONFIG } from '../counts';
-import type { DenseLayer } from '../fl/types';
+import type { DenseLayer } from '../layers';
 import { GradientInput, readFloat32, readFloat32Async, readGradients, readGradientsAsync } from '../gradients';
 import { LayerInput, LayerSelection, selectLayers, selectLayersAsync } from '../select';
 import { buildTensorMap, newTensor } from './tensor_map';

@@ -1,10 +1,10 @@
-/** The addon loader (src/native/loader.ts): candidate order, prebuilt vs source, errors naming every candidate. */
+/** The addon loader (src/backends/native/loader.ts): candidate order, prebuilt vs source, errors naming every candidate. */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
 import { backendInfo } from '../../src';
-import { loadNative, platformKey } from '../../src/native/loader';
+import { loadNative, platformKey } from '../../src/backends/native/loader';
 
 const repo = path.join(__dirname, '..', '..');
 const platform = platformKey();

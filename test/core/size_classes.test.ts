@@ -1,5 +1,5 @@
 /**
- * The kernels' size classes (native/core/dual_select.h, src/kernels/ts_select.ts): whole-layer
+ * The kernels' size classes (native/core/dual_select.h, src/backends/ts/select.ts): whole-layer
  * ranking up to 16 elements, the 8-bit-digit small path up to 2^15, the 2048-bin radix path, and
  * splitting across threads from 2^18. Both sides of every boundary, on every backend (the wasm
  * module is the same C++), against

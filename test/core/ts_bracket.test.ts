@@ -10,7 +10,7 @@
 import { selectLayers } from '../../src';
 import {
   BRACKET_MIN, bracketSampleAt, bracketSampleSize, findCut, findCutBracketed, findCutExact, writeCodes,
-} from '../../src/kernels/ts_select';
+} from '../../src/backends/ts/select';
 import { countCases, DISTS, firstDifference, makeInput, referenceCodes, rng } from '../helpers/reference';
 
 const bitsOf = (v: Float32Array) => new Uint32Array(v.buffer, v.byteOffset, v.length);

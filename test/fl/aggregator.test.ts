@@ -10,10 +10,10 @@ import * as path from 'path';
 import {
   Aggregator, decodePartial, decodePositions, DgpFormatError, encodeAligned, encodePositions, encodeUpdate, Update,
 } from '../../src/fl';
-import * as ts from '../../src/kernels/ts_wire';
+import * as ts from '../../src/backends/ts/wire';
 import { kernelsFor, nativeBinding } from '../../src/backend';
-import { tsKernels } from '../../src/kernels/ts';
-import { wasmKernels } from '../../src/wasm/kernels';
+import { tsKernels } from '../../src/backends/ts/kernels';
+import { wasmKernels } from '../../src/backends/wasm/kernels';
 import { BACKENDS, gradient, onBackend, sameBits, subset } from './helpers';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'wire');

@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 
 import { decodeAligned, decodePositions, decodeUpdate, DgpFormatError, encodeAligned, encodePositions, encodeUpdate, Update } from '../../src/fl';
-import * as ts from '../../src/kernels/ts_wire';
+import * as ts from '../../src/backends/ts/wire';
 import { BACKENDS, onBackend, subset } from './helpers';
 
 const DECODERS = [decodeUpdate, decodePositions, decodeAligned];

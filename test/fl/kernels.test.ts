@@ -1,12 +1,12 @@
 /**
- * The wire and FL kernels of the surface (src/kernels/surface.ts): the addon's (native/wire) and
+ * The wire and FL kernels of the surface (src/surface/kernels.ts): the addon's (native/wire) and
  * the WebAssembly module's (the same C++) agree bit for bit with the TypeScript twins
- * (src/kernels/ts_wire.ts).
+ * (src/backends/ts/wire.ts).
  */
 import { backendInfo, nativeBinding } from '../../src/backend';
-import { Kernels, KERNEL_NAMES, missingKernels } from '../../src/kernels/surface';
-import { tsKernels as ts } from '../../src/kernels/ts';
-import { wasmKernels as wasm } from '../../src/wasm/kernels';
+import { Kernels, KERNEL_NAMES, missingKernels } from '../../src/surface/kernels';
+import { tsKernels as ts } from '../../src/backends/ts/kernels';
+import { wasmKernels as wasm } from '../../src/backends/wasm/kernels';
 import { expectThrowName, gradient, rng, sameBits, subset } from './helpers';
 
 const native: Kernels | null = backendInfo().available.native ? nativeBinding() : null;

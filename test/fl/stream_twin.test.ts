@@ -1,19 +1,20 @@
 /**
  * The streaming kernels of every backend (native/wire/stream_aggregate.cc via the addon and
- * compiled into the wasm module, src/kernels/ts_stream.ts) agree on every outcome: for valid
+ * compiled into the wasm module, src/backends/ts/stream.ts) agree on every outcome: for valid
  * messages and thousands of hostile ones (every truncation, every bit flip, byte overwrites, all
  * resealed so they reach the layer parser), each returns the same code, layer, byte offset and
  * details as the TypeScript twin, leaves bit-identical sums, and a rejected message leaves them
  * untouched.
  */
 import { Aggregator, encodeAligned, encodeUpdate } from '../../src/fl';
-import * as ts from '../../src/kernels/ts_wire';
+import * as ts from '../../src/backends/ts/wire';
 import { layerMeta } from '../../src/fl/partial';
 import { kernelsOf } from '../../src/backend';
-import { streamHead } from '../../src/kernels/stream_args';
-import { KIND_ALIGNED, KIND_UPDATE, OUT_SLOTS, StreamSpec } from '../../src/kernels/ts_stream';
-import { wasmExports } from '../../src/wasm/module';
-import { RESIDENT_CAP_BYTES, ResidentSums, residentSumsBytes } from '../../src/wasm/stream';
+import { streamHead } from '../../src/surface/stream';
+import { KIND_ALIGNED, KIND_UPDATE } from '../../src/surface/format';
+import { OUT_SLOTS, StreamSpec } from '../../src/surface/stream';
+import { wasmExports } from '../../src/backends/wasm/module';
+import { RESIDENT_CAP_BYTES, ResidentSums, residentSumsBytes } from '../../src/backends/wasm/stream';
 import { BACKENDS, rng, subset } from './helpers';
 
 const OTHERS = BACKENDS.filter((b) => b !== 'ts');

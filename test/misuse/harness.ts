@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import { backendInfo, BackendName, ErrorFeedback, getBackend, setBackend } from '../../src';
-import { typedArrayParts, typedArrayTag } from '../../src/typed';
+import { typedArrayParts, typedArrayTag } from '../../src/typed_array';
 
 /** Every backend that is available here (wasm and cuda join automatically when they load). */
 export const BACKENDS: BackendName[] = (Object.keys(backendInfo().available) as BackendName[]).filter(

@@ -11,7 +11,7 @@ import {
   decodeUpdate, densifyAligned, dgpMask, dgpPrune, dgpPruneGradients, dualTopBottomK, encodeAligned, encodePositions,
   encodeUpdate, ErrorFeedback, selectLayers, setBackend, sparseFromDense, Update,
 } from '../../src';
-import { crc32 } from '../../src/kernels/ts_wire';
+import { crc32 } from '../../src/backends/ts/wire';
 import { BACKENDS, expectMisuse, Expectation, Prepared } from './harness';
 
 let count = 0;

@@ -1,19 +1,22 @@
 /**
- * The kernel surface: every compute kernel of the package, typed once. Each backend implements
- * all of it under these names, and src/backend.ts picks the implementation for a call.
+ * The kernel surface: every compute kernel of the package, typed once, with the capabilities a
+ * backend declares (KernelCapabilities). Each backend implements all of it under these names,
+ * and src/backend.ts picks the implementation for a call. The rest of the contract: the stream
+ * spec and outcome codes (stream.ts), the wire constants (format.ts), the status -> message table
+ * (messages.ts).
  *
- *   kernel group   C++ kernel (no napi.h)         N-API glue                       TypeScript             test
- *   selection      native/core/dual_select.cc     native/addon/select_binding.cc   src/kernels/ts_select.ts  test/core/select.test.ts
- *                  native/cuda/dgp_cuda.cu (cuda) (same glue, device 'cuda')                               test/core/cuda.test.ts
- *   wire + FL      native/wire/wire_kernels.cc    native/addon/wire_binding.cc     src/kernels/ts_wire.ts    test/fl/kernels.test.ts
- *   async select   (same C++ kernel)              select_binding.cc + async_work.h (ts.ts: calling thread)  test/core/async.test.ts
- *   streaming agg. native/wire/stream_aggregate.cc native/addon/stream_binding.cc   src/kernels/ts_stream.ts  test/fl/stream_twin.test.ts
+ *   kernel group   C++ kernel (no napi.h)         N-API glue                       TypeScript (src/backends/ts/)  test
+ *   selection      native/core/dual_select.cc     native/addon/select_binding.cc   select.ts                 test/core/select.test.ts
+ *                  native/cuda/dgp_cuda.cu (cuda) (same glue, device 'cuda')                                 test/core/cuda.test.ts
+ *   wire + FL      native/wire/wire_kernels.cc    native/addon/wire_binding.cc     wire.ts                   test/fl/kernels.test.ts
+ *   async select   (same C++ kernel)              select_binding.cc + async_work.h (kernels.ts: calling thread)  test/core/async.test.ts
+ *   streaming agg. native/wire/stream_aggregate.cc native/addon/stream_binding.cc   stream.ts                 test/fl/stream_twin.test.ts
  *
- *   WebAssembly: native/wasm/exports.cc exports the same C++ kernels; JavaScript glue src/wasm/kernels.ts
- *   (streaming: src/wasm/stream.ts); built by scripts/build-wasm.sh.
+ *   WebAssembly: native/wasm/exports.cc exports the same C++ kernels; JavaScript glue
+ *   src/backends/wasm/kernels.ts (streaming: src/backends/wasm/stream.ts); built by scripts/build-wasm.sh.
  *
- *   implementations of this interface: src/kernels/native.ts (the addon itself: it exports exactly
- *   these names), src/kernels/ts.ts (TypeScript), src/wasm/kernels.ts (WebAssembly).
+ *   implementations of this interface: src/backends/native/kernels.ts (the addon's own exports),
+ *   src/backends/ts/kernels.ts (TypeScript), src/backends/wasm/kernels.ts (WebAssembly).
  *
  * Rules every implementation keeps (so one over its own linear memory, like wasm, fits too):
  * - Arguments are plain typed arrays and numbers; nothing is retained after the call returns
@@ -27,14 +30,15 @@
  *
  * Adding a kernel: declare it here (and in KERNEL_NAMES), write the C++ in native/core or
  * native/wire, its glue in native/addon/*_binding.cc exporting the same name, its TypeScript twin
- * in src/kernels/ts_*.ts (wired in src/kernels/ts.ts), and a native-vs-TypeScript test.
+ * in src/backends/ts/ (wired in its kernels.ts), the wasm glue in src/backends/wasm/kernels.ts, and a
+ * native-vs-TypeScript test (docs/ARCHITECTURE.md, "Adding a kernel").
  *
  * Adding an async kernel (runs off the main thread in Node): give it a `...Async` twin returning
  * a Promise. In the addon, use dgp_addon::KernelWork (native/addon/async_work.h; example:
  * SelectLayersAsync in select_binding.cc): parse and check arguments on the main thread, Keep()
  * every typed array the kernel reads or writes (a reference, so the GC cannot free it while the
  * pool thread runs), run the plain C++ kernel in the pool lambda, build the result in the settle
- * lambda. src/kernels/ts.ts runs the sync kernel on the calling thread. Callers go through
+ * lambda. src/backends/ts/kernels.ts runs the sync kernel on the calling thread. Callers go through
  * src/select.ts's pattern: validate and allocate, then `await kernels.xAsync(...)`.
  */
 
@@ -90,7 +94,35 @@ export const MODE_BOTTOM = 0;
 export const MODE_ALL = 1;
 export const MODE_NONE = 2;
 
-export interface Kernels {
+/**
+ * Float64 sums that live where a backend's streaming kernels run fastest (wasm: in the module's
+ * memory, so a message costs no copy of the model). `values` may be remade between calls (read
+ * it afresh after every kernel call; never keep it).
+ */
+export interface ResidentAccumulator {
+  readonly values: Float64Array;
+}
+
+/**
+ * What a backend declares about itself, so the layers above the surface ask for a capability
+ * instead of testing a backend's name or identity.
+ */
+export interface KernelCapabilities {
+  /**
+   * true: the kernels read a typed array by its internal slots (the addon), so callers may pass
+   * the caller's own arrays as they are. Absent or false: the kernels read `length` and elements
+   * as properties, so callers pass fresh views (a subclass's getters cannot redirect those).
+   */
+  readonly readsCallerArrays?: boolean;
+  /**
+   * Zeroed sums of `total` float64 for streamAdd/partialMerge's `acc`, held where the kernels
+   * use them in place; null when they cannot be made now (the caller keeps a plain array).
+   * Absent: plain Float64Arrays are what the backend runs fastest on.
+   */
+  residentSums?(total: number): ResidentAccumulator | null;
+}
+
+export interface Kernels extends KernelCapabilities {
   // ---- selection (SPEC §1-4) ----
 
   /**
@@ -159,7 +191,7 @@ export interface Kernels {
   // The spec every message must match is `layout` (each layer's metadata bytes as a message
   // carries them, concatenated) and `head` = [of, round, positionsId, layerCount, total].
   // out = Float64Array(7): [code, layer, at, got, want, clients, weight]; codes are StreamCode
-  // (src/kernels/ts_stream.ts, = dgp_wire::StreamCode). acc has `total` float64 sums and is
+  // (src/surface/stream.ts, = dgp_wire::StreamCode). acc has `total` float64 sums and is
   // written only when the code is 0: a rejected message leaves it bit-identical.
 
   /** Validates a kind-1 (or kind-3) message in full, then acc[i] = acc[i] + weight·v; returns the code. */
@@ -181,7 +213,7 @@ export const KERNEL_NAMES = [
   'partialMerge',
 ] as const;
 // Fails to compile when KERNEL_NAMES misses a member of Kernels.
-const allNamed: Record<Exclude<keyof Kernels, (typeof KERNEL_NAMES)[number]>, never> = {};
+const allNamed: Record<Exclude<keyof Kernels, (typeof KERNEL_NAMES)[number] | keyof KernelCapabilities>, never> = {};
 void allNamed;
 
 /**

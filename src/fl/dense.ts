@@ -1,17 +1,19 @@
 /**
- * Server side of plain DGP (SPEC §7): sum or weighted mean of decoded updates into dense float32
- * layers (a scatter-add per update, in update order, so every backend gives the same bits), and
- * the conversions around it. Every update is read and checked in full (names, shapes, indices
+ * Decoded updates and dense layers (SPEC §7), in memory: the sum or weighted mean of decoded
+ * updates into dense float32 layers (a scatter-add per update, in update order, so every backend
+ * gives the same bits), and the conversions around it (densify, to tensors, back to sparse). The
+ * streaming server over encoded bytes is aggregator.ts's Aggregator. Every update is read and checked in full (names, shapes, indices
  * ascending and in range, finite values) before anything is added.
  */
+import { quoteName, readDenseLayers } from '../layers';
 import * as tf from '@tensorflow/tfjs-core';
 
 import { describeValue } from '../errors';
 import { buildTensorMap, newTensor } from '../tfjs/tensor_map';
 import { DgpFormatError } from './errors';
 import { kernelsFor } from '../backend';
-import { checkRound } from './layout';
-import { checkSparseContent, PlainSparseLayer, quoteName, readDenseLayers, readSparseMessage } from './objects';
+import { checkRound } from './codec';
+import { checkSparseContent, PlainSparseLayer, readSparseMessage } from './objects';
 import { checkLimit, checkList, enforceLimit, readAggregateOptions } from './options';
 import type { AggregateOptions, DenseLayer, ElementLimit, Update } from './types';
 

@@ -12,9 +12,8 @@
  * over the module's memory are remade only when it grows (a growth replaces its buffer), so a
  * call allocates no typed arrays.
  */
-import { DgpError } from '../errors';
-import { streamArrays, streamSpecArg } from '../kernels/stream_args';
-import { OUT_SLOTS, StreamSpec } from '../kernels/ts_stream';
+import { DgpError } from '../../errors';
+import { OUT_SLOTS, streamArrays, streamSpecArg, StreamSpec } from '../../surface/stream';
 import { WasmExports, wasmExports, wasmLoadError } from './module';
 
 let heapBuffer: ArrayBuffer | null = null;

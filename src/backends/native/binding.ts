@@ -1,5 +1,5 @@
 /** The native addon's exports, typed in one place (the C++ glue lives in native/addon/). */
-import type { Kernels } from '../kernels/surface';
+import type { Kernels } from '../../surface/kernels';
 
 export interface NativeInfo {
   /** Hardware threads the native pool uses. */

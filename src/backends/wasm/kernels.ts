@@ -1,14 +1,15 @@
 /**
- * The 'wasm' backend's implementation of the kernel surface (src/kernels/surface.ts): the C++
+ * The 'wasm' backend's implementation of the kernel surface (src/surface/kernels.ts): the C++
  * kernels of native/core and native/wire, compiled to WebAssembly (native/wasm/exports.cc). JavaScript arrays
  * cannot be seen from inside the module, so each call copies its inputs into the module's memory,
  * runs, copies the outputs back and frees the memory: a memcpy per array, no per-element work.
  */
-import { DgpError, describeValue } from '../errors';
-import { selectCodesVia, type BadValue, type Counts, type Device, type Kernels, type SelectOutputs } from '../kernels/surface';
-import { firstNonFinite as tsFirstNonFinite, readIndices as tsReadIndices } from '../kernels/ts_wire';
+import { DgpError, describeValue } from '../../errors';
+import { selectCodesVia, type BadValue, type Counts, type Device, type Kernels, type SelectOutputs } from '../../surface/kernels';
+import { firstNonFinite as scanNonFinite, readIndices as decodeIndices } from '../../format/blocks';
 import { WasmExports, wasmExports, wasmLoadError } from './module';
 import * as stream from './stream';
+import { ResidentSums } from './stream';
 import { webAssembly } from './webassembly';
 
 type View = Uint8Array | Uint32Array | Float32Array;
@@ -86,7 +87,7 @@ function selectLayers(
   // later layer is checked for first: a bad value leaves every output untouched (surface rule).
   if (layers.length > 1)
     for (let l = 0; l < layers.length; l++) {
-      const bad = tsFirstNonFinite(layers[l]);
+      const bad = scanNonFinite(layers[l]);
       if (bad >= 0) return { layer: l, index: bad };
     }
   const w = module();
@@ -106,7 +107,7 @@ function selectLayers(
           f.at[0], n, kTop[l], kBottom[l],
           codes ? f.at[1] : NONE, pruned ? f.at[2] : NONE, keptIndices ? f.at[3] : NONE, keptValues ? f.at[4] : NONE,
         );
-        if (r === -2) throw new DgpError(`wasm backend: layer ${l} has invalid counts (n=${n}, kTop=${kTop[l]}, kBottom=${kBottom[l]})`);
+        guard('selectLayers', r !== -2); // counts past the layer (the module checks them too)
         if (r >= 0) return r;
         if (codes) f.get(1, codes);
         if (pruned) f.get(2, pruned);
@@ -122,20 +123,24 @@ function selectLayers(
 
 type Ctor = typeof Uint8Array | typeof Uint32Array | typeof Float32Array;
 
-/** The addon's glue checks each array's kind (TypeError); so does this one, before any copy. */
+/*
+ * Memory guards. The arguments were read and checked once, above the surface (src/select.ts,
+ * src/fl/); the glue only makes sure a call cannot copy past an array or the module's memory:
+ * each array's kind (TypeError) and every length, offset and range (RangeError), each with one
+ * generic message, as the addon's glue does.
+ */
 function kinds(fn: string, args: Array<[string, unknown, Ctor]>): void {
   for (const [what, v, ctor] of args)
-    if (!(v instanceof ctor)) throw new TypeError(`${fn}: ${what} must be a ${ctor.name}, got ${describeValue(v)}`);
+    if (!(v instanceof ctor)) throw new TypeError(`wasm ${fn}: ${what} must be a ${ctor.name}, got ${describeValue(v)}`);
 }
 
-function checkRange(fn: string, start: number, end: number, length: number): void {
-  if (!(Number.isInteger(start) && Number.isInteger(end) && start >= 0 && start <= end && end <= length))
-    throw new RangeError(`${fn}: range [${start}, ${end}) does not fit ${length} bytes`);
+/** The one generic message of a failed length, offset or range guard. */
+function guard(fn: string, ok: boolean): void {
+  if (!ok) throw new RangeError(`wasm ${fn}: the arguments' lengths or offsets do not fit their arrays`);
 }
 
-function sameLength(fn: string, a: number, b: number, what: string): void {
-  if (a !== b) throw new RangeError(`${fn}: ${what}: lengths differ (${a} and ${b})`);
-}
+const inRange = (start: number, end: number, length: number): boolean =>
+  Number.isInteger(start) && Number.isInteger(end) && start >= 0 && start <= end && end <= length;
 
 /**
  * The whole surface, same returns as the addon's. Async selection runs on the calling thread
@@ -146,24 +151,23 @@ export const wasmKernels: Kernels = {
   selectLayersAsync: async (...args) => selectLayers(...args),
   selectCodes: selectCodesVia(selectLayers),
   crc32(bytes, start, end) {
-    kinds('wasm crc32', [['bytes', bytes, Uint8Array]]);
-    checkRange('wasm crc32', start, end, bytes.length);
+    kinds('crc32', [['bytes', bytes, Uint8Array]]);
+    guard('crc32', inRange(start, end, bytes.length));
     return call([end - start], (f) => {
       f.put(0, bytes.subarray(start, end));
       return module().dgp_crc32(f.at[0], end - start) >>> 0;
     });
   },
   deltaSize(indices, n) {
-    kinds('wasm deltaSize', [['indices', indices, Uint32Array]]);
+    kinds('deltaSize', [['indices', indices, Uint32Array]]);
     return call([indices.byteLength], (f) => {
       f.put(0, indices);
       return module().dgp_delta_size(f.at[0], indices.length, n);
     });
   },
   writeIndices(out, offset, indices, n, coding) {
-    kinds('wasm writeIndices', [['out', out, Uint8Array], ['indices', indices, Uint32Array]]);
-    if (!Number.isInteger(offset) || offset < 0 || offset > out.length)
-      throw new RangeError(`wasm writeIndices: offset ${offset} is past the end (${out.length} bytes)`);
+    kinds('writeIndices', [['out', out, Uint8Array], ['indices', indices, Uint32Array]]);
+    guard('writeIndices', inRange(offset, out.length, out.length));
     const cap = out.length - offset;
     return call([indices.byteLength, cap], (f) => {
       f.put(0, indices);
@@ -174,15 +178,15 @@ export const wasmKernels: Kernels = {
     });
   },
   readIndices(bytes, offset, end, coding, n, out, at) {
-    kinds('wasm readIndices', [['bytes', bytes, Uint8Array], ['out', out, Uint32Array]]);
-    checkRange('wasm readIndices', offset, end, bytes.length);
+    kinds('readIndices', [['bytes', bytes, Uint8Array], ['out', out, Uint32Array]]);
+    guard('readIndices', inRange(offset, end, bytes.length));
     return call([end - offset, out.byteLength], (f) => {
       f.put(0, bytes.subarray(offset, end));
       const r = module().dgp_read_indices(f.at[0], end - offset, coding, out.length, n, f.at[1]);
       if (r < 0) {
         // The module returns only the status; the problem's position (error path only) comes
-        // from the TypeScript twin, which reaches the same status on the same bytes.
-        tsReadIndices(bytes, offset, end, coding, n, new Uint32Array(out.length), at);
+        // from the format's reference decoder, which reaches the same status on the same bytes.
+        decodeIndices(bytes, offset, end, coding, n, new Uint32Array(out.length), at);
         return r;
       }
       f.get(1, out);
@@ -190,10 +194,9 @@ export const wasmKernels: Kernels = {
     });
   },
   readValues(bytes, offset, out) {
-    kinds('wasm readValues', [['bytes', bytes, Uint8Array], ['out', out, Float32Array]]);
+    kinds('readValues', [['bytes', bytes, Uint8Array], ['out', out, Float32Array]]);
     const need = out.length * 4;
-    if (!Number.isInteger(offset) || offset < 0 || offset > bytes.length || need > bytes.length - offset)
-      throw new RangeError(`wasm readValues: ${out.length} values at offset ${offset} do not fit ${bytes.length} bytes`);
+    guard('readValues', inRange(offset, offset + need, bytes.length));
     return call([need, need], (f) => {
       f.put(0, bytes.subarray(offset, offset + need));
       const r = module().dgp_read_values(f.at[0], out.length, f.at[1]);
@@ -202,15 +205,15 @@ export const wasmKernels: Kernels = {
     });
   },
   firstNonFinite(values) {
-    kinds('wasm firstNonFinite', [['values', values, Float32Array]]);
+    kinds('firstNonFinite', [['values', values, Float32Array]]);
     return call([values.byteLength], (f) => {
       f.put(0, values);
       return module().dgp_first_non_finite(f.at[0], values.length);
     });
   },
   scatter(dst, indices, values, weight, add) {
-    kinds('wasm scatter', [['dst', dst, Float32Array], ['indices', indices, Uint32Array], ['values', values, Float32Array]]);
-    sameLength('wasm scatter', indices.length, values.length, 'indices and values');
+    kinds('scatter', [['dst', dst, Float32Array], ['indices', indices, Uint32Array], ['values', values, Float32Array]]);
+    guard('scatter', indices.length === values.length);
     return call([dst.byteLength, indices.byteLength, values.byteLength], (f) => {
       f.put(0, dst);
       f.put(1, indices);
@@ -221,8 +224,8 @@ export const wasmKernels: Kernels = {
     });
   },
   axpy(acc, values, weight) {
-    kinds('wasm axpy', [['acc', acc, Float32Array], ['values', values, Float32Array]]);
-    sameLength('wasm axpy', acc.length, values.length, 'acc and values');
+    kinds('axpy', [['acc', acc, Float32Array], ['values', values, Float32Array]]);
+    guard('axpy', acc.length === values.length);
     call([acc.byteLength, values.byteLength], (f) => {
       f.put(0, acc);
       f.put(1, values);
@@ -231,9 +234,8 @@ export const wasmKernels: Kernels = {
     });
   },
   add(a, b, out) {
-    kinds('wasm add', [['a', a, Float32Array], ['b', b, Float32Array], ['out', out, Float32Array]]);
-    sameLength('wasm add', a.length, b.length, 'a and b');
-    sameLength('wasm add', a.length, out.length, 'a and out');
+    kinds('add', [['a', a, Float32Array], ['b', b, Float32Array], ['out', out, Float32Array]]);
+    guard('add', a.length === b.length && a.length === out.length);
     call([a.byteLength, b.byteLength, out.byteLength], (f) => {
       f.put(0, a);
       f.put(1, b);
@@ -242,10 +244,8 @@ export const wasmKernels: Kernels = {
     });
   },
   memoryUpdate(p, codes, mode, e) {
-    kinds('wasm memoryUpdate', [['p', p, Float32Array], ['codes', codes, Uint8Array], ['e', e, Float32Array]]);
-    sameLength('wasm memoryUpdate', p.length, codes.length, 'p and codes');
-    sameLength('wasm memoryUpdate', p.length, e.length, 'p and e');
-    if (mode !== 0 && mode !== 1 && mode !== 2) throw new RangeError(`wasm memoryUpdate: mode must be 0, 1 or 2, got ${mode}`);
+    kinds('memoryUpdate', [['p', p, Float32Array], ['codes', codes, Uint8Array], ['e', e, Float32Array]]);
+    guard('memoryUpdate', p.length === codes.length && p.length === e.length && (mode === 0 || mode === 1 || mode === 2));
     call([p.byteLength, codes.byteLength, e.byteLength], (f) => {
       f.put(0, p);
       f.put(1, codes);
@@ -254,9 +254,8 @@ export const wasmKernels: Kernels = {
     });
   },
   alignedGather(p, codes, positions, values) {
-    kinds('wasm alignedGather', [['p', p, Float32Array], ['codes', codes, Uint8Array], ['positions', positions, Uint32Array], ['values', values, Float32Array]]);
-    sameLength('wasm alignedGather', p.length, codes.length, 'p and codes');
-    sameLength('wasm alignedGather', positions.length, values.length, 'positions and values');
+    kinds('alignedGather', [['p', p, Float32Array], ['codes', codes, Uint8Array], ['positions', positions, Uint32Array], ['values', values, Float32Array]]);
+    guard('alignedGather', p.length === codes.length && positions.length === values.length);
     return call([p.byteLength, codes.byteLength, positions.byteLength, values.byteLength], (f) => {
       f.put(0, p);
       f.put(1, codes);
@@ -268,6 +267,8 @@ export const wasmKernels: Kernels = {
     });
   },
   streamAdd: stream.streamAdd,
+  // The sums of a streaming aggregation in the module's memory: no copy of the model per message.
+  residentSums: (total) => ResidentSums.create(total),
   streamAddAsync: async (...args) => stream.streamAdd(...args),
   partialMerge: stream.partialMerge,
 };

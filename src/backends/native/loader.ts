@@ -52,7 +52,7 @@ export function packageRoot(): string {
     }
     dir = path.dirname(dir);
   }
-  return path.resolve(__dirname, '..', '..');
+  return path.resolve(__dirname, '..', '..', '..');
 }
 
 /**

@@ -1,15 +1,16 @@
 /**
- * The TypeScript implementation of the kernel surface (src/kernels/surface.ts): selection from
- * ts_select.ts, wire and FL kernels from ts_wire.ts, streaming aggregation from ts_stream.ts.
+ * The TypeScript implementation of the kernel surface (src/surface/kernels.ts): selection from
+ * select.ts, wire and FL kernels from wire.ts (two of them, readIndices and firstNonFinite, are
+ * the format's reference code in src/format/blocks.ts), streaming aggregation from stream.ts.
  * Runs anywhere JavaScript runs. Its async kernels run on the calling thread (JavaScript has no
  * shared-memory pool to hand them to without workers); the promise only keeps the call shape of
  * the other backends.
  */
-import { selectCodesVia, type BadValue, type Counts, type Device, type Kernels, type SelectOutputs } from './surface';
-import { Cut, findCut, writeCodes, writeKept } from './ts_select';
-import { streamArrays, streamSpecArg } from './stream_args';
-import * as stream from './ts_stream';
-import * as wire from './ts_wire';
+import { selectCodesVia, type BadValue, type Counts, type Device, type Kernels, type SelectOutputs } from '../../surface/kernels';
+import { Cut, findCut, writeCodes, writeKept } from './select';
+import { streamArrays, streamSpecArg } from '../../surface/stream';
+import * as stream from './stream';
+import * as wire from './wire';
 
 function selectLayers(
   layers: Float32Array[], kTop: Counts, kBottom: Counts, outputs: SelectOutputs, _threads: number, device: Device,

@@ -4,68 +4,9 @@
  * (`acc[i] = acc[i] + weight * v`, products and sums rounded one at a time, as the C++ does with
  * FMA contraction off). JS numbers are float64, so no rounding step is needed here.
  */
-import { WireStatus } from './surface';
-import { crc32 } from './ts_wire';
-
-/** Mirrors dgp_wire::StreamCode (the index-block codes -1..-8 are WireStatus's). */
-export const enum StreamCode {
-  Ok = 0,
-  IndexTruncated = WireStatus.Truncated,
-  VarintOverlong = WireStatus.VarintOverlong,
-  VarintOverflow = WireStatus.VarintOverflow,
-  NotAscending = WireStatus.NotAscending,
-  OutOfRange = WireStatus.OutOfRange,
-  CountMismatch = WireStatus.CountMismatch,
-  BitmapPadding = WireStatus.BitmapPadding,
-  BadCoding = WireStatus.BadCoding,
-  TooShort = -20,
-  BadMagic = -21,
-  BadVersion = -22,
-  BadKind = -23,
-  BadReserved = -24,
-  LengthMismatch = -25,
-  CrcMismatch = -26,
-  RoundMismatch = -27,
-  PositionsMismatch = -28,
-  LayerCountMismatch = -29,
-  LayerMismatch = -30,
-  CountExceeds = -31,
-  ValuesTruncated = -32,
-  NonFinite = -33,
-  TrailingBytes = -34,
-  TruncatedField = -35,
-  BadVarint = -36,
-  BadPartialHeader = -37,
-  BadWeight = -38,
-  BadSpec = -39,
-}
-
-export const KIND_UPDATE = 1;
-export const KIND_ALIGNED = 3;
-export const KIND_PARTIAL = 4;
-export const PARTIAL_EXTRA_BYTES = 20;
-const HEADER = 20;
-const CRC = 4;
-const MAX_U32 = 0xffffffff;
-
-/** What every message must match (see StreamSpec in stream_aggregate.h). */
-export interface StreamSpec {
-  /** KIND_UPDATE or KIND_ALIGNED. */
-  of: number;
-  round: number;
-  positionsId: number;
-  /** Per layer, its metadata bytes as a message carries them, concatenated. */
-  layout: Uint8Array;
-  layerCount: number;
-  /** Sum of the layer sizes: the length of the sums. */
-  total: number;
-}
-
-/**
- * Outcome slots shared with the native glue: [code, layer, at, got, want, clients, weight].
- * One Float64Array so both backends report the same way.
- */
-export const OUT_SLOTS = 7;
+import { CRC_BYTES as CRC, HEADER_BYTES as HEADER, KIND_ALIGNED, KIND_PARTIAL, KIND_UPDATE, MAX_U32, PARTIAL_EXTRA_BYTES } from '../../surface/format';
+import { StreamCode, StreamSpec } from '../../surface/stream';
+import { crc32 } from './wire';
 
 function fail(out: Float64Array, code: number, layer: number, at: number, got = 0, want = 0): number {
   out[0] = code;
@@ -244,9 +185,8 @@ function validateUpdateLayer(m: Uint8Array, end: number, c: Cur, n: number, laye
 }
 
 /** Checks one kind-1 or kind-3 message against the spec; writes only `out`. */
-export function streamValidate(m: Uint8Array, spec: StreamSpec, out: Float64Array): number {
+export function streamValidate(m: Uint8Array, spec: StreamSpec, out: Float64Array, layers = layoutLayers(spec)): number {
   fail(out, StreamCode.Ok, -1, 0);
-  const layers = layoutLayers(spec);
   if (!layers || (spec.of !== KIND_UPDATE && spec.of !== KIND_ALIGNED)) return fail(out, StreamCode.BadSpec, -1, 0);
   const body = checkHeader(m, spec, spec.of, out);
   if (body < 0) return body;
@@ -307,9 +247,9 @@ function applyUpdateLayer(m: Uint8Array, view: DataView, c: Cur, n: number, w: n
 
 /** streamValidate, then (only when it passes) acc += weight · values; returns the code. */
 export function streamAdd(m: Uint8Array, spec: StreamSpec, weight: number, acc: Float64Array, out: Float64Array): number {
-  const code = streamValidate(m, spec, out);
-  if (code !== StreamCode.Ok) return code;
-  const layers = layoutLayers(spec)!;
+  const layers = layoutLayers(spec); // parsed once per call, for the check and the sums
+  const code = streamValidate(m, spec, out, layers);
+  if (code !== StreamCode.Ok || !layers) return code;
   const view = f32Reader(m);
   const c: Cur = { pos: HEADER + (spec.of === KIND_ALIGNED ? 4 : 0), v: 0 };
   let base = 0;
@@ -326,9 +266,8 @@ export function streamAdd(m: Uint8Array, spec: StreamSpec, weight: number, acc: 
 }
 
 /** Checks a partial aggregate (kind 4); on success out[5] = clients, out[6] = total weight. */
-export function partialValidate(m: Uint8Array, spec: StreamSpec, out: Float64Array): number {
+export function partialValidate(m: Uint8Array, spec: StreamSpec, out: Float64Array, layers = layoutLayers(spec)): number {
   fail(out, StreamCode.Ok, -1, 0);
-  const layers = layoutLayers(spec);
   if (!layers || (spec.of !== KIND_UPDATE && spec.of !== KIND_ALIGNED)) return fail(out, StreamCode.BadSpec, -1, 0);
   const body = checkHeader(m, spec, KIND_PARTIAL, out);
   if (body < 0) return body;
@@ -352,12 +291,13 @@ export function partialValidate(m: Uint8Array, spec: StreamSpec, out: Float64Arr
 
 /** partialValidate, then acc[i] += sums[i]; acc untouched unless the partial is valid. */
 export function partialMerge(m: Uint8Array, spec: StreamSpec, acc: Float64Array, out: Float64Array): number {
-  const code = partialValidate(m, spec, out);
-  if (code !== StreamCode.Ok) return code;
+  const layers = layoutLayers(spec); // parsed once per call, for the check and the sums
+  const code = partialValidate(m, spec, out, layers);
+  if (code !== StreamCode.Ok || !layers) return code;
   const view = new DataView(m.buffer, m.byteOffset, m.byteLength);
   let pos = HEADER + PARTIAL_EXTRA_BYTES;
   let base = 0;
-  for (const meta of layoutLayers(spec)!) {
+  for (const meta of layers) {
     pos += meta.len;
     for (let j = 0; j < meta.n; j++) acc[base + j] = acc[base + j] + view.getFloat64(pos + 8 * j, true);
     pos += 8 * meta.n;

@@ -27,3 +27,8 @@ export function typedArrayParts(v: unknown): { buffer: ArrayBufferLike; byteOffs
 export function typedArrayLength(v: unknown): number {
   return LENGTH.call(v) as number;
 }
+
+/** The real buffer of a typed array (own properties ignored). */
+export function typedArrayBuffer(v: unknown): ArrayBufferLike {
+  return BUFFER.call(v) as ArrayBufferLike;
+}

@@ -1,11 +1,65 @@
 /**
- * The argument checks of the streaming kernels (streamAdd, streamAddAsync, partialMerge), made as
- * the addon's glue makes them (native/addon/stream_binding.cc): kinds and lengths of the arrays
- * and the head numbers. The TypeScript and wasm implementations run them before any work; the
- * message bytes themselves are the kernels' to validate.
+ * The streaming-aggregation contract (SPEC §7; docs/FL.md "Streaming aggregator"): the spec a
+ * message must match, the outcome codes and slots every backend reports (= dgp_wire::StreamCode,
+ * native/wire/stream_aggregate.h), and the argument checks of streamAdd, streamAddAsync and
+ * partialMerge, made as the addon's glue makes them (native/addon/stream_binding.cc): kinds and
+ * lengths of the arrays and the head numbers. The TypeScript and wasm backends run them before
+ * any work; the message bytes themselves are the kernels' to validate.
  */
 import { describeValue } from '../errors';
-import { OUT_SLOTS, StreamSpec } from './ts_stream';
+import { WireStatus } from './kernels';
+
+/** Mirrors dgp_wire::StreamCode (the index-block codes -1..-8 are WireStatus's). */
+export const enum StreamCode {
+  Ok = 0,
+  IndexTruncated = WireStatus.Truncated,
+  VarintOverlong = WireStatus.VarintOverlong,
+  VarintOverflow = WireStatus.VarintOverflow,
+  NotAscending = WireStatus.NotAscending,
+  OutOfRange = WireStatus.OutOfRange,
+  CountMismatch = WireStatus.CountMismatch,
+  BitmapPadding = WireStatus.BitmapPadding,
+  BadCoding = WireStatus.BadCoding,
+  TooShort = -20,
+  BadMagic = -21,
+  BadVersion = -22,
+  BadKind = -23,
+  BadReserved = -24,
+  LengthMismatch = -25,
+  CrcMismatch = -26,
+  RoundMismatch = -27,
+  PositionsMismatch = -28,
+  LayerCountMismatch = -29,
+  LayerMismatch = -30,
+  CountExceeds = -31,
+  ValuesTruncated = -32,
+  NonFinite = -33,
+  TrailingBytes = -34,
+  TruncatedField = -35,
+  BadVarint = -36,
+  BadPartialHeader = -37,
+  BadWeight = -38,
+  BadSpec = -39,
+}
+
+/** What every message must match (see StreamSpec in stream_aggregate.h). */
+export interface StreamSpec {
+  /** KIND_UPDATE or KIND_ALIGNED. */
+  of: number;
+  round: number;
+  positionsId: number;
+  /** Per layer, its metadata bytes as a message carries them, concatenated. */
+  layout: Uint8Array;
+  layerCount: number;
+  /** Sum of the layer sizes: the length of the sums. */
+  total: number;
+}
+
+/**
+ * Outcome slots shared with the native glue: [code, layer, at, got, want, clients, weight].
+ * One Float64Array so both backends report the same way.
+ */
+export const OUT_SLOTS = 7;
 
 function kind(fn: string, what: string, v: unknown, ctor: typeof Uint8Array | typeof Float64Array): void {
   if (!(v instanceof ctor)) throw new TypeError(`${fn}: ${what} must be a ${ctor.name}, got ${describeValue(v)}`);

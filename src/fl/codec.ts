@@ -1,25 +1,13 @@
 /**
- * Constants and small shared pieces of the wire format (docs/FORMAT.md is the normative text):
- * the header, varints for metadata, shapes and names, the values block. The heavy blocks
- * (indices, CRC, value checks) go through the kernel surface (src/kernels/surface.ts).
+ * The byte-level pieces of the wire format (docs/FORMAT.md is the normative text; its constants
+ * are src/surface/format.ts): varints, u32s, the header and values block writers, and Reader, the
+ * bounds-checked cursor every TypeScript decoder walks a message with. The heavy blocks
+ * (indices, CRC, value checks) go through the kernel surface (src/surface/kernels.ts).
  */
 import { describeValue } from '../errors';
 import { DgpFormatError } from './errors';
+import { FORMAT_VERSION, MAGIC, MAX_NAME_BYTES, MAX_RANK, MAX_U32 } from '../surface/format';
 
-export const MAGIC = [0x44, 0x47, 0x50, 0x57]; // "DGPW"
-export const FORMAT_VERSION = 1;
-export const KIND_UPDATE = 1;
-export const KIND_POSITIONS = 2;
-export const KIND_ALIGNED = 3;
-export const KIND_NAMES: Record<number, string> = { 1: 'update', 2: 'positions', 3: 'aligned values' };
-/** magic 4, version 1, kind 1, reserved 2, total length 4, round 4, layer count 4. */
-export const HEADER_BYTES = 20;
-export const CRC_BYTES = 4;
-export const MAX_NAME_BYTES = 1024;
-export const MAX_RANK = 16;
-export const MAX_U32 = 0xffffffff;
-
-const encoder = new TextEncoder();
 // fatal: invalid UTF-8 is an error, never U+FFFD; ignoreBOM: a leading U+FEFF is part of the name,
 // not a byte order mark to strip. Names then decode to exactly what was encoded (docs/FORMAT.md).
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -63,71 +51,6 @@ export function writeValues(out: Uint8Array, offset: number, values: Float32Arra
     for (let j = 0; j < values.length; j++) view.setFloat32(j * 4, values[j], true);
   }
   return offset + values.length * 4;
-}
-
-export function hex32(v: number): string {
-  return '0x' + v.toString(16).padStart(8, '0');
-}
-
-/** Index of the first lone surrogate in s, or -1 (s is then well-formed UTF-16). */
-export function loneSurrogate(s: string): number {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0xd800 || c > 0xdfff) continue;
-    if (c <= 0xdbff && i + 1 < s.length) {
-      const d = s.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) {
-        i++;
-        continue;
-      }
-    }
-    return i;
-  }
-  return -1;
-}
-
-/**
- * A layer name (docs/FORMAT.md, Names): a string of well-formed UTF-16 (no lone surrogate, so it
- * round-trips through UTF-8 exactly) whose UTF-8 form is at most MAX_NAME_BYTES bytes. Returns
- * those bytes; TypeError for a non-string, RangeError for any other bad name.
- */
-export function nameBytes(name: unknown, what: string): Uint8Array {
-  if (typeof name !== 'string') throw new TypeError(`${what}: name must be a string, got ${describeValue(name)}`);
-  const lone = loneSurrogate(name);
-  if (lone >= 0)
-    throw new RangeError(
-      `${what}: name ${describeValue(name)} has a lone surrogate U+${name.charCodeAt(lone).toString(16).toUpperCase()} at ${lone}; ` +
-        'names must be well-formed UTF-16 so they survive UTF-8 exactly',
-    );
-  if (name.length > MAX_NAME_BYTES)
-    throw new RangeError(`${what}: name ${describeValue(name)} is at least ${name.length} UTF-8 bytes; at most ${MAX_NAME_BYTES} are allowed`);
-  const b = encoder.encode(name);
-  if (b.length > MAX_NAME_BYTES)
-    throw new RangeError(`${what}: name ${describeValue(name)} is ${b.length} UTF-8 bytes; at most ${MAX_NAME_BYTES} are allowed`);
-  return b;
-}
-
-/** A shape read once into a plain Array (holes read as undefined and are rejected), and its size. */
-export function readShape(shape: unknown, what: string): { shape: number[]; n: number } {
-  if (!Array.isArray(shape)) throw new TypeError(`${what}: shape must be an Array of integers, got ${describeValue(shape)}`);
-  const rank = shape.length;
-  if (rank > MAX_RANK) throw new RangeError(`${what}: shape has rank ${rank}; at most ${MAX_RANK} is allowed`);
-  const dims: number[] = [];
-  let n = 1;
-  for (let i = 0; i < rank; i++) {
-    const d: unknown = shape[i];
-    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0 || d > MAX_U32)
-      throw new RangeError(`${what}: shape[${i}] must be an integer in [0, 2^32-1], got ${describeValue(d)}`);
-    dims.push(d);
-    n *= d;
-  }
-  if (n > MAX_U32) throw new RangeError(`${what}: shape [${dims.join(', ')}] has ${n} elements; at most 2^32-1 are allowed`);
-  return { shape: dims, n };
-}
-
-/** Validated encoder-side shape: returns its element count. */
-export function shapeSize(shape: unknown, what: string): number {
-  return readShape(shape, what).n;
 }
 
 export function checkRound(round: unknown, what: string): number {
