@@ -1,6 +1,9 @@
 // See stream_aggregate.h. Two passes over one message: stream_validate reads every byte that
 // matters and writes nothing; the apply pass then trusts the (now proven) structure and does the
-// scatter-add. Products and sums stay separate float64 operations (no FMA contraction), as in the
+// scatter-add. One walk of the layers (validate_layers, apply_layers) serves stream_validate,
+// partial_validate and both apply passes; the fields inside a layer (varints, index blocks,
+// values) are read by wire_layout.h's walkers, the same the decoder (wire_kernels.cc) uses. The
+// stream codes are numbers only: their messages are TypeScript's one table. Products and sums stay separate float64 operations (no FMA contraction), as in the
 // TypeScript twin, so both give the same bits.
 #if defined(__clang__)
 #pragma clang fp contract(off)
@@ -23,9 +26,7 @@ constexpr size_t kHeader = 20;
 constexpr size_t kCrc = 4;
 constexpr uint64_t kMaxU32 = 0xFFFFFFFFull;
 
-inline uint32_t le32(const uint8_t* p) {
-  return uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24;
-}
+using layout::le32;
 
 inline float load_f32(const uint8_t* p) {
   float f;
@@ -124,6 +125,9 @@ int match_meta(const uint8_t* m, size_t end, size_t* pos, const uint8_t* meta, s
   return STREAM_OK;
 }
 
+// A bitmap block checked without decoding it: padding first, then the popcount against the
+// count (the order the stream codes and their TypeScript twin report problems in; the decoder's
+// read_indices walks the bits instead, since it writes them).
 int validate_bitmap(const uint8_t* b, size_t avail, uint64_t count, uint64_t n, int64_t layer, size_t at,
                     StreamProblem* p, size_t* consumed) {
   const uint64_t bytes = (n + 7) / 8;

@@ -31,10 +31,6 @@ struct CrcTables {
 };
 const CrcTables kCrc;
 
-inline uint32_t load_le32(const uint8_t* p) {
-  return uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24;
-}
-
 inline size_t varint_len(uint32_t v) {
   return v < (1u << 7) ? 1 : v < (1u << 14) ? 2 : v < (1u << 21) ? 3 : v < (1u << 28) ? 4 : 5;
 }
@@ -96,7 +92,7 @@ int read_delta(const uint8_t* in, size_t avail, uint64_t count, uint64_t n, uint
 uint32_t crc32(const uint8_t* p, size_t len) {
   uint32_t c = 0xFFFFFFFFu;
   while (len >= 8) {
-    const uint32_t a = load_le32(p) ^ c, b = load_le32(p + 4);
+    const uint32_t a = layout::le32(p) ^ c, b = layout::le32(p + 4);
     c = kCrc.t[7][a & 0xff] ^ kCrc.t[6][(a >> 8) & 0xff] ^ kCrc.t[5][(a >> 16) & 0xff] ^ kCrc.t[4][a >> 24] ^
         kCrc.t[3][b & 0xff] ^ kCrc.t[2][(b >> 8) & 0xff] ^ kCrc.t[1][(b >> 16) & 0xff] ^ kCrc.t[0][b >> 24];
     p += 8;

@@ -2,6 +2,7 @@
 // kernels (wire_kernels.cc: read_indices, read_values), the streaming validators
 // (stream_aggregate.cc: stream_validate, partial_validate and their apply passes) and the fuzz
 // target all walk the bytes with the same code:
+//   le32             a little-endian u32 field
 //   read_varint      a count / length / delta varint (LEB128 u32, one encoding only)
 //   walk_delta       a delta-varint index block, index by index
 //   walk_bitmap      a bitmap index block's set bits, in order
@@ -22,6 +23,11 @@
 
 namespace dgp_wire {
 namespace layout {
+
+// A little-endian u32 at p (header fields, stored CRCs, slice-by-8 CRC words).
+inline uint32_t le32(const uint8_t* p) {
+  return uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24;
+}
 
 enum VarintResult : int { VARINT_OK = 0, VARINT_TRUNCATED = 1, VARINT_OVERLONG = 2, VARINT_OVERFLOW = 3 };
 
