@@ -29,8 +29,10 @@ DGP_EXPORT(dgp_alloc) void* dgp_alloc(uint32_t bytes) { return std::malloc(bytes
 DGP_EXPORT(dgp_free) void dgp_free(void* p) { std::free(p); }
 
 // One layer, SPEC §1-4, single-threaded. Output pointers may be 0 (skipped). Returns -1 when
-// done, the first NaN/Inf index (>= 0), or -2 when the counts are invalid (the glue checks
-// them first, so -2 means a glue bug).
+// done, the first NaN/Inf index (>= 0), or -2 when the layer is out of bounds: the kernel's entry
+// (check_layer, layer_check.h) refuses it before reading or writing anything. The JavaScript glue
+// (src/wasm/kernels.ts) refuses such counts itself before it sizes or copies any buffer, so -2
+// means a glue bug. Which counts a user may pass, and the message, are src/counts.ts's.
 DGP_EXPORT(dgp_select) double dgp_select(const float* values, double n, double k_top, double k_bottom,
                                          uint8_t* codes, float* pruned, uint32_t* kept_indices,
                                          float* kept_values) {

@@ -97,6 +97,10 @@ function selectLayers(
     const pruned = outputs.pruned?.[l] ?? null;
     const keptIndices = outputs.keptIndices?.[l] ?? null;
     const keptValues = outputs.keptValues?.[l] ?? null;
+    // Memory guard (the buffers below are sized from the counts), worded as every glue's; the
+    // user-facing rule and its message are src/counts.ts's, checked before this call.
+    if (!(kTop[l] <= n && kBottom[l] <= n - kTop[l]))
+      throw new RangeError(`selectLayers: layer ${l} is out of bounds (n=${n}, kTop=${kTop[l]}, kBottom=${kBottom[l]})`);
     const kept = n - kTop[l] - kBottom[l];
     const bad = call(
       [4 * n, codes ? n : 0, pruned ? 4 * n : 0, keptIndices ? 4 * kept : 0, keptValues ? 4 * kept : 0],
