@@ -5,6 +5,9 @@
 
 #include <napi.h>
 
+#include <cstdio>
+#include <cstdlib>
+#include <string>
 #include <vector>
 
 namespace dgp_addon {
@@ -33,8 +36,16 @@ inline std::string describe(const Napi::Value& v) {
            std::to_string(v.As<Napi::TypedArray>().ElementLength()) + ")";
   }
   if (v.IsArray()) return "Array(" + std::to_string(v.As<Napi::Array>().Length()) + ")";
-  if (v.IsNumber()) return std::to_string(v.As<Napi::Number>().DoubleValue());
-  if (v.IsString()) return "'" + v.As<Napi::String>().Utf8Value() + "'";
+  if (v.IsNumber()) {  // the shortest form that reads back, as JavaScript prints it
+    const double d = v.As<Napi::Number>().DoubleValue();
+    char buf[32];
+    for (int precision = 1; precision <= 17; ++precision) {
+      std::snprintf(buf, sizeof buf, "%.*g", precision, d);
+      if (std::strtod(buf, nullptr) == d) break;
+    }
+    return buf;
+  }
+  if (v.IsString()) return "\"" + v.As<Napi::String>().Utf8Value() + "\"";  // as describeValue (src/errors.ts)
   if (v.IsBoolean()) return v.As<Napi::Boolean>().Value() ? "true" : "false";
   return v.IsFunction() ? "function" : "object";
 }

@@ -4,14 +4,15 @@
  * cannot be seen from inside the module, so each call copies its inputs into the module's memory,
  * runs, copies the outputs back and frees the memory: a memcpy per array, no per-element work.
  */
-import { DgpError, describeValue } from '../errors';
+import { DgpError } from '../errors';
 import { selectCodesVia, type BadValue, type Counts, type Device, type Kernels, type SelectOutputs } from '../kernels/surface';
-import { firstNonFinite as tsFirstNonFinite, readIndices as tsReadIndices } from '../kernels/ts_wire';
+import { firstNonFinite as tsFirstNonFinite } from '../kernels/ts_wire';
 import { WasmExports, wasmExports, wasmLoadError } from './module';
 import * as stream from './stream';
+import { tableKernels } from './table_glue';
 import { webAssembly } from './webassembly';
 
-type View = Uint8Array | Uint32Array | Float32Array;
+type View = ArrayBufferView;
 
 function module(): WasmExports {
   const w = wasmExports();
@@ -124,153 +125,17 @@ function selectLayers(
   return null;
 }
 
-type Ctor = typeof Uint8Array | typeof Uint32Array | typeof Float32Array;
-
-/** The addon's glue checks each array's kind (TypeError); so does this one, before any copy. */
-function kinds(fn: string, args: Array<[string, unknown, Ctor]>): void {
-  for (const [what, v, ctor] of args)
-    if (!(v instanceof ctor)) throw new TypeError(`${fn}: ${what} must be a ${ctor.name}, got ${describeValue(v)}`);
-}
-
-function checkRange(fn: string, start: number, end: number, length: number): void {
-  if (!(Number.isInteger(start) && Number.isInteger(end) && start >= 0 && start <= end && end <= length))
-    throw new RangeError(`${fn}: range [${start}, ${end}) does not fit ${length} bytes`);
-}
-
-function sameLength(fn: string, a: number, b: number, what: string): void {
-  if (a !== b) throw new RangeError(`${fn}: ${what}: lengths differ (${a} and ${b})`);
-}
-
 /**
  * The whole surface, same returns as the addon's. Async selection runs on the calling thread
  * (the module is single-threaded): the promise only keeps the call shape of the other backends.
+ * The plain kernels (crc32 … alignedGather) come from native/glue/kernel_table.h through the
+ * generic glue of table_glue.ts; selection and streaming have glue of their own.
  */
 export const wasmKernels: Kernels = {
   selectLayers,
   selectLayersAsync: async (...args) => selectLayers(...args),
   selectCodes: selectCodesVia(selectLayers),
-  crc32(bytes, start, end) {
-    kinds('wasm crc32', [['bytes', bytes, Uint8Array]]);
-    checkRange('wasm crc32', start, end, bytes.length);
-    return call([end - start], (f) => {
-      f.put(0, bytes.subarray(start, end));
-      return module().dgp_crc32(f.at[0], end - start) >>> 0;
-    });
-  },
-  deltaSize(indices, n) {
-    kinds('wasm deltaSize', [['indices', indices, Uint32Array]]);
-    return call([indices.byteLength], (f) => {
-      f.put(0, indices);
-      return module().dgp_delta_size(f.at[0], indices.length, n);
-    });
-  },
-  writeIndices(out, offset, indices, n, coding) {
-    kinds('wasm writeIndices', [['out', out, Uint8Array], ['indices', indices, Uint32Array]]);
-    if (!Number.isInteger(offset) || offset < 0 || offset > out.length)
-      throw new RangeError(`wasm writeIndices: offset ${offset} is past the end (${out.length} bytes)`);
-    const cap = out.length - offset;
-    return call([indices.byteLength, cap], (f) => {
-      f.put(0, indices);
-      const written = module().dgp_write_indices(f.at[0], indices.length, n, coding, f.at[1], cap);
-      if (written < 0) return -1;
-      f.get(1, out.subarray(offset, offset + written));
-      return offset + written;
-    });
-  },
-  readIndices(bytes, offset, end, coding, n, out, at) {
-    kinds('wasm readIndices', [['bytes', bytes, Uint8Array], ['out', out, Uint32Array]]);
-    checkRange('wasm readIndices', offset, end, bytes.length);
-    return call([end - offset, out.byteLength], (f) => {
-      f.put(0, bytes.subarray(offset, end));
-      const r = module().dgp_read_indices(f.at[0], end - offset, coding, out.length, n, f.at[1]);
-      if (r < 0) {
-        // The module returns only the status; the problem's position (error path only) comes
-        // from the TypeScript twin, which reaches the same status on the same bytes.
-        tsReadIndices(bytes, offset, end, coding, n, new Uint32Array(out.length), at);
-        return r;
-      }
-      f.get(1, out);
-      return offset + r;
-    });
-  },
-  readValues(bytes, offset, out) {
-    kinds('wasm readValues', [['bytes', bytes, Uint8Array], ['out', out, Float32Array]]);
-    const need = out.length * 4;
-    if (!Number.isInteger(offset) || offset < 0 || offset > bytes.length || need > bytes.length - offset)
-      throw new RangeError(`wasm readValues: ${out.length} values at offset ${offset} do not fit ${bytes.length} bytes`);
-    return call([need, need], (f) => {
-      f.put(0, bytes.subarray(offset, offset + need));
-      const r = module().dgp_read_values(f.at[0], out.length, f.at[1]);
-      f.get(1, out);
-      return r;
-    });
-  },
-  firstNonFinite(values) {
-    kinds('wasm firstNonFinite', [['values', values, Float32Array]]);
-    return call([values.byteLength], (f) => {
-      f.put(0, values);
-      return module().dgp_first_non_finite(f.at[0], values.length);
-    });
-  },
-  scatter(dst, indices, values, weight, add) {
-    kinds('wasm scatter', [['dst', dst, Float32Array], ['indices', indices, Uint32Array], ['values', values, Float32Array]]);
-    sameLength('wasm scatter', indices.length, values.length, 'indices and values');
-    return call([dst.byteLength, indices.byteLength, values.byteLength], (f) => {
-      f.put(0, dst);
-      f.put(1, indices);
-      f.put(2, values);
-      const r = module().dgp_scatter(f.at[0], dst.length, f.at[1], f.at[2], indices.length, weight, add ? 1 : 0);
-      f.get(0, dst); // written up to the first bad index, as the addon does
-      return r;
-    });
-  },
-  axpy(acc, values, weight) {
-    kinds('wasm axpy', [['acc', acc, Float32Array], ['values', values, Float32Array]]);
-    sameLength('wasm axpy', acc.length, values.length, 'acc and values');
-    call([acc.byteLength, values.byteLength], (f) => {
-      f.put(0, acc);
-      f.put(1, values);
-      module().dgp_axpy(f.at[0], f.at[1], acc.length, weight);
-      f.get(0, acc);
-    });
-  },
-  add(a, b, out) {
-    kinds('wasm add', [['a', a, Float32Array], ['b', b, Float32Array], ['out', out, Float32Array]]);
-    sameLength('wasm add', a.length, b.length, 'a and b');
-    sameLength('wasm add', a.length, out.length, 'a and out');
-    call([a.byteLength, b.byteLength, out.byteLength], (f) => {
-      f.put(0, a);
-      f.put(1, b);
-      module().dgp_add(f.at[0], f.at[1], f.at[2], a.length);
-      f.get(2, out);
-    });
-  },
-  memoryUpdate(p, codes, mode, e) {
-    kinds('wasm memoryUpdate', [['p', p, Float32Array], ['codes', codes, Uint8Array], ['e', e, Float32Array]]);
-    sameLength('wasm memoryUpdate', p.length, codes.length, 'p and codes');
-    sameLength('wasm memoryUpdate', p.length, e.length, 'p and e');
-    if (mode !== 0 && mode !== 1 && mode !== 2) throw new RangeError(`wasm memoryUpdate: mode must be 0, 1 or 2, got ${mode}`);
-    call([p.byteLength, codes.byteLength, e.byteLength], (f) => {
-      f.put(0, p);
-      f.put(1, codes);
-      module().dgp_memory_update(f.at[0], f.at[1], p.length, mode, f.at[2]);
-      f.get(2, e);
-    });
-  },
-  alignedGather(p, codes, positions, values) {
-    kinds('wasm alignedGather', [['p', p, Float32Array], ['codes', codes, Uint8Array], ['positions', positions, Uint32Array], ['values', values, Float32Array]]);
-    sameLength('wasm alignedGather', p.length, codes.length, 'p and codes');
-    sameLength('wasm alignedGather', positions.length, values.length, 'positions and values');
-    return call([p.byteLength, codes.byteLength, positions.byteLength, values.byteLength], (f) => {
-      f.put(0, p);
-      f.put(1, codes);
-      f.put(2, positions);
-      const r = module().dgp_aligned_gather(f.at[0], f.at[1], p.length, f.at[2], positions.length, f.at[3]);
-      f.get(1, codes);
-      f.get(3, values);
-      return r;
-    });
-  },
+  ...tableKernels(module, call),
   streamAdd: stream.streamAdd,
   streamAddAsync: async (...args) => stream.streamAdd(...args),
   partialMerge: stream.partialMerge,
