@@ -52,15 +52,23 @@ template <class T> struct Arg<Mut<T>> {
     return Mut<T>{p, n};
   }
 };
+// Scalars are read with one plain N-API call; a message (and its strings) is built only when the
+// argument is refused.
 template <> struct Arg<uint64_t> {
   static uint64_t read(const Napi::CallbackInfo& info, size_t i, const char* fn) {
-    return count_arg(info.Env(), info[i], argument(fn, i + 1));
+    double d = -1;
+    if (napi_get_value_double(info.Env(), info[i], &d) == napi_ok && d >= 0 && d <= 9007199254740991.0 &&
+        d == double(uint64_t(d)))
+      return uint64_t(d);
+    return count_arg(info.Env(), info[i], argument(fn, i + 1));  // throws, with the glue's wording
   }
 };
 template <> struct Arg<double> {
   static double read(const Napi::CallbackInfo& info, size_t i, const char* fn) {
-    if (!info[i].IsNumber()) refuse_kind(info.Env(), argument(fn, i + 1), "a number", info[i]);
-    return info[i].As<Napi::Number>().DoubleValue();
+    double d = 0;
+    if (napi_get_value_double(info.Env(), info[i], &d) != napi_ok)
+      refuse_kind(info.Env(), argument(fn, i + 1), "a number", info[i]);
+    return d;
   }
 };
 template <> struct Arg<bool> {

@@ -3,8 +3,9 @@
 // scatter-add. One walk of the layers (validate_layers, apply_layers) serves stream_validate,
 // partial_validate and both apply passes; the fields inside a layer (varints, index blocks,
 // values) are read by wire_layout.h's walkers, the same the decoder (wire_kernels.cc) uses. The
-// stream codes are numbers only: their messages are TypeScript's one table. Products and sums stay separate float64 operations (no FMA contraction), as in the
-// TypeScript twin, so both give the same bits.
+// stream codes are numbers only: their messages are TypeScript's one table. Products and sums
+// stay separate float64 operations (no FMA contraction), as in the TypeScript twin, so both give
+// the same bits.
 #if defined(__clang__)
 #pragma clang fp contract(off)
 #elif defined(__GNUC__)
