@@ -73,65 +73,107 @@ export function kernelTable(w: WasmExports): Map<string, TableEntry> {
   return table;
 }
 
-function guardArgument(name: string, i: number, kind: string, v: unknown): void {
-  const what = `${name}: argument ${i + 1}`;
-  const ctor = ARRAYS[kind.toLowerCase()];
-  if (ctor) {
-    if (!(v instanceof ctor)) throw new TypeError(`${what} must be a ${ctor.name}, got ${describeValue(v)}`);
-  } else if (kind === 'n' || kind === 'x') {
-    if (typeof v !== 'number') throw new TypeError(`${what} must be a number, got ${describeValue(v)}`);
-    if (kind === 'n' && !(Number.isInteger(v) && v >= 0 && v <= Number.MAX_SAFE_INTEGER))
-      throw new RangeError(`${what} is out of bounds (not an integer in [0, 2^53), got ${describeValue(v)})`);
+/** One argument as the glue handles it: an array (its constructor; writable or not) or a scalar kind. */
+interface ArgPlan {
+  ctor: ArrayCtor | null;
+  mut: boolean;
+  kind: string;
+}
+
+/** A kernel's call plan, made once per module instance from its table entry. */
+interface Plan {
+  w: WasmExports;
+  run: (argv: number) => number;
+  ret: string;
+  args: ArgPlan[];
+  arrays: number;
+  slots: number;
+}
+
+function plan(w: WasmExports, name: string): Plan {
+  const entry = kernelTable(w).get(name);
+  const run = (w as unknown as Record<string, (argv: number) => number>)[`dgp_k_${name}`];
+  if (!entry || typeof run !== 'function') throw new DgpError(`wasm backend: the module has no kernel '${name}' (built from older sources)`);
+  const args = [...entry.args].map((kind) => {
+    const ctor = ARRAYS[kind.toLowerCase()] ?? null;
+    return { ctor, mut: ctor !== null && kind !== kind.toLowerCase(), kind };
+  });
+  const arrays = args.filter((a) => a.ctor).length;
+  return { w, run, ret: entry.ret, args, arrays, slots: Math.max(2, args.length + arrays) };
+}
+
+function guardArgument(name: string, i: number, a: ArgPlan, v: unknown): void {
+  if (a.ctor) {
+    if (!(v instanceof a.ctor)) throw new TypeError(`${name}: argument ${i + 1} must be a ${a.ctor.name}, got ${describeValue(v)}`);
+  } else if (a.kind === 'n' || a.kind === 'x') {
+    if (typeof v !== 'number') throw new TypeError(`${name}: argument ${i + 1} must be a number, got ${describeValue(v)}`);
+    if (a.kind === 'n' && !(Number.isInteger(v) && v >= 0 && v <= Number.MAX_SAFE_INTEGER))
+      throw new RangeError(`${name}: argument ${i + 1} is out of bounds (not an integer in [0, 2^53), got ${describeValue(v)})`);
   }
 }
 
+// Typed views over the module's whole memory, remade only when it grows (a growth replaces its
+// buffer), so a call copies its arrays without making views of its own.
+let heapBuffer: ArrayBuffer | null = null;
+const heapViews = new Map<ArrayCtor, TypedArray>();
+
+function heap(w: WasmExports, ctor: ArrayCtor): TypedArray {
+  if (w.memory.buffer !== heapBuffer) {
+    heapBuffer = w.memory.buffer;
+    heapViews.clear();
+  }
+  let v = heapViews.get(ctor);
+  if (v === undefined) {
+    v = new ctor(heapBuffer);
+    heapViews.set(ctor, v);
+  }
+  return v;
+}
+
 function tableKernel(name: string, module: () => WasmExports, call: TableCall): (...args: unknown[]) => unknown {
+  let p: Plan | null = null;
   return (...args: unknown[]) => {
     const w = module();
-    const entry = kernelTable(w).get(name);
-    const run = (w as unknown as Record<string, (argv: number) => number>)[`dgp_k_${name}`];
-    if (!entry || typeof run !== 'function') throw new DgpError(`wasm backend: the module has no kernel '${name}' (built from older sources)`);
-    const kinds = entry.args;
-    const sizes: number[] = [];
-    let slots = 0;
-    for (let i = 0; i < kinds.length; i++) {
-      guardArgument(name, i, kinds[i], args[i]);
-      if (ARRAYS[kinds[i].toLowerCase()]) {
-        sizes.push((args[i] as TypedArray).byteLength);
-        slots += 2;
-      } else {
-        slots += 1;
-      }
+    if (p === null || p.w !== w) p = plan(w, name);
+    const plan_ = p;
+    const sizes = new Array<number>(plan_.arrays + 1);
+    for (let i = 0, j = 0; i < plan_.args.length; i++) {
+      guardArgument(name, i, plan_.args[i], args[i]);
+      if (plan_.args[i].ctor) sizes[j++] = (args[i] as TypedArray).byteLength;
     }
-    const argv = new Float64Array(Math.max(slots, 2));
-    sizes.push(argv.byteLength);
+    const argvSlot = plan_.arrays;
+    sizes[argvSlot] = 8 * plan_.slots;
+    // Blocks are 16-byte aligned (Frame), so each array is copied as its own element type.
     return call(sizes, (f) => {
-      const argvSlot = sizes.length - 1;
-      let block = 0;
-      let s = 0;
-      for (let i = 0; i < kinds.length; i++) {
-        const k = kinds[i];
-        if (ARRAYS[k.toLowerCase()]) {
-          const a = args[i] as TypedArray;
-          f.put(block, a);
-          argv[s++] = f.at[block++];
-          argv[s++] = a.length;
+      const argvAt = f.at[argvSlot] / 8;
+      let argv = heap(w, Float64Array);
+      for (let i = 0, j = 0, s = argvAt; i < plan_.args.length; i++) {
+        const a = plan_.args[i];
+        if (a.ctor) {
+          const arr = args[i] as TypedArray;
+          heap(w, a.ctor).set(arr, f.at[j] / a.ctor.BYTES_PER_ELEMENT);
+          argv = heap(w, Float64Array);
+          argv[s++] = f.at[j++];
+          argv[s++] = arr.length;
         } else {
-          argv[s++] = k === 'z' ? (args[i] ? 1 : 0) : (args[i] as number);
+          argv[s++] = a.kind === 'z' ? (args[i] ? 1 : 0) : (args[i] as number);
         }
       }
-      f.put(argvSlot, argv);
-      const r = run(f.at[argvSlot]);
-      f.get(argvSlot, argv);
-      if (argv[0] !== 0) throw new RangeError(`${name}: argument ${argv[0]} is out of bounds (${cString(w, argv[1])})`);
-      block = 0;
-      for (let i = 0; i < kinds.length; i++) {
-        const k = kinds[i];
-        if (!ARRAYS[k.toLowerCase()]) continue;
-        if (k !== k.toLowerCase()) f.get(block, args[i] as TypedArray); // writable: copied back, as the addon writes in place
-        block++;
+      const r = plan_.run(f.at[argvSlot]);
+      argv = heap(w, Float64Array); // the call may have grown the memory
+      if (argv[argvAt] !== 0) throw new RangeError(`${name}: argument ${argv[argvAt]} is out of bounds (${cString(w, argv[argvAt + 1])})`);
+      for (let i = 0, j = 0; i < plan_.args.length; i++) {
+        const a = plan_.args[i];
+        if (!a.ctor) continue;
+        if (a.mut) {
+          // writable: copied back, as the addon writes in place
+          const arr = args[i] as TypedArray;
+          const at = f.at[j] / a.ctor.BYTES_PER_ELEMENT;
+          arr.set(heap(w, a.ctor).subarray(at, at + arr.length) as never);
+        }
+        j++;
       }
-      return entry.ret === 'v' ? undefined : r;
+      return plan_.ret === 'v' ? undefined : r;
     });
   };
 }
