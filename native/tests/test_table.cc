@@ -65,3 +65,16 @@ DGP_TEST(table_kernels_return_the_plain_kernels_results) {
   DGP_CHECK(deltaSize(g, in(idx), 100) == -3);
   DGP_CHECK(g.arg == 0);
 }
+
+DGP_TEST(table_kernels_take_empty_arrays_with_null_data) {
+  // An empty typed array may reach the kernels with a null data pointer (N-API gives one for a
+  // zero-length buffer); memcpy/memset with null is undefined even for 0 bytes (found by the
+  // fuzz step, .ci/steps/41-native-fuzz.sh).
+  using namespace dgp_kernels;
+  Guard g;
+  const uint8_t byte = 0;
+  DGP_CHECK(readValues(g, {&byte, 1}, 0, {nullptr, 0}) == -1);
+  memoryUpdate(g, {nullptr, 0}, {nullptr, 0}, 2, {nullptr, 0});
+  DGP_CHECK(writeIndices(g, {nullptr, 0}, 0, {nullptr, 0}, 0, 0) == 0);
+  DGP_CHECK(g.arg == 0);
+}

@@ -121,7 +121,7 @@ int64_t write_indices(const uint32_t* idx, size_t k, uint64_t n, int coding, uin
   if (coding == CODING_BITMAP) {
     const uint64_t bytes = (n + 7) / 8;
     if (bytes > cap) return -1;
-    std::memset(out, 0, size_t(bytes));
+    if (bytes) std::memset(out, 0, size_t(bytes));  // an empty array's data may be null
     uint32_t prev = 0;
     for (size_t j = 0; j < k; ++j) {
       if (idx[j] >= n || (j > 0 && idx[j] <= prev)) return -1;
@@ -156,7 +156,8 @@ int read_indices(const uint8_t* in, size_t avail, int coding, uint64_t count, ui
 }
 
 int64_t read_values(const uint8_t* in, size_t count, float* out) {
-  std::memcpy(out, in, count * 4);  // the format is little-endian, as is every supported host
+  // The format is little-endian, as is every supported host. An empty array's data may be null.
+  if (count) std::memcpy(out, in, count * 4);
   return first_non_finite(out, count);
 }
 
@@ -192,7 +193,7 @@ void add(const float* a, const float* b, float* out, size_t n) {
 
 void memory_update(const float* p, const uint8_t* codes, size_t n, int mode, float* e) {
   if (mode == MODE_NONE) {
-    std::memset(e, 0, n * sizeof(float));
+    if (n) std::memset(e, 0, n * sizeof(float));  // an empty array's data may be null
     return;
   }
   const uint8_t keep_top = mode == MODE_ALL ? 2 : 0xff;
