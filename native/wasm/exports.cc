@@ -10,8 +10,8 @@
 #include <type_traits>
 
 #include "../core/dual_select.h"
-#include "../wire/stream_aggregate.h"
 #include "../glue/kernel_table.h"
+#include "../wire/stream_aggregate.h"
 
 #define DGP_EXPORT(name) extern "C" __attribute__((export_name(#name)))
 
@@ -101,6 +101,11 @@ double invoke(double* argv, R (*kernel)(Guard&, A...)) {
 }
 
 template <class R, class... A>
+constexpr size_t arity(R (*)(Guard&, A...)) {
+  return sizeof...(A);
+}
+
+template <class R, class... A>
 void describe(char*& o, const char* name, R (*)(Guard&, A...)) {
   while (*name) *o++ = *name++;
   *o++ = '=';
@@ -116,8 +121,14 @@ void describe(char*& o, const char* name, R (*)(Guard&, A...)) {
 DGP_KERNEL_TABLE(DGP_WASM_KERNEL)
 #undef DGP_WASM_KERNEL
 
+// The descriptor's exact size: per kernel its name, '=', the return letter, ':', one letter per
+// argument and ';' (sizeof counts the name's NUL for one of them); then the final NUL.
+#define DGP_WASM_DESCRIPTOR_CHARS(name, ret, params) +sizeof(#name) + 3 + arity(&dgp_kernels::name)
+constexpr size_t kTableChars = 1 DGP_KERNEL_TABLE(DGP_WASM_DESCRIPTOR_CHARS);
+#undef DGP_WASM_DESCRIPTOR_CHARS
+
 DGP_EXPORT(dgp_kernel_table) const char* dgp_kernel_table() {
-  static char table[4096];
+  static char table[kTableChars];
   if (table[0] == 0) {
     char* o = table;
 #define DGP_WASM_DESCRIBE(name, ret, params) describe(o, #name, &dgp_kernels::name);
