@@ -12,7 +12,7 @@ import * as stream from './stream';
 import { tableKernels } from './table_glue';
 import { webAssembly } from './webassembly';
 
-type View = ArrayBufferView;
+type View = Uint8Array | Uint32Array | Float32Array;
 
 function module(): WasmExports {
   const w = wasmExports();

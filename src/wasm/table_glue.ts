@@ -24,11 +24,9 @@ export const TABLE_KERNEL_NAMES = KERNEL_NAMES.filter(
   (n) => !(DEDICATED_KERNELS as readonly string[]).includes(n),
 ) as TableKernelName[];
 
-/** One call's linear-memory blocks (src/wasm/kernels.ts Frame). */
+/** One call's linear-memory blocks (src/wasm/kernels.ts Frame): their byte addresses. */
 export interface TableFrame {
   readonly at: number[];
-  put(slot: number, src: ArrayBufferView): void;
-  get(slot: number, dst: ArrayBufferView): void;
 }
 export type TableCall = <R>(byteSizes: number[], body: (f: TableFrame) => R) => R;
 
