@@ -23,8 +23,9 @@ CXXFLAGS=(--target=wasm32-wasi --sysroot=$SYSROOT -isystem $SYSROOT/include/wasm
   -fno-threadsafe-statics -fno-math-errno -fvisibility=hidden
   -ffile-prefix-map="$PWD"=. -fdebug-prefix-map="$PWD"=.)
 
-SOURCES=(native/core/dual_select.cc native/core/bracket_select.cc native/wire/wire_kernels.cc
-  native/wire/crc32_fast.cc native/wire/stream_aggregate.cc native/wasm/exports.cc)
+# Every file of native/wire (a kernel file added there joins the module), in a fixed order.
+export LC_ALL=C
+SOURCES=(native/core/dual_select.cc native/core/bracket_select.cc native/wire/*.cc native/wasm/exports.cc)
 OBJECTS=()
 for src in "${SOURCES[@]}"; do
   obj="$OUT/$(basename "$src" .cc).o"

@@ -1,6 +1,8 @@
-// N-API glue for the selection kernels: info(), selectLayers() and selectLayersAsync() (the
-// same kernel on libuv's pool, async_work.h). Thin: it checks argument kinds and lengths (so the
-// kernels never see an inconsistent buffer), builds DgpLayer structs over the caller's memory
+// N-API glue for the selection kernels: info(), selectLayers(), selectLayersAsync() (the same
+// kernel on libuv's pool, async_work.h) and selectCodes(). Dedicated rather than table-driven
+// (native/glue/kernel_table.h): the per-layer lists, the outputs object and the async form do not
+// fit the table's flat argument kinds. Thin: it guards memory only (argument kinds, lengths, counts
+// within each layer; registry.h's one wording), builds DgpLayer structs over the caller's memory
 // (zero copy, byte offsets honoured) and maps the status back.
 #include <cstring>
 #include <string>
@@ -12,6 +14,7 @@
 #include "cpu_features.h"
 #include "dgp_cuda.h"
 #include "dual_select.h"
+#include "layer_check.h"
 #include "registry.h"
 #include "thread_pool.h"
 
@@ -34,12 +37,12 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   return o;
 }
 
-// The arguments are validated once, in TypeScript (src/select.ts). This glue checks only what
-// memory safety needs, once per call: each array's kind and length against what the kernel will
-// read or write. Counts against layer sizes are checked by the kernel itself (check_layer, before
-// it reads or writes anything). Per layer it makes plain N-API calls (one element read and one
-// typed-array query per array) and builds messages only on failure, so a call with thousands of
-// small layers pays little per layer.
+// The arguments are validated once, in TypeScript (src/select.ts), with the user-facing wording.
+// This glue checks only what memory safety needs, once per call: each array's kind and length
+// against what the kernel will read or write, and each layer's counts against its size
+// (layer_check.h counts_fit, the one C++ statement of that bound). Per layer it makes plain N-API
+// calls (one element read and one typed-array query per array) and builds messages only on
+// failure, so a call with thousands of small layers pays little per layer.
 
 // Rethrows the JS exception an N-API call left pending.
 [[noreturn]] void rethrow(napi_env env) { throw Napi::Error::New(env); }
@@ -58,8 +61,8 @@ napi_value list_arg(Napi::Env env, const Napi::Value& v, size_t count, const cha
                     const char* expected, bool optional) {
   if (optional && (v.IsUndefined() || v.IsNull())) return nullptr;
   if (!v.IsArray() || v.As<Napi::Array>().Length() != count)
-    throw_type(env, std::string("selectLayers: ") + what + " must be " + expected + " of " +
-                        std::to_string(count) + " entries, got " + describe(v));
+    refuse_kind(env, std::string("selectLayers: ") + what, std::string(expected) + " of " + std::to_string(count) + " entries",
+                v);
   return v;
 }
 
@@ -91,6 +94,10 @@ struct CountList {
   }
 };
 
+std::string layer_detail(const DgpLayer& L) {
+  return "n=" + std::to_string(L.n) + ", kTop=" + std::to_string(L.k_top) + ", kBottom=" + std::to_string(L.k_bottom);
+}
+
 // One checked selection call: the jobs over the caller's memory.
 struct SelectCall {
   std::vector<DgpLayer> jobs;
@@ -99,29 +106,28 @@ struct SelectCall {
   bool disposable = false;  // outputs.disposable: the caller drops the outputs if the call fails
 };
 
-// Arguments of selectLayers / selectLayersAsync (src/kernels/surface.ts):
+// Arguments of selectLayers / selectLayersAsync (src/surface/kernels.ts):
 //   (layers: Float32Array[], kTop: Float64Array | number[], kBottom: Float64Array | number[],
 //    outputs: {codes?, pruned?, keptIndices?, keptValues?}, threads: number, device: 'cpu' | 'cuda')
 // Fills `call` (its vectors keep their capacity across calls). `arrays` (async calls only)
 // receives every typed array the jobs point into.
 void parse_select(const Napi::CallbackInfo& info, SelectCall& call, std::vector<Napi::Value>* arrays) {
   Napi::Env env = info.Env();
-  if (info.Length() < 6) throw_type(env, "selectLayers: expected 6 arguments, got " + std::to_string(info.Length()));
-  if (!info[0].IsArray()) throw_type(env, "selectLayers: layers must be an Array of Float32Array, got " + describe(info[0]));
-  if (!info[3].IsObject()) throw_type(env, "selectLayers: outputs must be an object, got " + describe(info[3]));
+  if (info.Length() < 6) refuse_bounds(env, "selectLayers: the argument list", std::to_string(info.Length()) + " arguments, needs 6");
+  if (!info[0].IsArray()) refuse_kind(env, "selectLayers: layers", "an Array of Float32Array", info[0]);
+  if (!info[3].IsObject()) refuse_kind(env, "selectLayers: outputs", "an object", info[3]);
   const size_t count = info[0].As<Napi::Array>().Length();
   const napi_value layers = info[0];
   const CountList k_top(env, info[1], count, "kTop"), k_bottom(env, info[2], count, "kBottom");
   const Napi::Object outputs = info[3].As<Napi::Object>();
   call.threads = static_cast<int>(count_arg(env, info[4], "selectLayers: threads"));
-  if (!info[5].IsString()) throw_type(env, "selectLayers: device must be 'cpu' or 'cuda', got " + describe(info[5]));
+  if (!info[5].IsString()) refuse_kind(env, "selectLayers: device", "'cpu' or 'cuda'", info[5]);
   char device[8] = {0};  // read without a std::string: a longer name is cut and refused anyway
   size_t device_len = 0;
   napi_get_value_string_utf8(env, info[5], device, sizeof device, &device_len);
   const bool cpu = device_len == 3 && std::memcmp(device, "cpu", 3) == 0;
   call.cuda = device_len == 4 && std::memcmp(device, "cuda", 4) == 0;
-  if (!cpu && !call.cuda)
-    throw_range(env, "selectLayers: device must be 'cpu' or 'cuda', got " + describe(info[5]));
+  if (!cpu && !call.cuda) refuse_bounds(env, "selectLayers: device", "not 'cpu' or 'cuda': " + describe(info[5]));
 
   struct Out {
     const char* key;
@@ -154,9 +160,9 @@ void parse_select(const Napi::CallbackInfo& info, SelectCall& call, std::vector<
     L.n = length;
     L.k_top = k_top.at(env, l);
     L.k_bottom = k_bottom.at(env, l);
-    // Inconsistent counts are the kernel's to reject (check_layer); then no kept length fits.
-    const bool counts_fit = L.k_top <= L.n && L.k_bottom <= L.n - L.k_top;
-    const uint64_t kept = counts_fit ? L.n - L.k_top - L.k_bottom : 0;
+    if (!dgp::counts_fit(L.n, L.k_top, L.k_bottom))
+      refuse_bounds(env, "selectLayers: kTop" + at(l) + " + kBottom" + at(l), layer_detail(L));
+    const uint64_t kept = L.n - L.k_top - L.k_bottom;
     void* ptr[4] = {nullptr, nullptr, nullptr, nullptr};
     for (int k = 0; k < 4; ++k) {
       const Out& o = outs[k];
@@ -168,12 +174,9 @@ void parse_select(const Napi::CallbackInfo& info, SelectCall& call, std::vector<
       const Napi::Value shown(env, v);
       const auto what = [&] { return std::string("selectLayers: outputs.") + o.key + at(l); };
       if (!shown.IsTypedArray() || type != o.type) typed_array_arg<Napi::TypedArray>(env, shown, o.type, o.type_name, what());
-      if (!o.full && !counts_fit)  // no kept length to check against: say why
-        throw_range(env, "selectLayers: kTop" + at(l) + " + kBottom" + at(l) + " exceed the layer size " +
-                             std::to_string(L.n));
       const uint64_t want = o.full ? L.n : kept;
       if (length != want)
-        throw_range(env, what() + " must hold " + std::to_string(want) + " elements, got " + std::to_string(length));
+        refuse_bounds(env, what(), "holds " + std::to_string(length) + " elements, the kernel writes " + std::to_string(want));
       if (arrays) arrays->push_back(shown);
       ptr[k] = data;
     }
@@ -217,7 +220,7 @@ Napi::Value SelectLayers(const Napi::CallbackInfo& info) {
 // reads six positional arguments with plain N-API calls and runs the same kernel.
 Napi::Value SelectCodes(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 6) throw_type(env, "selectCodes: expected 6 arguments, got " + std::to_string(info.Length()));
+  if (info.Length() < 6) refuse_bounds(env, "selectCodes: the argument list", std::to_string(info.Length()) + " arguments, needs 6");
   napi_typedarray_type type;
   void* data;
   size_t n, m;
@@ -228,10 +231,11 @@ Napi::Value SelectCodes(const Napi::CallbackInfo& info) {
   L.n = n;
   if (napi_get_typedarray_info(env, info[3], &type, &m, &data, nullptr, nullptr) != napi_ok || type != napi_uint8_array)
     typed_array_arg<Napi::Uint8Array>(env, info[3], napi_uint8_array, "Uint8Array", "selectCodes: codes");
-  if (m != n) throw_range(env, "selectCodes: codes must hold " + std::to_string(n) + " elements, got " + std::to_string(m));
+  if (m != n) refuse_bounds(env, "selectCodes: codes", "holds " + std::to_string(m) + " elements, the kernel writes " + std::to_string(n));
   L.codes = static_cast<uint8_t*>(data);
   L.k_top = count_arg(env, info[1], "selectCodes: kTop");
   L.k_bottom = count_arg(env, info[2], "selectCodes: kBottom");
+  if (!dgp::counts_fit(L.n, L.k_top, L.k_bottom)) refuse_bounds(env, "selectCodes: kTop + kBottom", layer_detail(L));
   const int threads = static_cast<int>(count_arg(env, info[4], "selectCodes: threads"));
   const DgpStatus s = dgp::select_layers_cpu(&L, 1, threads, info[5].ToBoolean().Value());
   if (s.code == DGP_BAD_VALUE) return Napi::Number::New(env, double(s.index));

@@ -1,7 +1,9 @@
-// The lane permutation that moves the set lanes of an 8-lane mask of 32-bit lanes to the front,
-// in lane order (8 KB, built at compile time), and the append built on it: the compress step of
-// the AVX2 loops, which have no compress instruction (the bracketed pass, select_x86.h; the
-// small-layer compaction, small_select.h). Include at namespace scope.
+// The x86 compaction appends, one per instruction set, shared by every loop that compacts
+// (key, index) lanes into a candidate list: the radix compaction (dual_select.cc), the bracketed
+// pass (select_x86.h) and the small-layer compaction (small_select.h). AVX2 has no compress
+// instruction: a lane permutation per 8-lane mask (8 KB, built at compile time) moves the set
+// lanes to the front. AVX-512 compresses in a register. The 4-lane flavour (NEON, wasm SIMD128)
+// is compress4.h. Include at namespace scope.
 #ifndef DGP_COMPRESS8_H
 #define DGP_COMPRESS8_H
 
@@ -35,6 +37,16 @@ __attribute__((target("avx2"))) inline void append8_avx2(uint32_t* keys, uint32_
   const __m256i perm = _mm256_load_si256(reinterpret_cast<const __m256i*>(kX86Compress8.perm[m]));
   _mm256_storeu_si256(reinterpret_cast<__m256i*>(keys + at), _mm256_permutevar8x32_epi32(k, perm));
   _mm256_storeu_si256(reinterpret_cast<__m256i*>(index + at), _mm256_permutevar8x32_epi32(ix, perm));
+  at += unsigned(__builtin_popcount(m));
+}
+
+// Appends the lanes of (k, ix) set in m at keys/index[at], in lane order, and advances `at`: the
+// lanes are compressed in a register and all 16 stored at the list's end (compressing straight to
+// memory is slow on Zen 4), so the lists need 16 spare slots past their end.
+__attribute__((target("avx512f"))) inline void append16_avx512(uint32_t* keys, uint32_t* index, uint64_t& at,
+                                                              __mmask16 m, __m512i k, __m512i ix) {
+  _mm512_storeu_si512(keys + at, _mm512_maskz_compress_epi32(m, k));
+  _mm512_storeu_si512(index + at, _mm512_maskz_compress_epi32(m, ix));
   at += unsigned(__builtin_popcount(m));
 }
 #endif

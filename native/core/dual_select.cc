@@ -22,6 +22,7 @@
 #include "cpu_features.h"
 #include "layer_check.h"
 #include "compress4.h"
+#include "compress8.h"
 #include "select_neon.h"  // aarch64: NEON loops, on unless DGP_SIMD=scalar
 #include "simd_variants.h"
 #include "small_select.h"
@@ -91,12 +92,6 @@ static inline DGP_ALWAYS_INLINE bool histogram_pass0_body(const uint32_t* bits, 
 }
 DGP_SIMD_VARIANTS(bool, histogram_pass0, (const uint32_t* bits, uint64_t begin, uint64_t end, uint32_t* hist),
                   (bits, begin, end, hist))
-
-uint64_t first_non_finite(const uint32_t* bits, uint64_t n) {
-  for (uint64_t i = 0; i < n; ++i)
-    if (is_non_finite(bits[i])) return i;
-  return n;
-}
 
 // ---- one threshold's search state ------------------------------------------------------------
 
@@ -197,42 +192,17 @@ inline void compact_scalar(const uint32_t* bits, uint64_t i, uint64_t end, Compa
 }
 
 #if DGP_X86_VARIANTS
-// AVX2 has no compress instruction: a table maps each 8-lane mask to the lane permutation that
-// moves the set lanes to the front, in order (8 KB, built on first use).
-struct CompressTable {
-  alignas(32) uint32_t perm[256][8];
-  CompressTable() {
-    for (int m = 0; m < 256; ++m) {
-      int k = 0;
-      for (int lane = 0; lane < 8; ++lane)
-        if (m & (1 << lane)) perm[m][k++] = uint32_t(lane);
-      while (k < 8) perm[m][k++] = 0;
-    }
-  }
-};
-
-const CompressTable& compress_table() {
-  static const CompressTable table;
-  return table;
-}
-
-// Appends the lanes of (k, ix) selected by mask m: all 8 lanes are stored at the list's end and
-// the list advances by the match count (needs 8 slots of slack, kCandidateSlack has 16).
-__attribute__((target("avx2"))) inline void append8(CompactSink& s, __m256i k, __m256i ix,
-                                                    unsigned m, const CompressTable& t) {
-  if (m == 0) return;
-  const __m256i perm = _mm256_load_si256(reinterpret_cast<const __m256i*>(t.perm[m]));
-  _mm256_storeu_si256(reinterpret_cast<__m256i*>(s.keys + s.at), _mm256_permutevar8x32_epi32(k, perm));
-  _mm256_storeu_si256(reinterpret_cast<__m256i*>(s.index + s.at), _mm256_permutevar8x32_epi32(ix, perm));
-  s.at += unsigned(__builtin_popcount(m));
+// The list appends are compress8.h's (append8_avx2, append16_avx512); a sink that takes no
+// candidates (bucket 0xffffffff) never has a lane set, and a mask without lanes stores nothing.
+__attribute__((target("avx2"))) inline void append8(CompactSink& s, __m256i k, __m256i ix, unsigned m) {
+  if (m) append8_avx2(s.keys, s.index, s.at, m, k, ix);
 }
 
 // AVX2: compare 16 digits at a time; blocks without a candidate (most) are skipped, the others
-// are compressed through the permutation table as the AVX-512 path does with vpcompressd.
+// are compressed through compress8.h's permutation table as the AVX-512 path does with vpcompressd.
 __attribute__((target("avx2"))) void compact_avx2(const uint32_t* bits, uint64_t begin,
                                                    uint64_t end, CompactSink& top,
                                                    CompactSink& bottom) {
-  const CompressTable& table = compress_table();
   const __m256i tb = _mm256_set1_epi32(int(top.bucket));
   const __m256i bb = _mm256_set1_epi32(int(bottom.bucket));
   const __m256i magnitude = _mm256_set1_epi32(int(kMagnitudeMask));
@@ -248,19 +218,18 @@ __attribute__((target("avx2"))) void compact_avx2(const uint32_t* bits, uint64_t
     if (_mm256_testz_si256(any, any)) continue;
     const __m256i ixa = _mm256_add_epi32(_mm256_set1_epi32(int(uint32_t(i))), lane);
     const __m256i ixb = _mm256_add_epi32(_mm256_set1_epi32(int(uint32_t(i + 8))), lane);
-    append8(top, ka, ixa, unsigned(_mm256_movemask_ps(_mm256_castsi256_ps(ta))), table);
-    append8(top, kb, ixb, unsigned(_mm256_movemask_ps(_mm256_castsi256_ps(tb2))), table);
-    append8(bottom, ka, ixa, unsigned(_mm256_movemask_ps(_mm256_castsi256_ps(ba))), table);
-    append8(bottom, kb, ixb, unsigned(_mm256_movemask_ps(_mm256_castsi256_ps(bb2))), table);
+    append8(top, ka, ixa, unsigned(_mm256_movemask_ps(_mm256_castsi256_ps(ta))));
+    append8(top, kb, ixb, unsigned(_mm256_movemask_ps(_mm256_castsi256_ps(tb2))));
+    append8(bottom, ka, ixa, unsigned(_mm256_movemask_ps(_mm256_castsi256_ps(ba))));
+    append8(bottom, kb, ixb, unsigned(_mm256_movemask_ps(_mm256_castsi256_ps(bb2))));
   }
   compact_scalar(bits, i, end, top, bottom);
 }
 #endif
 
 #if DGP_X86_VARIANTS
-// AVX-512: compare 16 digits into a mask, compress the matching keys and indices into a register
-// and store all 16 lanes at the list's end (compressing straight to memory is slow on Zen 4);
-// the list advances by the match count. Needs kCandidateSlack spare slots.
+// AVX-512: compare 16 digits into a mask and append the matching keys and indices
+// (append16_avx512, compress8.h). Needs kCandidateSlack spare slots.
 __attribute__((target("avx512f"))) void compact_avx512(const uint32_t* bits, uint64_t begin,
                                                         uint64_t end, CompactSink& top,
                                                         CompactSink& bottom) {
@@ -277,16 +246,8 @@ __attribute__((target("avx512f"))) void compact_avx512(const uint32_t* bits, uin
     const __mmask16 mb = _mm512_cmpeq_epi32_mask(d, bb);
     if ((mt | mb) == 0) continue;
     const __m512i ix = _mm512_add_epi32(_mm512_set1_epi32(int(uint32_t(i))), lane);
-    if (mt) {
-      _mm512_storeu_si512(top.keys + top.at, _mm512_maskz_compress_epi32(mt, k));
-      _mm512_storeu_si512(top.index + top.at, _mm512_maskz_compress_epi32(mt, ix));
-      top.at += unsigned(__builtin_popcount(mt));
-    }
-    if (mb) {
-      _mm512_storeu_si512(bottom.keys + bottom.at, _mm512_maskz_compress_epi32(mb, k));
-      _mm512_storeu_si512(bottom.index + bottom.at, _mm512_maskz_compress_epi32(mb, ix));
-      bottom.at += unsigned(__builtin_popcount(mb));
-    }
+    if (mt) append16_avx512(top.keys, top.index, top.at, mt, k, ix);
+    if (mb) append16_avx512(bottom.keys, bottom.index, bottom.at, mb, k, ix);
   }
   compact_scalar(bits, i, end, top, bottom);
 }
@@ -331,7 +292,7 @@ class ThresholdSearch {
   bool run(Thresholds* out, uint64_t* bad_index) {
     *out = no_thresholds();
     if (!pass0()) {
-      *bad_index = first_non_finite(bits_, n_);
+      *bad_index = first_non_finite_f32(bits_, n_);
       return false;
     }
     if (!top_.active && !bottom_.active) return true;
@@ -692,7 +653,7 @@ bool find_one(const DgpLayer& L, int threads, bool fuse_codes, Thresholds* t, ui
     const BracketResult r =
         find_thresholds_bracketed(as_bits(L.values), L.n, L.k_top, L.k_bottom, codes, parts, threads, t);
     if (r == BracketResult::NonFinite) {
-      *bad_index = first_non_finite(as_bits(L.values), L.n);
+      *bad_index = first_non_finite_f32(L.values, L.n);
       return false;
     }
     if (r == BracketResult::Done) {

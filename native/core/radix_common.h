@@ -12,6 +12,7 @@
 #define DGP_RADIX_COMMON_H
 
 #include <stdint.h>
+#include <string.h>
 
 #if defined(__CUDACC__)
 #define DGP_HD __host__ __device__ __forceinline__
@@ -33,6 +34,19 @@ DGP_HD uint32_t magnitude_key(uint32_t bits) { return bits & kMagnitudeMask; }
 
 // NaN and +-Infinity both have an all-ones exponent.
 DGP_HD bool is_non_finite(uint32_t bits) { return (bits & kExponentMask) == kExponentMask; }
+
+// The one NaN/Inf scan of the C++ code (selection, the wire decoder, the streaming validators):
+// the position of the first non-finite among n float32 at p, or n. p may be unaligned (message
+// bytes: the wire format is little-endian, as is every supported host).
+inline uint64_t first_non_finite_f32(const void* p, uint64_t n) {
+  const unsigned char* b = static_cast<const unsigned char*>(p);
+  for (uint64_t i = 0; i < n; ++i) {
+    uint32_t u;
+    memcpy(&u, b + 4 * i, 4);
+    if (is_non_finite(u)) return i;
+  }
+  return n;
+}
 
 DGP_HD int digit_bits(int pass) { return pass < 2 ? 11 : 9; }
 DGP_HD int digit_shift(int pass) { return pass == 0 ? 20 : (pass == 1 ? 9 : 0); }

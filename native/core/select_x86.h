@@ -7,16 +7,12 @@
 
 #include <immintrin.h>
 
-// AVX-512 append: the lanes of (k, ix) set in m are compressed in a register and all 16 lanes
-// stored at the list's end (compressing straight to memory is slow on Zen 4); the list
-// advances by the match count (kSlack spare slots). The bottom list appends branch-free (its
-// interval, at 80%, holds a candidate in about a third of the steps: a branch would mispredict);
-// the top one only when a lane matched.
+// AVX-512 append (append16_avx512, compress8.h; kSlack spare slots). The bottom list appends
+// branch-free (its interval, at 80%, holds a candidate in about a third of the steps: a branch
+// would mispredict); the top one only when a lane matched.
 __attribute__((target(DGP_AVX512_FEATURES))) inline void avx512_append(CandidateList& l, __mmask16 m,
                                                                       __m512i k, __m512i ix) {
-  _mm512_storeu_si512(l.keys + l.at, _mm512_maskz_compress_epi32(m, k));
-  _mm512_storeu_si512(l.index + l.at, _mm512_maskz_compress_epi32(m, ix));
-  l.at += unsigned(__builtin_popcount(m));
+  append16_avx512(l.keys, l.index, l.at, m, k, ix);
 }
 
 // AVX-512: 16 keys per step. Tallies count in vector lanes (a range is at most one kBlock, so

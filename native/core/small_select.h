@@ -128,8 +128,8 @@ inline void compact_small_scalar(const uint32_t* bits, uint64_t i, uint64_t n, u
 
 #if DGP_X86_VARIANTS
 // AVX-512: 16 digits per step compared with both buckets; a step without a match (most) stores
-// nothing, the others compress the matching keys and indices in a register and store all 16
-// lanes at the list's end (SmallScratch::kSlack spare slots).
+// nothing, the others append the matching keys and indices (append16_avx512, compress8.h;
+// SmallScratch::kSlack spare slots).
 __attribute__((target("avx512f"))) inline void compact_small_avx512(
     const uint32_t* bits, uint64_t n, uint32_t tb, uint32_t bb, uint32_t* tk, uint32_t* ti, uint64_t& t,
     uint32_t* bk, uint32_t* bi, uint64_t& b) {
@@ -143,16 +143,8 @@ __attribute__((target("avx512f"))) inline void compact_small_avx512(
     const __mmask16 mt = _mm512_cmpeq_epi32_mask(d, tbv), mb = _mm512_cmpeq_epi32_mask(d, bbv);
     if ((mt | mb) == 0) continue;
     const __m512i ix = _mm512_add_epi32(_mm512_set1_epi32(int(uint32_t(i))), lane);
-    if (mt) {
-      _mm512_storeu_si512(tk + t, _mm512_maskz_compress_epi32(mt, k));
-      _mm512_storeu_si512(ti + t, _mm512_maskz_compress_epi32(mt, ix));
-      t += unsigned(__builtin_popcount(mt));
-    }
-    if (mb) {
-      _mm512_storeu_si512(bk + b, _mm512_maskz_compress_epi32(mb, k));
-      _mm512_storeu_si512(bi + b, _mm512_maskz_compress_epi32(mb, ix));
-      b += unsigned(__builtin_popcount(mb));
-    }
+    if (mt) append16_avx512(tk, ti, t, mt, k, ix);
+    if (mb) append16_avx512(bk, bi, b, mb, k, ix);
   }
   if (i == n) return;
   // The last < 16 elements in one masked step (a masked-off lane is never read, so nothing past
@@ -162,12 +154,8 @@ __attribute__((target("avx512f"))) inline void compact_small_avx512(
   const __m512i d = _mm512_mask_srli_epi32(_mm512_set1_epi32(0x100), live, k, 23);
   const __mmask16 mt = _mm512_cmpeq_epi32_mask(d, tbv), mb = _mm512_cmpeq_epi32_mask(d, bbv);
   const __m512i ix = _mm512_add_epi32(_mm512_set1_epi32(int(uint32_t(i))), lane);
-  _mm512_storeu_si512(tk + t, _mm512_maskz_compress_epi32(mt, k));
-  _mm512_storeu_si512(ti + t, _mm512_maskz_compress_epi32(mt, ix));
-  t += unsigned(__builtin_popcount(mt));
-  _mm512_storeu_si512(bk + b, _mm512_maskz_compress_epi32(mb, k));
-  _mm512_storeu_si512(bi + b, _mm512_maskz_compress_epi32(mb, ix));
-  b += unsigned(__builtin_popcount(mb));
+  append16_avx512(tk, ti, t, mt, k, ix);
+  append16_avx512(bk, bi, b, mb, k, ix);
 }
 
 // AVX2: 8 digits per step; a step with a match permutes the matching lanes to the front
@@ -235,11 +223,8 @@ inline bool find_thresholds_small(const uint32_t* bits, uint64_t n, uint64_t k_t
   using small_detail::Side;
   *out = no_thresholds();
   const auto bad = [&] {
-    for (uint64_t i = 0; i < n; ++i)
-      if (is_non_finite(bits[i])) {
-        *bad_index = i;
-        break;
-      }
+    const uint64_t i = first_non_finite_f32(bits, n);
+    if (i < n) *bad_index = i;
     return false;
   };
   // (bits & exponent) + one exponent step overflows into bit 31 exactly for NaN/Inf.

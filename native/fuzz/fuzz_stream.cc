@@ -7,12 +7,16 @@
 // Each input runs twice: as given (header and CRC paths) and with its length field and CRC
 // recomputed (so mutations reach the layer parser). Invariants, checked with abort(): a rejected
 // message leaves the sums bit-identical; an accepted one validates again. Every input also drives
-// read_indices (the index-block decoder of decodeUpdate's native path) over its tail bytes.
+// read_indices (the index-block decoder of decodeUpdate's native path) over its tail bytes, and
+// the kernel table's functions (native/glue/kernel_table.h, as both glues call them) with
+// offsets, ends and array lengths taken from the input: their guards must refuse every
+// combination that would leave the exactly sized buffers.
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <vector>
 
+#include "../glue/kernel_table.h"
 #include "stream_aggregate.h"
 #include "wire_kernels.h"
 
@@ -71,6 +75,48 @@ void run_indices(const uint8_t* data, size_t size) {
   }
 }
 
+// The table's functions over exactly sized buffers with hostile offsets and lengths. A refused
+// call (g.arg != 0) must have written nothing; ASan checks that none reads or writes outside.
+void run_table(const uint8_t* data, size_t size) {
+  using namespace dgp_kernels;
+  if (size < 16) return;
+  const std::vector<uint8_t> bytes(data + 16, data + size);
+  const uint64_t a = data[8], b = uint64_t(data[9]) << 4 | (data[10] & 15), n = data[11] + (uint64_t(data[12]) << 8);
+  const int coding = data[13] & 3;
+  {
+    Guard g;
+    crc32(g, {bytes.data(), bytes.size()}, a, b);
+    check(g.arg == 0 || g.arg == 3);
+  }
+  {
+    std::vector<uint32_t> out(data[14] % 64, 7u);
+    std::vector<double> at(data[15] & 1, -1.0);
+    const std::vector<uint32_t> keep = out;
+    Guard g;
+    readIndices(g, {bytes.data(), bytes.size()}, a, b, uint64_t(coding), n, {out.data(), out.size()}, {at.data(), at.size()});
+    if (g.arg) check(out == keep && (at.empty() || at[0] == -1.0));
+  }
+  {
+    std::vector<float> out(data[14] % 64, 7.f);
+    Guard g;
+    readValues(g, {bytes.data(), bytes.size()}, a, {out.data(), out.size()});
+    if (g.arg) for (float v : out) check(v == 7.f);
+  }
+  {
+    std::vector<uint8_t> out(data[15] % 40, 9);
+    std::vector<uint32_t> idx;
+    for (size_t i = 0; i + 1 < bytes.size() && idx.size() < 32; i += 2) idx.push_back(bytes[i] | uint32_t(bytes[i + 1]) << 8);
+    Guard g;
+    writeIndices(g, {out.data(), out.size()}, a % 48, {idx.data(), idx.size()}, n, uint64_t(coding));
+    check(g.arg == 0 || g.arg == 2);
+    const bool short_values = (data[13] & 0x80) != 0 && !idx.empty();  // lengths that disagree
+    std::vector<float> dst(data[14] % 64, 0.f), vals(idx.size() - (short_values ? 1 : 0), 1.f);
+    Guard h;
+    scatter(h, {dst.data(), dst.size()}, {idx.data(), idx.size()}, {vals.data(), vals.size()}, 0.5, (data[13] & 4) != 0);
+    check(h.arg == 0 || h.arg == 3);
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -84,5 +130,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     run_stream(m);
   }
   run_indices(data, size);
+  run_table(data, size);
   return 0;
 }

@@ -1,14 +1,17 @@
-// The C ABI of the WebAssembly module (built by scripts/build-wasm.sh, glue in src/wasm/).
+// The C ABI of the WebAssembly module (built by scripts/build-wasm.sh, glue in src/backends/wasm/).
 // Each export forwards to the same C++ kernels the addon runs (native/core, native/wire); the
 // JavaScript side copies inputs into linear memory (dgp_alloc), calls, and copies outputs out.
+// The plain kernels' exports are generated from native/glue/kernel_table.h, as the addon's are.
 // Sizes and positions that may exceed 2^31 travel as double (exact below 2^53) so no export
 // takes or returns i64, which JavaScript would see as BigInt.
 #include <cstdint>
 #include <cstdlib>
+#include <tuple>
+#include <type_traits>
 
 #include "../core/dual_select.h"
+#include "../glue/kernel_table.h"
 #include "../wire/stream_aggregate.h"
-#include "../wire/wire_kernels.h"
 
 #define DGP_EXPORT(name) extern "C" __attribute__((export_name(#name)))
 
@@ -29,8 +32,10 @@ DGP_EXPORT(dgp_alloc) void* dgp_alloc(uint32_t bytes) { return std::malloc(bytes
 DGP_EXPORT(dgp_free) void dgp_free(void* p) { std::free(p); }
 
 // One layer, SPEC §1-4, single-threaded. Output pointers may be 0 (skipped). Returns -1 when
-// done, the first NaN/Inf index (>= 0), or -2 when the counts are invalid (the glue checks
-// them first, so -2 means a glue bug).
+// done, the first NaN/Inf index (>= 0), or -2 when the layer is out of bounds: the kernel's entry
+// (check_layer, layer_check.h) refuses it before reading or writing anything. The JavaScript glue
+// (src/backends/wasm/kernels.ts) refuses such counts itself before it sizes or copies any buffer, so -2
+// means a glue bug. Which counts a user may pass, and the message, are src/counts.ts's.
 DGP_EXPORT(dgp_select) double dgp_select(const float* values, double n, double k_top, double k_bottom,
                                          uint8_t* codes, float* pruned, uint32_t* kept_indices,
                                          float* kept_values) {
@@ -41,68 +46,102 @@ DGP_EXPORT(dgp_select) double dgp_select(const float* values, double n, double k
   return -2;
 }
 
-// ---- wire format, error feedback, aggregation (wire_kernels.h; same returns as the addon) ----
+// ---- the plain kernels of native/glue/kernel_table.h, generated: nothing here names one ----
+// dgp_k_<name>(argv) runs one kernel. argv (float64 slots in linear memory) holds the arguments
+// in order: a typed array as two slots (its address, its element count), any other kind as one
+// (a count or number as is, a bool as 0 or 1). On return argv[0] holds the argument the
+// kernel's Guard refused (1-based; 0 when none) and argv[1] the address of its reason (a C
+// string). dgp_kernel_table() describes the table for the JavaScript glue
+// (src/backends/wasm/table_glue.ts): "name=R:KINDS;" per kernel, with kernel_table.h's kind letters.
 
-DGP_EXPORT(dgp_crc32) uint32_t dgp_crc32(const uint8_t* data, double len) {
-  return dgp_wire::crc32(data, size_t(len));
+namespace {
+using dgp_glue::Guard;
+using dgp_glue::In;
+using dgp_glue::Mut;
+
+template <class A> struct Slot;
+template <class T> struct Slot<In<T>> {
+  static In<T> read(const double* argv, size_t& i) {
+    const In<T> v{reinterpret_cast<const T*>(uintptr_t(argv[i])), size_t(argv[i + 1])};
+    i += 2;
+    return v;
+  }
+};
+template <class T> struct Slot<Mut<T>> {
+  static Mut<T> read(const double* argv, size_t& i) {
+    const Mut<T> v{reinterpret_cast<T*>(uintptr_t(argv[i])), size_t(argv[i + 1])};
+    i += 2;
+    return v;
+  }
+};
+template <> struct Slot<uint64_t> {
+  static uint64_t read(const double* argv, size_t& i) { return u64(argv[i++]); }
+};
+template <> struct Slot<double> {
+  static double read(const double* argv, size_t& i) { return argv[i++]; }
+};
+template <> struct Slot<bool> {
+  static bool read(const double* argv, size_t& i) { return argv[i++] != 0; }
+};
+
+template <class R, class... A>
+double invoke(double* argv, R (*kernel)(Guard&, A...)) {
+  size_t i = 0;
+  const std::tuple<A...> args{Slot<A>::read(argv, i)...};  // braced: read left to right
+  Guard g;
+  double r = 0;
+  if constexpr (std::is_void_v<R>) {
+    std::apply([&](A... a) { kernel(g, a...); }, args);
+  } else {
+    r = double(std::apply([&](A... a) { return kernel(g, a...); }, args));
+  }
+  argv[0] = g.arg;
+  argv[1] = double(uintptr_t(g.why));
+  return r;
 }
 
-// Bytes of the delta coding, or -(j + 1) for the first bad index j.
-DGP_EXPORT(dgp_delta_size) double dgp_delta_size(const uint32_t* idx, double k, double n) {
-  size_t bad = 0;
-  const int64_t size = dgp_wire::delta_size(idx, size_t(k), u64(n), &bad);
-  return size >= 0 ? double(size) : -double(bad) - 1;
+template <class R, class... A>
+constexpr size_t arity(R (*)(Guard&, A...)) {
+  return sizeof...(A);
 }
 
-// Bytes written, or -1.
-DGP_EXPORT(dgp_write_indices) double dgp_write_indices(const uint32_t* idx, double k, double n, int coding,
-                                                       uint8_t* out, double cap) {
-  return double(dgp_wire::write_indices(idx, size_t(k), u64(n), coding, out, size_t(cap)));
+template <class R, class... A>
+void describe(char*& o, const char* name, R (*)(Guard&, A...)) {
+  while (*name) *o++ = *name++;
+  *o++ = '=';
+  *o++ = dgp_glue::Kind<R>::code;
+  *o++ = ':';
+  ((*o++ = dgp_glue::Kind<A>::code), ...);
+  *o++ = ';';
 }
+}  // namespace
 
-// Bytes consumed, or a negative dgp_wire::Status.
-DGP_EXPORT(dgp_read_indices) double dgp_read_indices(const uint8_t* in, double avail, int coding, double count,
-                                                     double n, uint32_t* out) {
-  size_t consumed = 0;
-  uint64_t at = 0;
-  const int s = dgp_wire::read_indices(in, size_t(avail), coding, u64(count), u64(n), out, &consumed, &at);
-  return s == dgp_wire::WIRE_OK ? double(consumed) : double(s);
-}
+#define DGP_WASM_KERNEL(name, ret, params) \
+  DGP_EXPORT(dgp_k_##name) double dgp_k_##name(double* argv) { return invoke(argv, &dgp_kernels::name); }
+DGP_KERNEL_TABLE(DGP_WASM_KERNEL)
+#undef DGP_WASM_KERNEL
 
-DGP_EXPORT(dgp_read_values) double dgp_read_values(const uint8_t* in, double count, float* out) {
-  return double(dgp_wire::read_values(in, size_t(count), out));
-}
+// The descriptor's exact size: per kernel its name, '=', the return letter, ':', one letter per
+// argument and ';' (sizeof counts the name's NUL for one of them); then the final NUL.
+#define DGP_WASM_DESCRIPTOR_CHARS(name, ret, params) +sizeof(#name) + 3 + arity(&dgp_kernels::name)
+constexpr size_t kTableChars = 1 DGP_KERNEL_TABLE(DGP_WASM_DESCRIPTOR_CHARS);
+#undef DGP_WASM_DESCRIPTOR_CHARS
 
-DGP_EXPORT(dgp_first_non_finite) double dgp_first_non_finite(const float* v, double n) {
-  return double(dgp_wire::first_non_finite(v, size_t(n)));
-}
-
-DGP_EXPORT(dgp_scatter) double dgp_scatter(float* dst, double n, const uint32_t* idx, const float* v, double k,
-                                           float w, int add) {
-  return double(dgp_wire::scatter(dst, u64(n), idx, v, size_t(k), w, add != 0));
-}
-
-DGP_EXPORT(dgp_axpy) void dgp_axpy(float* acc, const float* v, double k, float w) {
-  dgp_wire::axpy(acc, v, size_t(k), w);
-}
-
-DGP_EXPORT(dgp_add) void dgp_add(const float* a, const float* b, float* out, double n) {
-  dgp_wire::add(a, b, out, size_t(n));
-}
-
-DGP_EXPORT(dgp_memory_update) void dgp_memory_update(const float* p, const uint8_t* codes, double n, int mode,
-                                                     float* e) {
-  dgp_wire::memory_update(p, codes, size_t(n), mode, e);
-}
-
-DGP_EXPORT(dgp_aligned_gather) double dgp_aligned_gather(const float* p, uint8_t* codes, double n,
-                                                         const uint32_t* pos, double k, float* values) {
-  return double(dgp_wire::aligned_gather(p, codes, size_t(n), pos, size_t(k), values));
+DGP_EXPORT(dgp_kernel_table) const char* dgp_kernel_table() {
+  static char table[kTableChars];
+  if (table[0] == 0) {
+    char* o = table;
+#define DGP_WASM_DESCRIBE(name, ret, params) describe(o, #name, &dgp_kernels::name);
+    DGP_KERNEL_TABLE(DGP_WASM_DESCRIBE)
+#undef DGP_WASM_DESCRIBE
+    *o = 0;
+  }
+  return table;
 }
 
 // ---- streaming aggregation (stream_aggregate.h; the addon's glue is native/addon/stream_binding.cc) ----
 // The spec travels as its head numbers (of, round, positionsId, layerCount, total; checked by the
-// glue, src/wasm/stream.ts) plus the layout bytes; out[0..7) gets dgp_wire::stream_outcome's
+// glue, src/backends/wasm/stream.ts) plus the layout bytes; out[0..7) gets dgp_wire::stream_outcome's
 // slots, as in the addon. Returns the code; acc is untouched unless it is 0.
 
 namespace {

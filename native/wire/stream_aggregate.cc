@@ -1,7 +1,11 @@
 // See stream_aggregate.h. Two passes over one message: stream_validate reads every byte that
 // matters and writes nothing; the apply pass then trusts the (now proven) structure and does the
-// scatter-add. Products and sums stay separate float64 operations (no FMA contraction), as in the
-// TypeScript twin, so both give the same bits.
+// scatter-add. One walk of the layers (validate_layers, apply_layers) serves stream_validate,
+// partial_validate and both apply passes; the fields inside a layer (varints, index blocks,
+// values) are read by wire_layout.h's walkers, the same the decoder (wire_kernels.cc) uses. The
+// stream codes are numbers only: their messages are TypeScript's one table. Products and sums
+// stay separate float64 operations (no FMA contraction), as in the TypeScript twin, so both give
+// the same bits.
 #if defined(__clang__)
 #pragma clang fp contract(off)
 #elif defined(__GNUC__)
@@ -14,6 +18,7 @@
 
 #include "crc32_fast.h"
 #include "wire_kernels.h"
+#include "wire_layout.h"
 
 namespace dgp_wire {
 namespace {
@@ -22,9 +27,7 @@ constexpr size_t kHeader = 20;
 constexpr size_t kCrc = 4;
 constexpr uint64_t kMaxU32 = 0xFFFFFFFFull;
 
-inline uint32_t le32(const uint8_t* p) {
-  return uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24;
-}
+using layout::le32;
 
 inline float load_f32(const uint8_t* p) {
   float f;
@@ -38,8 +41,6 @@ inline double load_f64(const uint8_t* p) {
   return d;
 }
 
-inline bool finite_f32_at(const uint8_t* p) { return (le32(p) & 0x7f800000u) != 0x7f800000u; }
-
 inline bool finite_f64_at(const uint8_t* p) { return ((p[7] & 0x7f) != 0x7f) || ((p[6] & 0xf0) != 0xf0); }
 
 int fail(StreamProblem* p, int code, int64_t layer, uint64_t at, uint64_t got = 0, uint64_t want = 0) {
@@ -51,22 +52,11 @@ int fail(StreamProblem* p, int code, int64_t layer, uint64_t at, uint64_t got = 
   return code;
 }
 
-// LEB128 u32 (FORMAT.md): at most 5 bytes, 5th byte <= 0x0f, no redundant trailing zero byte.
-// Returns STREAM_OK, STREAM_TRUNCATED_FIELD or STREAM_BAD_VARINT.
+// A count or length varint (wire_layout.h read_varint) as the stream codes say it:
+// STREAM_OK, STREAM_TRUNCATED_FIELD or STREAM_BAD_VARINT (overlong or above 2^32-1).
 int read_varint(const uint8_t* b, size_t end, size_t* pos, uint32_t* out) {
-  uint32_t v = 0;
-  for (size_t len = 0;; ++len) {
-    if (*pos + len >= end) return STREAM_TRUNCATED_FIELD;
-    const uint8_t byte = b[*pos + len];
-    if (len == 4 && byte > 0x0f) return STREAM_BAD_VARINT;
-    v |= uint32_t(byte & 0x7f) << (7 * len);
-    if (!(byte & 0x80)) {
-      if (len > 0 && byte == 0) return STREAM_BAD_VARINT;
-      *pos += len + 1;
-      *out = v;
-      return STREAM_OK;
-    }
-  }
+  const int s = layout::read_varint(b, end, pos, out);
+  return s == layout::VARINT_OK ? STREAM_OK : s == layout::VARINT_TRUNCATED ? STREAM_TRUNCATED_FIELD : STREAM_BAD_VARINT;
 }
 
 // Walks the spec's layout one layer at a time: the metadata bytes to compare and the layer size.
@@ -136,6 +126,9 @@ int match_meta(const uint8_t* m, size_t end, size_t* pos, const uint8_t* meta, s
   return STREAM_OK;
 }
 
+// A bitmap block checked without decoding it: padding first, then the popcount against the
+// count (the order the stream codes and their TypeScript twin report problems in; the decoder's
+// read_indices walks the bits instead, since it writes them).
 int validate_bitmap(const uint8_t* b, size_t avail, uint64_t count, uint64_t n, int64_t layer, size_t at,
                     StreamProblem* p, size_t* consumed) {
   const uint64_t bytes = (n + 7) / 8;
@@ -158,26 +151,21 @@ int validate_bitmap(const uint8_t* b, size_t avail, uint64_t count, uint64_t n, 
 
 int validate_delta(const uint8_t* b, size_t avail, uint64_t count, uint64_t n, int64_t layer, size_t at,
                    StreamProblem* p, size_t* consumed) {
-  size_t pos = 0;
-  uint64_t prev = 0;
-  for (uint64_t j = 0; j < count; ++j) {
-    uint32_t v = 0;
-    const int s = read_varint(b, avail, &pos, &v);
-    if (s == STREAM_TRUNCATED_FIELD) return fail(p, WIRE_TRUNCATED, layer, at + pos, j, count);
-    if (s != STREAM_OK) return fail(p, WIRE_VARINT_OVERFLOW, layer, at + pos, j);  // overlong or > 2^32-1
-    if (j > 0 && v == 0) return fail(p, WIRE_NOT_ASCENDING, layer, at + pos, j);
-    const uint64_t index = (j == 0 ? 0 : prev) + v;
-    if (index >= n) return fail(p, WIRE_OUT_OF_RANGE, layer, at + pos, j, n);
-    prev = index;
+  layout::WalkStop stop;
+  const int s = layout::walk_delta(b, avail, count, n, [](uint64_t, uint64_t) {}, consumed, &stop);
+  switch (s) {
+    case WIRE_OK: return STREAM_OK;
+    case WIRE_TRUNCATED: return fail(p, WIRE_TRUNCATED, layer, at + stop.pos, stop.j, count);
+    case WIRE_OUT_OF_RANGE: return fail(p, WIRE_OUT_OF_RANGE, layer, at + stop.pos, stop.j, n);
+    case WIRE_NOT_ASCENDING: return fail(p, WIRE_NOT_ASCENDING, layer, at + stop.pos, stop.j);
+    default: return fail(p, WIRE_VARINT_OVERFLOW, layer, at + stop.pos, stop.j);  // overlong or > 2^32-1
   }
-  *consumed = pos;
-  return STREAM_OK;
 }
 
 int validate_values(const uint8_t* m, size_t end, size_t pos, uint64_t count, int64_t layer, StreamProblem* p) {
   if (count > (end - pos) / 4) return fail(p, STREAM_VALUES_TRUNCATED, layer, pos, end - pos, 4 * count);
-  for (uint64_t j = 0; j < count; ++j)
-    if (!finite_f32_at(m + pos + 4 * j)) return fail(p, STREAM_NON_FINITE, layer, pos + 4 * j, j);
+  const uint64_t j = dgp::first_non_finite_f32(m + pos, count);
+  if (j < count) return fail(p, STREAM_NON_FINITE, layer, pos + 4 * j, j);
   return STREAM_OK;
 }
 
@@ -208,45 +196,22 @@ void apply_update_layer(const uint8_t* m, size_t* pos, uint64_t n, double weight
   read_varint(m, SIZE_MAX, pos, &count);  // validated: well formed and in bounds
   const uint8_t* idx = m + *pos;
   size_t idx_bytes = 0;
+  const uint8_t* vals = nullptr;
+  const auto add = [&](uint64_t j, uint64_t i) { acc[i] = acc[i] + weight * double(load_f32(vals + 4 * j)); };
   if (coding == CODING_BITMAP) {
-    idx_bytes = size_t((n + 7) / 8);
-    const uint8_t* vals = idx + idx_bytes;
-    size_t j = 0, b = 0;
-    for (; b + 8 <= idx_bytes; b += 8) {
-      uint64_t w;
-      std::memcpy(&w, idx + b, 8);
-      while (w) {
-        const size_t i = b * 8 + size_t(__builtin_ctzll(w));
-        acc[i] = acc[i] + weight * double(load_f32(vals + 4 * j++));
-        w &= w - 1;
-      }
-    }
-    for (; b < idx_bytes; ++b) {
-      uint32_t w = idx[b];
-      while (w) {
-        const size_t i = b * 8 + size_t(__builtin_ctz(w));
-        acc[i] = acc[i] + weight * double(load_f32(vals + 4 * j++));
-        w &= w - 1;
-      }
-    }
-  } else {
-    const uint8_t* vals = nullptr;
-    size_t q = 0;
-    uint64_t i = 0;
-    // First pass finds where the values start (the varints' length); the block is small.
-    for (uint32_t j = 0; j < count; ++j) {
-      uint32_t v = 0;
-      read_varint(idx, SIZE_MAX, &q, &v);
-    }
-    idx_bytes = q;
+    idx_bytes = size_t(layout::bitmap_bytes(n));
     vals = idx + idx_bytes;
-    q = 0;
-    for (uint32_t j = 0; j < count; ++j) {
-      uint32_t v = 0;
-      read_varint(idx, SIZE_MAX, &q, &v);
-      i = (j == 0 ? 0 : i) + v;
-      acc[i] = acc[i] + weight * double(load_f32(vals + 4 * size_t(j)));
-    }
+    uint64_t j = 0;
+    layout::walk_bitmap(idx, idx_bytes, [&](uint64_t i) {
+      add(j++, i);
+      return true;
+    });
+  } else {
+    layout::WalkStop stop;
+    // First walk finds where the values start (the varints' length); the block is small.
+    layout::walk_delta(idx, SIZE_MAX, count, n, [](uint64_t, uint64_t) {}, &idx_bytes, &stop);
+    vals = idx + idx_bytes;
+    layout::walk_delta(idx, SIZE_MAX, count, n, add, &idx_bytes, &stop);
   }
   *pos += idx_bytes + 4 * size_t(count);
 }

@@ -2,7 +2,7 @@
 // aggregator"): validate one encoded message in full (header, CRC, layout, every index, every
 // value), and only then decode and scatter-add it into float64 running sums in one pass, with no
 // per-client decoded arrays. Also the partial aggregates (kind 4, docs/FORMAT.md) that let several
-// aggregators be merged. No napi.h; src/kernels/ts_stream.ts is the bit-identical TypeScript twin.
+// aggregators be merged. No napi.h; src/backends/ts/stream.ts is the bit-identical TypeScript twin.
 //
 // Accumulation: sums are float64; a message adds `acc[i] = acc[i] + weight * double(v)` (two
 // float64 operations, never fused) for each of its entries, in message order; a merge adds

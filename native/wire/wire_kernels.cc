@@ -11,6 +11,8 @@
 
 #include <cstring>
 
+#include "wire_layout.h"
+
 namespace dgp_wire {
 namespace {
 
@@ -29,12 +31,6 @@ struct CrcTables {
 };
 const CrcTables kCrc;
 
-inline uint32_t load_le32(const uint8_t* p) {
-  return uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24;
-}
-
-inline bool is_finite_bits(uint32_t u) { return (u & 0x7f800000u) != 0x7f800000u; }
-
 inline size_t varint_len(uint32_t v) {
   return v < (1u << 7) ? 1 : v < (1u << 14) ? 2 : v < (1u << 21) ? 3 : v < (1u << 28) ? 4 : 5;
 }
@@ -48,30 +44,32 @@ inline uint8_t* put_varint(uint8_t* o, uint32_t v) {
   return o;
 }
 
+// The index-block decoders over wire_layout.h's walkers, reporting wire_kernels.h's Status and
+// *at (an element position; for TRUNCATED the bytes that were available).
 int read_bitmap(const uint8_t* in, size_t avail, uint64_t count, uint64_t n, uint32_t* out, size_t* consumed,
                 uint64_t* at) {
-  const uint64_t bytes = (n + 7) / 8;
+  const uint64_t bytes = layout::bitmap_bytes(n);
   if (bytes > avail) {
     *at = avail;
     return WIRE_TRUNCATED;
   }
   uint64_t written = 0;
-  for (uint64_t b = 0; b < bytes; ++b) {
-    uint32_t byte = in[b];
-    while (byte) {
-      if (written == count) {  // more bits than declared: stop before writing past out
-        *at = count;
-        return WIRE_COUNT_MISMATCH;
-      }
-      const uint64_t i = b * 8 + uint64_t(__builtin_ctz(byte));
-      if (i >= n) {
-        *at = i;
-        return WIRE_BITMAP_PADDING;
-      }
-      out[written++] = uint32_t(i);
-      byte &= byte - 1;
+  int status = WIRE_OK;
+  layout::walk_bitmap(in, size_t(bytes), [&](uint64_t i) {
+    if (written == count) {  // more bits than declared: stop before writing past out
+      *at = count;
+      status = WIRE_COUNT_MISMATCH;
+      return false;
     }
-  }
+    if (i >= n) {
+      *at = i;
+      status = WIRE_BITMAP_PADDING;
+      return false;
+    }
+    out[written++] = uint32_t(i);
+    return true;
+  });
+  if (status != WIRE_OK) return status;
   if (written != count) {
     *at = written;
     return WIRE_COUNT_MISMATCH;
@@ -82,46 +80,11 @@ int read_bitmap(const uint8_t* in, size_t avail, uint64_t count, uint64_t n, uin
 
 int read_delta(const uint8_t* in, size_t avail, uint64_t count, uint64_t n, uint32_t* out, size_t* consumed,
                uint64_t* at) {
-  size_t pos = 0;
-  uint64_t prev = 0;
-  for (uint64_t j = 0; j < count; ++j) {
-    uint32_t v = 0;
-    size_t len = 0;
-    for (;;) {
-      if (pos + len >= avail) {
-        *at = avail;
-        return WIRE_TRUNCATED;
-      }
-      const uint8_t byte = in[pos + len];
-      if (len == 4 && byte > 0x0f) {  // 5th byte may carry only the top 4 bits of a u32
-        *at = j;
-        return WIRE_VARINT_OVERFLOW;
-      }
-      v |= uint32_t(byte & 0x7f) << (7 * len);
-      ++len;
-      if (!(byte & 0x80)) {
-        if (len > 1 && byte == 0) {
-          *at = j;
-          return WIRE_VARINT_OVERLONG;
-        }
-        break;
-      }
-    }
-    pos += len;
-    if (j > 0 && v == 0) {
-      *at = j;
-      return WIRE_NOT_ASCENDING;
-    }
-    const uint64_t index = (j == 0 ? 0 : prev) + v;
-    if (index >= n) {
-      *at = j;
-      return WIRE_OUT_OF_RANGE;
-    }
-    out[j] = uint32_t(index);
-    prev = index;
-  }
-  *consumed = pos;
-  return WIRE_OK;
+  layout::WalkStop stop;
+  const int s = layout::walk_delta(in, avail, count, n, [&](uint64_t j, uint64_t i) { out[j] = uint32_t(i); },
+                                   consumed, &stop);
+  if (s != WIRE_OK) *at = s == WIRE_TRUNCATED ? uint64_t(avail) : stop.j;
+  return s;
 }
 
 }  // namespace
@@ -129,7 +92,7 @@ int read_delta(const uint8_t* in, size_t avail, uint64_t count, uint64_t n, uint
 uint32_t crc32(const uint8_t* p, size_t len) {
   uint32_t c = 0xFFFFFFFFu;
   while (len >= 8) {
-    const uint32_t a = load_le32(p) ^ c, b = load_le32(p + 4);
+    const uint32_t a = layout::le32(p) ^ c, b = layout::le32(p + 4);
     c = kCrc.t[7][a & 0xff] ^ kCrc.t[6][(a >> 8) & 0xff] ^ kCrc.t[5][(a >> 16) & 0xff] ^ kCrc.t[4][a >> 24] ^
         kCrc.t[3][b & 0xff] ^ kCrc.t[2][(b >> 8) & 0xff] ^ kCrc.t[1][(b >> 16) & 0xff] ^ kCrc.t[0][b >> 24];
     p += 8;
@@ -158,7 +121,7 @@ int64_t write_indices(const uint32_t* idx, size_t k, uint64_t n, int coding, uin
   if (coding == CODING_BITMAP) {
     const uint64_t bytes = (n + 7) / 8;
     if (bytes > cap) return -1;
-    std::memset(out, 0, size_t(bytes));
+    if (bytes) std::memset(out, 0, size_t(bytes));  // an empty array's data may be null
     uint32_t prev = 0;
     for (size_t j = 0; j < k; ++j) {
       if (idx[j] >= n || (j > 0 && idx[j] <= prev)) return -1;
@@ -193,17 +156,14 @@ int read_indices(const uint8_t* in, size_t avail, int coding, uint64_t count, ui
 }
 
 int64_t read_values(const uint8_t* in, size_t count, float* out) {
-  std::memcpy(out, in, count * 4);  // the format is little-endian, as is every supported host
+  // The format is little-endian, as is every supported host. An empty array's data may be null.
+  if (count) std::memcpy(out, in, count * 4);
   return first_non_finite(out, count);
 }
 
 int64_t first_non_finite(const float* v, size_t n) {
-  for (size_t i = 0; i < n; ++i) {
-    uint32_t u;
-    std::memcpy(&u, v + i, 4);
-    if (!is_finite_bits(u)) return int64_t(i);
-  }
-  return -1;
+  const uint64_t i = dgp::first_non_finite_f32(v, n);
+  return i < n ? int64_t(i) : -1;
 }
 
 int64_t scatter(float* dst, uint64_t n, const uint32_t* idx, const float* v, size_t k, float w, bool add) {
@@ -233,7 +193,7 @@ void add(const float* a, const float* b, float* out, size_t n) {
 
 void memory_update(const float* p, const uint8_t* codes, size_t n, int mode, float* e) {
   if (mode == MODE_NONE) {
-    std::memset(e, 0, n * sizeof(float));
+    if (n) std::memset(e, 0, n * sizeof(float));  // an empty array's data may be null
     return;
   }
   const uint8_t keep_top = mode == MODE_ALL ? 2 : 0xff;

@@ -2,8 +2,9 @@
 // format (docs/FORMAT.md), decode validation, densify / scatter-add, and the element-wise steps
 // of error feedback and ADGP. Every function is bounds-safe on its own: it is given the capacity
 // of each buffer it writes and the length of each buffer it reads, and never trusts the data.
-// src/kernels/ts_wire.ts is the bit-identical TypeScript twin of every function here; the addon
-// exports them under the names of src/kernels/surface.ts (glue: native/addon/wire_binding.cc).
+// src/backends/ts/wire.ts is the bit-identical TypeScript twin of every function here. The surface
+// (src/surface/kernels.ts) reaches them through wire_surface.cc, the functions of the kernel
+// table (native/glue/kernel_table.h), from which the N-API and wasm glue are generated.
 #ifndef DGP_WIRE_KERNELS_H
 #define DGP_WIRE_KERNELS_H
 

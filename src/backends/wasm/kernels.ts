@@ -4,12 +4,13 @@
  * cannot be seen from inside the module, so each call copies its inputs into the module's memory,
  * runs, copies the outputs back and frees the memory: a memcpy per array, no per-element work.
  */
-import { DgpError, describeValue } from '../../errors';
+import { DgpError } from '../../errors';
 import { selectCodesVia, type BadValue, type Counts, type Device, type Kernels, type SelectOutputs } from '../../surface/kernels';
-import { firstNonFinite as scanNonFinite, readIndices as decodeIndices } from '../../format/blocks';
+import { firstNonFinite as scanNonFinite } from '../../format/blocks';
 import { WasmExports, wasmExports, wasmLoadError } from './module';
 import * as stream from './stream';
 import { ResidentSums } from './stream';
+import { tableKernels } from './table_glue';
 import { webAssembly } from './webassembly';
 
 type View = Uint8Array | Uint32Array | Float32Array;
@@ -98,6 +99,10 @@ function selectLayers(
     const pruned = outputs.pruned?.[l] ?? null;
     const keptIndices = outputs.keptIndices?.[l] ?? null;
     const keptValues = outputs.keptValues?.[l] ?? null;
+    // Memory guard (the buffers below are sized from the counts), worded as every glue's; the
+    // user-facing rule and its message are src/counts.ts's, checked before this call.
+    if (!(kTop[l] <= n && kBottom[l] <= n - kTop[l]))
+      throw new RangeError(`selectLayers: layer ${l} is out of bounds (n=${n}, kTop=${kTop[l]}, kBottom=${kBottom[l]})`);
     const kept = n - kTop[l] - kBottom[l];
     const bad = call(
       [4 * n, codes ? n : 0, pruned ? 4 * n : 0, keptIndices ? 4 * kept : 0, keptValues ? 4 * kept : 0],
@@ -107,7 +112,7 @@ function selectLayers(
           f.at[0], n, kTop[l], kBottom[l],
           codes ? f.at[1] : NONE, pruned ? f.at[2] : NONE, keptIndices ? f.at[3] : NONE, keptValues ? f.at[4] : NONE,
         );
-        guard('selectLayers', r !== -2); // counts past the layer (the module checks them too)
+        if (r === -2) throw new RangeError(`selectLayers: layer ${l} is out of bounds (n=${n}, kTop=${kTop[l]}, kBottom=${kBottom[l]})`);
         if (r >= 0) return r;
         if (codes) f.get(1, codes);
         if (pruned) f.get(2, pruned);
@@ -121,151 +126,17 @@ function selectLayers(
   return null;
 }
 
-type Ctor = typeof Uint8Array | typeof Uint32Array | typeof Float32Array;
-
-/*
- * Memory guards. The arguments were read and checked once, above the surface (src/select.ts,
- * src/fl/); the glue only makes sure a call cannot copy past an array or the module's memory:
- * each array's kind (TypeError) and every length, offset and range (RangeError), each with one
- * generic message, as the addon's glue does.
- */
-function kinds(fn: string, args: Array<[string, unknown, Ctor]>): void {
-  for (const [what, v, ctor] of args)
-    if (!(v instanceof ctor)) throw new TypeError(`wasm ${fn}: ${what} must be a ${ctor.name}, got ${describeValue(v)}`);
-}
-
-/** The one generic message of a failed length, offset or range guard. */
-function guard(fn: string, ok: boolean): void {
-  if (!ok) throw new RangeError(`wasm ${fn}: the arguments' lengths or offsets do not fit their arrays`);
-}
-
-const inRange = (start: number, end: number, length: number): boolean =>
-  Number.isInteger(start) && Number.isInteger(end) && start >= 0 && start <= end && end <= length;
-
 /**
  * The whole surface, same returns as the addon's. Async selection runs on the calling thread
  * (the module is single-threaded): the promise only keeps the call shape of the other backends.
+ * The plain kernels (crc32 … alignedGather) come from native/glue/kernel_table.h through the
+ * generic glue of table_glue.ts; selection and streaming have glue of their own.
  */
 export const wasmKernels: Kernels = {
   selectLayers,
   selectLayersAsync: async (...args) => selectLayers(...args),
   selectCodes: selectCodesVia(selectLayers),
-  crc32(bytes, start, end) {
-    kinds('crc32', [['bytes', bytes, Uint8Array]]);
-    guard('crc32', inRange(start, end, bytes.length));
-    return call([end - start], (f) => {
-      f.put(0, bytes.subarray(start, end));
-      return module().dgp_crc32(f.at[0], end - start) >>> 0;
-    });
-  },
-  deltaSize(indices, n) {
-    kinds('deltaSize', [['indices', indices, Uint32Array]]);
-    return call([indices.byteLength], (f) => {
-      f.put(0, indices);
-      return module().dgp_delta_size(f.at[0], indices.length, n);
-    });
-  },
-  writeIndices(out, offset, indices, n, coding) {
-    kinds('writeIndices', [['out', out, Uint8Array], ['indices', indices, Uint32Array]]);
-    guard('writeIndices', inRange(offset, out.length, out.length));
-    const cap = out.length - offset;
-    return call([indices.byteLength, cap], (f) => {
-      f.put(0, indices);
-      const written = module().dgp_write_indices(f.at[0], indices.length, n, coding, f.at[1], cap);
-      if (written < 0) return -1;
-      f.get(1, out.subarray(offset, offset + written));
-      return offset + written;
-    });
-  },
-  readIndices(bytes, offset, end, coding, n, out, at) {
-    kinds('readIndices', [['bytes', bytes, Uint8Array], ['out', out, Uint32Array]]);
-    guard('readIndices', inRange(offset, end, bytes.length));
-    return call([end - offset, out.byteLength], (f) => {
-      f.put(0, bytes.subarray(offset, end));
-      const r = module().dgp_read_indices(f.at[0], end - offset, coding, out.length, n, f.at[1]);
-      if (r < 0) {
-        // The module returns only the status; the problem's position (error path only) comes
-        // from the format's reference decoder, which reaches the same status on the same bytes.
-        decodeIndices(bytes, offset, end, coding, n, new Uint32Array(out.length), at);
-        return r;
-      }
-      f.get(1, out);
-      return offset + r;
-    });
-  },
-  readValues(bytes, offset, out) {
-    kinds('readValues', [['bytes', bytes, Uint8Array], ['out', out, Float32Array]]);
-    const need = out.length * 4;
-    guard('readValues', inRange(offset, offset + need, bytes.length));
-    return call([need, need], (f) => {
-      f.put(0, bytes.subarray(offset, offset + need));
-      const r = module().dgp_read_values(f.at[0], out.length, f.at[1]);
-      f.get(1, out);
-      return r;
-    });
-  },
-  firstNonFinite(values) {
-    kinds('firstNonFinite', [['values', values, Float32Array]]);
-    return call([values.byteLength], (f) => {
-      f.put(0, values);
-      return module().dgp_first_non_finite(f.at[0], values.length);
-    });
-  },
-  scatter(dst, indices, values, weight, add) {
-    kinds('scatter', [['dst', dst, Float32Array], ['indices', indices, Uint32Array], ['values', values, Float32Array]]);
-    guard('scatter', indices.length === values.length);
-    return call([dst.byteLength, indices.byteLength, values.byteLength], (f) => {
-      f.put(0, dst);
-      f.put(1, indices);
-      f.put(2, values);
-      const r = module().dgp_scatter(f.at[0], dst.length, f.at[1], f.at[2], indices.length, weight, add ? 1 : 0);
-      f.get(0, dst); // written up to the first bad index, as the addon does
-      return r;
-    });
-  },
-  axpy(acc, values, weight) {
-    kinds('axpy', [['acc', acc, Float32Array], ['values', values, Float32Array]]);
-    guard('axpy', acc.length === values.length);
-    call([acc.byteLength, values.byteLength], (f) => {
-      f.put(0, acc);
-      f.put(1, values);
-      module().dgp_axpy(f.at[0], f.at[1], acc.length, weight);
-      f.get(0, acc);
-    });
-  },
-  add(a, b, out) {
-    kinds('add', [['a', a, Float32Array], ['b', b, Float32Array], ['out', out, Float32Array]]);
-    guard('add', a.length === b.length && a.length === out.length);
-    call([a.byteLength, b.byteLength, out.byteLength], (f) => {
-      f.put(0, a);
-      f.put(1, b);
-      module().dgp_add(f.at[0], f.at[1], f.at[2], a.length);
-      f.get(2, out);
-    });
-  },
-  memoryUpdate(p, codes, mode, e) {
-    kinds('memoryUpdate', [['p', p, Float32Array], ['codes', codes, Uint8Array], ['e', e, Float32Array]]);
-    guard('memoryUpdate', p.length === codes.length && p.length === e.length && (mode === 0 || mode === 1 || mode === 2));
-    call([p.byteLength, codes.byteLength, e.byteLength], (f) => {
-      f.put(0, p);
-      f.put(1, codes);
-      module().dgp_memory_update(f.at[0], f.at[1], p.length, mode, f.at[2]);
-      f.get(2, e);
-    });
-  },
-  alignedGather(p, codes, positions, values) {
-    kinds('alignedGather', [['p', p, Float32Array], ['codes', codes, Uint8Array], ['positions', positions, Uint32Array], ['values', values, Float32Array]]);
-    guard('alignedGather', p.length === codes.length && positions.length === values.length);
-    return call([p.byteLength, codes.byteLength, positions.byteLength, values.byteLength], (f) => {
-      f.put(0, p);
-      f.put(1, codes);
-      f.put(2, positions);
-      const r = module().dgp_aligned_gather(f.at[0], f.at[1], p.length, f.at[2], positions.length, f.at[3]);
-      f.get(1, codes);
-      f.get(3, values);
-      return r;
-    });
-  },
+  ...tableKernels(module, call),
   streamAdd: stream.streamAdd,
   // The sums of a streaming aggregation in the module's memory: no copy of the model per message.
   residentSums: (total) => ResidentSums.create(total),

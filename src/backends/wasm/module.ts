@@ -16,17 +16,8 @@ export interface WasmExports {
   dgp_alloc(bytes: number): number;
   dgp_free(ptr: number): void;
   dgp_select(values: number, n: number, kTop: number, kBottom: number, codes: number, pruned: number, keptIndices: number, keptValues: number): number;
-  dgp_crc32(data: number, len: number): number;
-  dgp_delta_size(idx: number, k: number, n: number): number;
-  dgp_write_indices(idx: number, k: number, n: number, coding: number, out: number, cap: number): number;
-  dgp_read_indices(input: number, avail: number, coding: number, count: number, n: number, out: number): number;
-  dgp_read_values(input: number, count: number, out: number): number;
-  dgp_first_non_finite(values: number, n: number): number;
-  dgp_scatter(dst: number, n: number, idx: number, values: number, k: number, weight: number, add: number): number;
-  dgp_axpy(acc: number, values: number, k: number, weight: number): void;
-  dgp_add(a: number, b: number, out: number, n: number): void;
-  dgp_memory_update(p: number, codes: number, n: number, mode: number, e: number): void;
-  dgp_aligned_gather(p: number, codes: number, n: number, positions: number, k: number, values: number): number;
+  /** The plain kernels of native/glue/kernel_table.h: dgp_k_<name>(argv) and their descriptor (src/backends/wasm/table_glue.ts). */
+  dgp_kernel_table(): number;
   dgp_stream_add(
     msg: number, len: number, layout: number, layoutLen: number, of: number, round: number, positionsId: number,
     layerCount: number, total: number, weight: number, acc: number, out: number,
