@@ -8,12 +8,13 @@
  *   kernel group   C++ kernel (no napi.h)         N-API glue                       TypeScript (src/backends/ts/)  test
  *   selection      native/core/dual_select.cc     native/addon/select_binding.cc   select.ts                 test/core/select.test.ts
  *                  native/cuda/dgp_cuda.cu (cuda) (same glue, device 'cuda')                                 test/core/cuda.test.ts
- *   wire + FL      native/wire/wire_kernels.cc    native/addon/wire_binding.cc     wire.ts                   test/fl/kernels.test.ts
+ *   wire + FL      native/wire/wire_surface.cc    generated from native/glue/kernel_table.h  wire.ts          test/fl/kernels.test.ts
  *   async select   (same C++ kernel)              select_binding.cc + async_work.h (kernels.ts: calling thread)  test/core/async.test.ts
  *   streaming agg. native/wire/stream_aggregate.cc native/addon/stream_binding.cc   stream.ts                 test/fl/stream_twin.test.ts
  *
  *   WebAssembly: native/wasm/exports.cc exports the same C++ kernels; JavaScript glue
- *   src/backends/wasm/kernels.ts (streaming: src/backends/wasm/stream.ts); built by scripts/build-wasm.sh.
+ *   src/backends/wasm/kernels.ts (plain kernels: table_glue.ts, from the module's own table;
+ *   streaming: stream.ts); built by scripts/build-wasm.sh.
  *
  *   implementations of this interface: src/backends/native/kernels.ts (the addon's own exports),
  *   src/backends/ts/kernels.ts (TypeScript), src/backends/wasm/kernels.ts (WebAssembly).
@@ -28,10 +29,11 @@
  * - Results are bit-identical across implementations (SPEC §4): float32 sums and products are
  *   rounded one at a time, never fused.
  *
- * Adding a kernel: declare it here (and in KERNEL_NAMES), write the C++ in native/core or
- * native/wire, its glue in native/addon/*_binding.cc exporting the same name, its TypeScript twin
- * in src/backends/ts/ (wired in its kernels.ts), the wasm glue in src/backends/wasm/kernels.ts, and a
- * native-vs-TypeScript test (docs/ARCHITECTURE.md, "Adding a kernel").
+ * Adding a plain kernel (typed arrays and numbers in, a number or nothing out): declare it here
+ * (and in KERNEL_NAMES), add its line to native/glue/kernel_table.h, write the C++ function in
+ * native/core or native/wire and its TypeScript twin in src/backends/ts/ (exported under the same
+ * name from plain.ts); both glues are generated from the table. Then a test of every backend
+ * against the twin (docs/ARCHITECTURE.md, "Adding a kernel").
  *
  * Adding an async kernel (runs off the main thread in Node): give it a `...Async` twin returning
  * a Promise. In the addon, use dgp_addon::KernelWork (native/addon/async_work.h; example:
@@ -212,6 +214,20 @@ export const KERNEL_NAMES = [
   'firstNonFinite', 'scatter', 'axpy', 'add', 'memoryUpdate', 'alignedGather', 'streamAdd', 'streamAddAsync',
   'partialMerge',
 ] as const;
+/**
+ * The surface kernels with glue of their own (lists, outputs objects, promises, resident sums).
+ * Every other name is a plain kernel of native/glue/kernel_table.h: both glues are generated from
+ * that table, and the TypeScript backend takes it from src/backends/ts/plain.ts by name.
+ */
+export const DEDICATED_KERNELS = ['selectLayers', 'selectLayersAsync', 'selectCodes', 'streamAdd', 'streamAddAsync', 'partialMerge'] as const;
+
+export type TableKernelName = Exclude<(typeof KERNEL_NAMES)[number], (typeof DEDICATED_KERNELS)[number]>;
+
+/** The surface names the kernel table serves: every name of the surface without glue of its own. */
+export const TABLE_KERNEL_NAMES = KERNEL_NAMES.filter(
+  (n) => !(DEDICATED_KERNELS as readonly string[]).includes(n),
+) as TableKernelName[];
+
 // Fails to compile when KERNEL_NAMES misses a member of Kernels.
 const allNamed: Record<Exclude<keyof Kernels, (typeof KERNEL_NAMES)[number] | keyof KernelCapabilities>, never> = {};
 void allNamed;

@@ -54,7 +54,7 @@ testBundle('esbuild --bundle --platform=browser of an app importing tfjs-dgp suc
     const inputs = Object.keys(r.metafile!.inputs).map((f) => f.replace(/\\/g, '/'));
     // The browser export was chosen, and nothing of the Node entry came with it.
     expect(inputs.some((f) => f.endsWith('tfjs-dgp/dist/browser/index.mjs') || f.endsWith('dist/browser/index.mjs'))).toBe(true);
-    expect(inputs.filter((f) => !f.includes('@tensorflow/') && /dist\/(index\.m?js|native\/)/.test(f))).toEqual([]);
+    expect(inputs.filter((f) => !f.includes('@tensorflow/') && /dist\/(index\.m?js|backends\/native\/)/.test(f))).toEqual([]);
     const bundle = r.outputFiles[0].text;
     expect(bundle).not.toMatch(/tfjs_dgp\.node/);
     expect(bundle).toMatch(/WASM_BASE64|AGFzbQ/); // the module travels inside the bundle ("\0asm" in base64)

@@ -7,7 +7,8 @@ import { backendInfo, nativeBinding } from '../../src/backend';
 import { KERNEL_NAMES, type Kernels } from '../../src/surface/kernels';
 import { wasmKernels as wasm } from '../../src/backends/wasm/kernels';
 import { wasmExports } from '../../src/backends/wasm/module';
-import { DEDICATED_KERNELS, TABLE_KERNEL_NAMES, kernelTable } from '../../src/backends/wasm/table_glue';
+import { DEDICATED_KERNELS, TABLE_KERNEL_NAMES } from '../../src/surface/kernels';
+import { kernelTable } from '../../src/backends/wasm/table_glue';
 
 const native: Kernels | null = backendInfo().available.native ? nativeBinding() : null;
 const both: Array<[string, Kernels]> = native ? [['native', native], ['wasm', wasm]] : [['wasm', wasm]];

@@ -1,16 +1,19 @@
 /**
  * The TypeScript implementation of the kernel surface (src/surface/kernels.ts): selection from
- * select.ts, wire and FL kernels from wire.ts (two of them, readIndices and firstNonFinite, are
- * the format's reference code in src/format/blocks.ts), streaming aggregation from stream.ts.
+ * select.ts, the plain kernels (wire and FL) by name from plain.ts (two of them, readIndices and
+ * firstNonFinite, are the format's reference code in src/format/blocks.ts), streaming aggregation
+ * from stream.ts.
  * Runs anywhere JavaScript runs. Its async kernels run on the calling thread (JavaScript has no
  * shared-memory pool to hand them to without workers); the promise only keeps the call shape of
  * the other backends.
  */
-import { selectCodesVia, type BadValue, type Counts, type Device, type Kernels, type SelectOutputs } from '../../surface/kernels';
+import {
+  selectCodesVia, TABLE_KERNEL_NAMES, type BadValue, type Counts, type Device, type Kernels, type SelectOutputs, type TableKernelName,
+} from '../../surface/kernels';
 import { Cut, findCut, writeCodes, writeKept } from './select';
 import { streamArrays, streamSpecArg } from '../../surface/stream';
 import * as stream from './stream';
-import * as wire from './wire';
+import * as plain from './plain';
 
 function selectLayers(
   layers: Float32Array[], kTop: Counts, kBottom: Counts, outputs: SelectOutputs, _threads: number, device: Device,
@@ -40,21 +43,19 @@ function streamAdd(msg: Uint8Array, layout: Uint8Array, head: Float64Array, weig
   return stream.streamAdd(msg, spec, weight, acc, out);
 }
 
+/** Every plain kernel of the surface, by name (a missing twin fails to compile here). */
+function plainKernels(): Pick<Kernels, TableKernelName> {
+  const twins: Pick<Kernels, TableKernelName> = plain;
+  const out: Record<string, unknown> = {};
+  for (const name of TABLE_KERNEL_NAMES) out[name] = twins[name];
+  return out as unknown as Pick<Kernels, TableKernelName>;
+}
+
 export const tsKernels: Kernels = {
   selectLayers,
   selectLayersAsync: async (...args) => selectLayers(...args),
   selectCodes: selectCodesVia(selectLayers),
-  crc32: wire.crc32,
-  deltaSize: wire.deltaSize,
-  writeIndices: wire.writeIndices,
-  readIndices: wire.readIndices,
-  readValues: wire.readValues,
-  firstNonFinite: wire.firstNonFinite,
-  scatter: wire.scatter,
-  axpy: wire.axpy,
-  add: wire.add,
-  memoryUpdate: wire.memoryUpdate,
-  alignedGather: wire.alignedGather,
+  ...plainKernels(),
   streamAdd,
   streamAddAsync: async (...args) => streamAdd(...args),
   partialMerge(msg, layout, head, acc, out) {

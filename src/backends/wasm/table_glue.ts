@@ -11,18 +11,8 @@
  * module's table and the surface's names agree.
  */
 import { DgpError, describeValue } from '../../errors';
-import { KERNEL_NAMES, type Kernels } from '../../surface/kernels';
+import { TABLE_KERNEL_NAMES, type Kernels, type TableKernelName } from '../../surface/kernels';
 import type { WasmExports } from './module';
-
-/** The surface kernels with glue of their own (lists, outputs objects, promises, resident sums). */
-export const DEDICATED_KERNELS = ['selectLayers', 'selectLayersAsync', 'selectCodes', 'streamAdd', 'streamAddAsync', 'partialMerge'] as const;
-
-export type TableKernelName = Exclude<(typeof KERNEL_NAMES)[number], (typeof DEDICATED_KERNELS)[number]>;
-
-/** The surface names the kernel table serves: every name of the surface without glue of its own. */
-export const TABLE_KERNEL_NAMES = KERNEL_NAMES.filter(
-  (n) => !(DEDICATED_KERNELS as readonly string[]).includes(n),
-) as TableKernelName[];
 
 /** One call's linear-memory blocks (src/backends/wasm/kernels.ts Frame): their byte addresses. */
 export interface TableFrame {
