@@ -78,7 +78,11 @@ export function readIndices(
 
 /** Position of the first NaN/Inf, or -1. */
 export function firstNonFinite(values: Float32Array): number {
-  const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
+  return firstNonFiniteBits(new Uint32Array(values.buffer, values.byteOffset, values.length));
+}
+
+/** The same scan over float32 bit patterns (all exponent bits set: NaN or ±Infinity). */
+export function firstNonFiniteBits(bits: Uint32Array): number {
   for (let i = 0; i < bits.length; i++) if ((bits[i] & 0x7f800000) === 0x7f800000) return i;
   return -1;
 }

@@ -16,6 +16,7 @@
  * compaction): see findCutBracketed. Its result is exact whatever the sample says; when the
  * sample misjudges a cut it returns null and the exact radix path runs.
  */
+import { firstNonFiniteBits } from '../../format/blocks';
 
 /** Exact cut of one layer: top iff key > topKey or (key == topKey and i < topIndex);
  *  bottom iff key < bottomKey or (key == bottomKey and i >= bottomIndex). */
@@ -33,13 +34,6 @@ const hist0 = new Uint32Array(2048);
 
 function bitsOf(values: Float32Array): Uint32Array {
   return new Uint32Array(values.buffer, values.byteOffset, values.length);
-}
-
-/** First index holding NaN/±Infinity, or -1. */
-export function firstNonFinite(values: Float32Array): number {
-  const bits = bitsOf(values);
-  for (let i = 0; i < bits.length; i++) if ((bits[i] & 0x7f800000) === 0x7f800000) return i;
-  return -1;
 }
 
 interface Side {
@@ -253,11 +247,6 @@ function setTop(cut: Cut, key: number, index: number): void {
 function setBottom(cut: Cut, key: number, index: number): void {
   cut.bottomKey = key;
   cut.bottomIndex = index;
-}
-
-function firstNonFiniteBits(bits: Uint32Array): number {
-  for (let i = 0; i < bits.length; i++) if ((bits[i] & 0x7f800000) === 0x7f800000) return i;
-  return -1;
 }
 
 function findCutSmall(bits: Uint32Array, kTop: number, kBottom: number): Cut | { badIndex: number } {
