@@ -57,13 +57,16 @@ export function noiseGrid(sigma: number): number {
  * The multiplier to give the accountant is sigma / snappedSensitivity(...).
  */
 export function snappedSensitivity(clipNorm: number, sigma: number, dimension: number, snapped: 'update' | 'sum' = 'update'): number {
-  if (typeof clipNorm !== 'number' || !(Number.isFinite(clipNorm) && clipNorm >= 0))
+  if (typeof clipNorm !== 'number') throw new TypeError(`snappedSensitivity: clipNorm must be a number, got ${describeValue(clipNorm)}`);
+  if (!(Number.isFinite(clipNorm) && clipNorm >= 0))
     throw new RangeError(`snappedSensitivity: clipNorm must be a finite number >= 0, got ${describeValue(clipNorm)}`);
+  checkSigma(sigma, 'snappedSensitivity');
+  if (typeof dimension !== 'number') throw new TypeError(`snappedSensitivity: dimension must be a number, got ${describeValue(dimension)}`);
   if (!(Number.isSafeInteger(dimension) && dimension >= 0))
     throw new RangeError(`snappedSensitivity: dimension must be an integer >= 0, got ${describeValue(dimension)}`);
   if (snapped !== 'update' && snapped !== 'sum')
     throw new RangeError(`snappedSensitivity: snapped must be 'update' or 'sum', got ${describeValue(snapped)}`);
-  const g = noiseGrid(sigma);
+  const g = sigma / NOISE_GRID_STEPS;
   return clipNorm + (snapped === 'sum' ? g * Math.sqrt(dimension) : (g * Math.sqrt(dimension)) / 2);
 }
 

@@ -257,3 +257,66 @@ describe('addGaussianNoise', () => {
     expect(() => snappedSensitivity(1, 1, 10, 'x' as 'sum')).toThrow(RangeError);
   });
 });
+
+describe('generated misuse (fast-check): TypeError for a wrong type, RangeError for a bad value, message = call, argument, value', () => {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const fc = require('fast-check') as typeof import('fast-check');
+  const { describeValue } = require('../../src/errors') as typeof import('../../src/errors');
+  const notNumber = fc.oneof(
+    fc.constant(null), fc.constant(undefined), fc.boolean(), fc.string({ maxLength: 6 }), fc.bigInt({ min: -5n, max: 5n }),
+    fc.constantFrom<unknown>(() => 1, new Map(), [1], {}, new Float64Array(1)),
+  );
+  const badSigma = fc.oneof(notNumber, fc.double().filter((x) => !(Number.isFinite(x) && (x === 0 || x >= 2 ** -1000))));
+  const expectBad = (call: () => unknown, value: unknown, prefix: string, arg: string): void => {
+    let err: unknown;
+    try {
+      call();
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(typeof value === 'number' ? RangeError : TypeError);
+    const msg = (err as Error).message;
+    expect(msg.startsWith(`${prefix}: `)).toBe(true);
+    expect(msg).toContain(arg);
+    expect(msg).toContain(describeValue(value));
+  };
+  const random = SecureRandom.create({ unsafeSeed: 1 });
+
+  test('addGaussianNoise: sigma, values, random', () => {
+    fc.assert(
+      fc.property(badSigma, (s) => {
+        const v = new Float32Array([1, 2]);
+        expectBad(() => addGaussianNoise(v, s as number, random, 'ErrorFeedback.step'), s, 'ErrorFeedback.step', 'sigma');
+        expect(Array.from(v)).toEqual([1, 2]);
+        expectBad(() => noiseGrid(s as number), s, 'noiseGrid', 'sigma');
+        expectBad(() => snappedSensitivity(1, s as number, 10), s, 'snappedSensitivity', 'sigma');
+      }),
+      { numRuns: 50 },
+    );
+    fc.assert(
+      fc.property(notNumber, (v) => {
+        if (!(v instanceof Float64Array)) expectBad(() => addGaussianNoise(v as Float32Array, 1, random), v, 'addGaussianNoise', 'values');
+        expectBad(() => addGaussianNoise(new Float32Array(1), 1, v as SecureRandom), v, 'addGaussianNoise', 'random');
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  test('snappedSensitivity: clipNorm, dimension; SecureRandom.create: unsafeSeed', () => {
+    const badNonNeg = fc.oneof(notNumber, fc.double().filter((x) => !(Number.isFinite(x) && x >= 0)));
+    const badCount = fc.oneof(notNumber, fc.double().filter((x) => !(Number.isSafeInteger(x) && x >= 0)));
+    fc.assert(
+      fc.property(badNonNeg, badCount, (c, d) => {
+        expectBad(() => snappedSensitivity(c as number, 1, 10), c, 'snappedSensitivity', 'clipNorm');
+        expectBad(() => snappedSensitivity(1, 1, d as number), d, 'snappedSensitivity', 'dimension');
+      }),
+      { numRuns: 50 },
+    );
+    fc.assert(
+      fc.property(fc.oneof(notNumber.filter((v) => v !== undefined), fc.double().filter((x) => !(Number.isSafeInteger(x) && x >= 0))), (seed) => {
+        expectBad(() => SecureRandom.create({ unsafeSeed: seed as number }), seed, 'SecureRandom.create', 'unsafeSeed');
+      }),
+      { numRuns: 50 },
+    );
+  });
+});
