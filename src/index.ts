@@ -11,3 +11,5 @@ export {
 } from './tfjs/ops';
 export * from './fl';
 export { dpEpsilon, dpNoiseMultiplier, rdpSubsampledGaussian, epsilonFromRdp, gaussianDelta, gaussianEpsilon, DEFAULT_RDP_ORDERS, DpEpsilonParams, DpNoiseMultiplierParams } from './privacy/accountant';
+export { SecureRandom, SecureRandomOptions } from './privacy/random';
+export { addGaussianNoise, noiseGrid, snappedSensitivity, NOISE_GRID_STEPS } from './privacy/noise';

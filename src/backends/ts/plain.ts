@@ -5,3 +5,4 @@
  * same name in the file of its group; a new group file is re-exported here.
  */
 export * from './wire';
+export * from './random';
