@@ -16,7 +16,8 @@ import { checkRound } from './codec';
 import { PlainSparseLayer, readPositions } from './objects';
 import { clipInPlace } from '../privacy/clip';
 import { ClientPrivacyOptions, ReadClientPrivacy, readClientPrivacy } from '../privacy/options';
-import { addGaussianNoise, SecureRandom } from '../privacy/random';
+import { SecureRandom } from '../privacy/random';
+import { addGaussianNoise, NOISE_GRID_STEPS } from '../privacy/noise';
 import { dpEpsilon } from '../privacy/accountant';
 import type { AlignedPositions, AlignedValues, DenseLayer, Update } from './types';
 
@@ -74,6 +75,8 @@ export class ErrorFeedback {
   private readonly privacyOptions: ReadClientPrivacy | null = null;
   /** 'local' only: the noise's generator (secure, or seeded through unsafeSeed). */
   private readonly random: SecureRandom | null = null;
+  /** Under privacy: the most coordinates one round clipped and sent from (the accountant's dimension d). */
+  private maxDimension = 0;
 
   constructor(config: DgpConfig = DEFAULT_CONFIG, options: ErrorFeedbackOptions = {}) {
     this.config = checkConfig(config, 'ErrorFeedback');
@@ -130,7 +133,14 @@ export class ErrorFeedback {
     } else if (q !== 1 && typeof q === 'number') {
       throw new TypeError(`${caller}: options.rounds (the rounds the server ran in all) is needed with samplingRate ${describeValue(q)}`);
     }
-    const z = p.noise === 'local' ? p.noiseMultiplier / 2 : p.noiseMultiplier;
+    // The multiplier the accountant gets: sigma over the sensitivity of the grid-snapped vector
+    // (privacy/noise.ts snaps to a grid g = sigma / 2^20 before the integer noise; each of d
+    // coordinates moves by at most g/2, so two neighbours' snapped vectors differ by at most their
+    // distance + g·√d). 'local', replace-one: 2·clipNorm + g·√d. 'central', add/remove: clipNorm +
+    // g·√d, with d this client's coordinates (the server's sum has the same layout).
+    const sigma = p.noiseMultiplier * p.clipNorm;
+    const slack = (sigma / NOISE_GRID_STEPS) * Math.sqrt(this.maxDimension);
+    const z = sigma / ((p.noise === 'local' ? 2 * p.clipNorm : p.clipNorm) + slack);
     // dpEpsilon checks delta and samplingRate (TypeError / RangeError naming them).
     const epsilon = dpEpsilon({ noiseMultiplier: z, samplingRate: q as number, rounds: n, delta: delta as number });
     return { epsilon, delta: delta as number, rounds: n, samplingRate: q as number, noiseMultiplier: z };
@@ -186,6 +196,7 @@ export class ErrorFeedback {
   private privatize(states: LayerState[], caller: string): Float32Array[] {
     const p = this.privacyOptions;
     if (!p) return states.map((s) => s.p);
+    this.noteDimension(states.reduce((n, s) => n + s.p.length, 0));
     clipInPlace(states.map((s) => s.p), p.clipNorm, caller, states.map((s) => s.name));
     if (p.noise !== 'local') return states.map((s) => s.p);
     return states.map((s) => {
@@ -194,6 +205,11 @@ export class ErrorFeedback {
       addGaussianNoise(q, p.noiseMultiplier * p.clipNorm, this.random!, caller);
       return q;
     });
+  }
+
+  /** Records a round's dimension (kept even if the round then fails: a bound, never too small). */
+  private noteDimension(d: number): void {
+    if (d > this.maxDimension) this.maxDimension = d;
   }
 
   private stepWant(): { sparse: true; codes?: true } {
@@ -239,6 +255,7 @@ export class ErrorFeedback {
     // aligned position, withheld ones included. Memory keeps p where nothing was sent.
     const p = this.privacyOptions;
     if (p) {
+      this.noteDimension(values.reduce((n, v) => n + v.length, 0));
       clipInPlace(values, p.clipNorm, caller, states.map((s) => s.name));
       if (p.noise === 'local') for (const v of values) addGaussianNoise(v, p.noiseMultiplier * p.clipNorm, this.random!, caller);
     }

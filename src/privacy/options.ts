@@ -77,7 +77,14 @@ function multiplier(v: unknown, what: string, strict: boolean): number {
 
 function seed(v: unknown, what: string): UnsafeSeed | undefined {
   if (v === undefined) return undefined;
-  if (typeof v === 'number' || v instanceof Uint8Array) return v; // SecureRandom.create checks the value
+  if (typeof v === 'number') {
+    if (Number.isSafeInteger(v) && v >= 0) return v;
+    throw new RangeError(`${what} must be a safe integer >= 0 or 32 bytes (a fixed seed: tests and evaluation only), got ${describeValue(v)}`);
+  }
+  if (v instanceof Uint8Array) {
+    if (v.length === 32) return v.slice();
+    throw new RangeError(`${what} must be a safe integer >= 0 or 32 bytes (a fixed seed: tests and evaluation only), got ${describeValue(v)}`);
+  }
   throw new TypeError(`${what} must be a number or a Uint8Array (a fixed seed: tests and evaluation only), got ${describeValue(v)}`);
 }
 

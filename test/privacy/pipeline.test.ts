@@ -9,7 +9,8 @@ import {
 } from '../../src';
 import { DgpPrivacyError } from '../../src/fl/aggregator';
 import { clipInPlace, l2Norm } from '../../src/privacy/clip';
-import { addGaussianNoise, SecureRandom } from '../../src/privacy/random';
+import { SecureRandom } from '../../src/privacy/random';
+import { addGaussianNoise } from '../../src/privacy/noise';
 import { dualTopBottomK } from '../../src/select';
 import { countsFromRatios } from '../../src/counts';
 import { gradient } from '../fl/helpers';
@@ -21,6 +22,8 @@ function grads(seed: number, scale = 1): DenseLayer[] {
   return SHAPES.map(([name, shape], i) => ({ name, shape, values: gradient(shape.reduce((a, b) => a * b, 1), seed * 10 + i, scale) }));
 }
 
+/** Coordinates of the model (SHAPES). */
+const D = SHAPES.reduce((n, [, s]) => n + s.reduce((a, b) => a * b, 1), 0);
 const counts = (n: number) => countsFromRatios(n, CONFIG.topRatio, CONFIG.bottomRatio);
 
 /** The sent values of an update as dense arrays (zeros elsewhere), in layer order. */
@@ -242,6 +245,7 @@ describe('privacy options', () => {
     ['multiplier negative', { noise: 'central', clipNorm: 1, noiseMultiplier: -1 }, RangeError, /options\.privacy\.noiseMultiplier must be a finite number >= 0, got -1/],
     ['local multiplier 0', { noise: 'local', clipNorm: 1, noiseMultiplier: 0 }, RangeError, /options\.privacy\.noiseMultiplier must be a finite number > 0 .*got 0/],
     ['multiplier missing', { noise: 'local', clipNorm: 1 }, TypeError, /options\.privacy\.noiseMultiplier must be .*got undefined/],
+    ['seed negative', { noise: 'local', clipNorm: 1, noiseMultiplier: 1, unsafeSeed: -1 }, RangeError, /options\.privacy\.unsafeSeed must be a safe integer >= 0 or 32 bytes .*got -1/],
     ['seed object', { noise: 'local', clipNorm: 1, noiseMultiplier: 1, unsafeSeed: {} }, TypeError, /options\.privacy\.unsafeSeed must be a number or a Uint8Array/],
     ['privacy not an object', 5, TypeError, /ErrorFeedback: options\.privacy must be an object/],
   ];
@@ -299,7 +303,11 @@ describe('privacySpent', () => {
     const ef = new ErrorFeedback(CONFIG, { privacy: { noise: 'local', clipNorm: 1, noiseMultiplier: 4, unsafeSeed: 1 } });
     for (let r = 0; r < 3; r++) ef.step(grads(30 + r));
     const spent = ef.privacySpent({ delta: 1e-5 });
-    expect(spent).toEqual({ epsilon: dpEpsilon({ noiseMultiplier: 2, samplingRate: 1, rounds: 3, delta: 1e-5 }), delta: 1e-5, rounds: 3, samplingRate: 1, noiseMultiplier: 2 });
+    // Replace-one sensitivity of the grid-snapped vector: 2·C + g·√d, g = sigma / 2^20, d = 1350.
+    const z = 4 / (2 + (4 / 2 ** 20) * Math.sqrt(D));
+    expect(z).toBeLessThan(2);
+    expect(z).toBeGreaterThan(2 * (1 - 1e-4));
+    expect(spent).toEqual({ epsilon: dpEpsilon({ noiseMultiplier: z, samplingRate: 1, rounds: 3, delta: 1e-5 }), delta: 1e-5, rounds: 3, samplingRate: 1, noiseMultiplier: z });
     expect(() => ef.privacySpent({ delta: 1e-5, samplingRate: 0.1 })).toThrow(RangeError);
   });
 
@@ -307,10 +315,11 @@ describe('privacySpent', () => {
     const ef = new ErrorFeedback(CONFIG, { privacy: { noise: 'central', clipNorm: 1, noiseMultiplier: 1.1 } });
     ef.step(grads(40));
     ef.step(grads(41));
-    expect(ef.privacySpent({ delta: 1e-5 }).epsilon).toBe(dpEpsilon({ noiseMultiplier: 1.1, samplingRate: 1, rounds: 2, delta: 1e-5 }));
+    const z = 1.1 / (1 + (1.1 / 2 ** 20) * Math.sqrt(D));
+    expect(ef.privacySpent({ delta: 1e-5 }).epsilon).toBe(dpEpsilon({ noiseMultiplier: z, samplingRate: 1, rounds: 2, delta: 1e-5 }));
     expect(() => ef.privacySpent({ delta: 1e-5, samplingRate: 0.1 })).toThrow(/options\.rounds .* is needed/);
     expect(ef.privacySpent({ delta: 1e-5, samplingRate: 0.1, rounds: 100 }).epsilon).toBe(
-      dpEpsilon({ noiseMultiplier: 1.1, samplingRate: 0.1, rounds: 100, delta: 1e-5 }),
+      dpEpsilon({ noiseMultiplier: z, samplingRate: 0.1, rounds: 100, delta: 1e-5 }),
     );
     expect(() => ef.privacySpent({ delta: 2 })).toThrow(RangeError);
     expect(() => new ErrorFeedback(CONFIG).privacySpent({ delta: 1e-5 })).toThrow(/no options\.privacy/);
