@@ -325,3 +325,22 @@ describe('privacySpent', () => {
     expect(() => new ErrorFeedback(CONFIG).privacySpent({ delta: 1e-5 })).toThrow(/no options\.privacy/);
   });
 });
+
+describe('Aggregator, central mode on ADGP positions', () => {
+  test('noise on every aligned position only; result() and resultAligned() show the same noised sums', () => {
+    const positions = decodePositions(encodePositions(chooseAlignedPositions(grads(50), CONFIG, 3)));
+    const agg = new Aggregator({ maxElements: 10000, layout: positions, privacy: { clipNorm: 1, noiseMultiplier: 1, unsafeSeed: 8 } });
+    for (let c = 0; c < 3; c++)
+      agg.add(encodeAligned(new ErrorFeedback(CONFIG, { privacy: { noise: 'central', clipNorm: 1, noiseMultiplier: 1 } }).stepAligned(grads(51 + c), positions, 3)));
+    const aligned = agg.resultAligned();
+    const dense = agg.result();
+    positions.layers.forEach((p, li) => {
+      const on = new Set(p.indices);
+      dense[li].values.forEach((x, i) => {
+        if (!on.has(i)) expect(x).toBe(0);
+      });
+      expect(Array.from(p.indices).map((i) => dense[li].values[i])).toEqual(Array.from(aligned.layers[li].values));
+    });
+    expect(agg.resultAligned()).toEqual(aligned);
+  });
+});
