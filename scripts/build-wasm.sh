@@ -23,9 +23,10 @@ CXXFLAGS=(--target=wasm32-wasi --sysroot=$SYSROOT -isystem $SYSROOT/include/wasm
   -fno-threadsafe-statics -fno-math-errno -fvisibility=hidden
   -ffile-prefix-map="$PWD"=. -fdebug-prefix-map="$PWD"=.)
 
-# Every file of native/wire (a kernel file added there joins the module), in a fixed order.
+# Every file of native/wire and native/privacy (a kernel file added there joins the module), in a
+# fixed order (LC_ALL=C globs sort bytewise).
 export LC_ALL=C
-SOURCES=(native/core/dual_select.cc native/core/bracket_select.cc native/wire/*.cc native/wasm/exports.cc)
+SOURCES=(native/core/dual_select.cc native/core/bracket_select.cc native/wire/*.cc native/privacy/*.cc native/wasm/exports.cc)
 OBJECTS=()
 for src in "${SOURCES[@]}"; do
   obj="$OUT/$(basename "$src" .cc).o"

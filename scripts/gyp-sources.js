@@ -1,12 +1,12 @@
 // Prints the C++ sources binding.gyp compiles (the CPU-only fallback build): every .cc under
-// native/core, native/wire, native/addon, plus native/cuda/cuda_absent.cc (no CUDA in this build). Keeps binding.gyp and CMakeLists.txt
+// native/core, native/wire, native/privacy, native/addon, plus native/cuda/cuda_absent.cc (no CUDA in this build). Keeps binding.gyp and CMakeLists.txt
 // from drifting apart when files are added.
 'use strict';
 const fs = require('fs');
 const path = require('path');
 
 const root = path.join(__dirname, '..');
-const dirs = ['native/core', 'native/wire', 'native/addon'];
+const dirs = ['native/core', 'native/wire', 'native/privacy', 'native/addon'];
 const files = [];
 for (const d of dirs) {
   const abs = path.join(root, d);

@@ -22,6 +22,7 @@ template <> struct ArrayType<uint8_t> { static constexpr napi_typedarray_type ty
 template <> struct ArrayType<uint32_t> { static constexpr napi_typedarray_type type = napi_uint32_array; static constexpr const char* name = "a Uint32Array"; };
 template <> struct ArrayType<float> { static constexpr napi_typedarray_type type = napi_float32_array; static constexpr const char* name = "a Float32Array"; };
 template <> struct ArrayType<double> { static constexpr napi_typedarray_type type = napi_float64_array; static constexpr const char* name = "a Float64Array"; };
+template <> struct ArrayType<int32_t> { static constexpr napi_typedarray_type type = napi_int32_array; static constexpr const char* name = "an Int32Array"; };
 
 // "<kernel>: argument <i>", the `what` of every message about argument i (1-based).
 std::string argument(const char* fn, size_t i) { return std::string(fn) + ": argument " + std::to_string(i); }

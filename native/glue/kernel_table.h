@@ -10,15 +10,15 @@
 //
 // Argument kinds (the C++ parameter type is the kind):
 //   In<T>     a typed array the kernel only reads: T = uint8_t (Uint8Array), uint32_t
-//             (Uint32Array), float (Float32Array), double (Float64Array)
+//             (Uint32Array), float (Float32Array), double (Float64Array), int32_t (Int32Array)
 //   Mut<T>    a typed array the kernel may write (the wasm glue copies it in and back out)
 //   uint64_t  a count: an integer in [0, 2^53)
 //   double    any number
 //   bool      JavaScript truthiness
 // Return kinds: double (a JavaScript number) or void (undefined).
 //
-// Each kernel is `ret name(Guard& g, args...)` in namespace dgp_kernels, defined in native/core or
-// native/wire (the wire ones: native/wire/wire_surface.cc). Before touching memory it states the
+// Each kernel is `ret name(Guard& g, args...)` in namespace dgp_kernels, defined in native/core,
+// native/wire (the wire ones: native/wire/wire_surface.cc) or native/privacy (random.cc). Before touching memory it states the
 // bounds its arguments must keep (g.ok(cond, argument, why): lengths that must agree, offsets
 // within arrays) and returns at once when one fails; both glues then throw the one RangeError
 // "<name>: argument <i> is out of bounds (<why>)". Kind checks are the glues'. Anything a user
@@ -64,16 +64,18 @@ struct Guard {
 };
 
 // One character per kind, for the wasm descriptor (src/backends/wasm/table_glue.ts reads the same letters):
-// In: a u8, b u32, c f32, d f64; Mut: A B C D; n count, x number, z bool, v void.
+// In: a u8, b u32, c f32, d f64, e i32; Mut: A B C D E; n count, x number, z bool, v void.
 template <class T> struct Kind;
 template <> struct Kind<In<uint8_t>> { static constexpr char code = 'a'; };
 template <> struct Kind<In<uint32_t>> { static constexpr char code = 'b'; };
 template <> struct Kind<In<float>> { static constexpr char code = 'c'; };
 template <> struct Kind<In<double>> { static constexpr char code = 'd'; };
+template <> struct Kind<In<int32_t>> { static constexpr char code = 'e'; };
 template <> struct Kind<Mut<uint8_t>> { static constexpr char code = 'A'; };
 template <> struct Kind<Mut<uint32_t>> { static constexpr char code = 'B'; };
 template <> struct Kind<Mut<float>> { static constexpr char code = 'C'; };
 template <> struct Kind<Mut<double>> { static constexpr char code = 'D'; };
+template <> struct Kind<Mut<int32_t>> { static constexpr char code = 'E'; };
 template <> struct Kind<uint64_t> { static constexpr char code = 'n'; };
 template <> struct Kind<double> { static constexpr char code = 'x'; };
 template <> struct Kind<bool> { static constexpr char code = 'z'; };
@@ -95,7 +97,9 @@ template <> struct Kind<void> { static constexpr char code = 'v'; };
   X(axpy, void, (Mut<float> acc, In<float> values, double weight))                                         \
   X(add, void, (In<float> a, In<float> b, Mut<float> out))                                                 \
   X(memoryUpdate, void, (In<float> p, In<uint8_t> codes, uint64_t mode, Mut<float> e))                     \
-  X(alignedGather, double, (In<float> p, Mut<uint8_t> codes, In<uint32_t> positions, Mut<float> values))
+  X(alignedGather, double, (In<float> p, Mut<uint8_t> codes, In<uint32_t> positions, Mut<float> values))      \
+  X(chacha20Blocks, void, (In<uint32_t> key, In<uint32_t> nonce, uint64_t counter, Mut<uint32_t> out))      \
+  X(discreteGaussian, double, (In<uint32_t> key, In<uint32_t> nonce, uint64_t counter, uint64_t scale, Mut<int32_t> out))
 
 // The table declares every kernel, so its signature is written once.
 #define DGP_KERNEL_GUARDED_PARAMS(...) (Guard & g, __VA_ARGS__)

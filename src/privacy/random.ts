@@ -15,8 +15,9 @@
  * ever used twice.
  */
 import { describeValue } from '../errors';
+import { kernelsFor } from '../backend';
 import { platform } from '../platform';
-import * as twin from '../backends/ts/random';
+import type { Kernels } from '../surface/kernels';
 
 /** Options of SecureRandom.create. */
 export interface SecureRandomOptions {
@@ -28,15 +29,9 @@ export interface SecureRandomOptions {
   unsafeSeed?: number | Uint8Array;
 }
 
-/** The randomness kernels a SecureRandom runs on. */
-interface RandomKernels {
-  chacha20Blocks(key: Uint32Array, nonce: Uint32Array, counter: number, out: Uint32Array): void;
-  discreteGaussian(key: Uint32Array, nonce: Uint32Array, counter: number, scale: number, out: Int32Array): number;
-}
-
-// TODO(h7): the current backend's kernels once the C++/wasm ones land (same bits).
-function randomKernels(_elements: number): RandomKernels {
-  return twin;
+/** The randomness kernels a SecureRandom runs on: the current backend's (every backend gives the same bits). */
+function randomKernels(elements: number): Pick<Kernels, 'chacha20Blocks' | 'discreteGaussian'> {
+  return kernelsFor(elements);
 }
 
 const BLOCK_LIMIT = 0x100000000;

@@ -11,6 +11,7 @@
  *   wire + FL      native/wire/wire_kernels.cc    native/addon/wire_binding.cc     wire.ts                   test/fl/kernels.test.ts
  *   async select   (same C++ kernel)              select_binding.cc + async_work.h (kernels.ts: calling thread)  test/core/async.test.ts
  *   streaming agg. native/wire/stream_aggregate.cc native/addon/stream_binding.cc   stream.ts                 test/fl/stream_twin.test.ts
+ *   randomness     native/privacy/random.cc       (table glue)                     random.ts                 test/privacy/random.test.ts, noise.test.ts
  *
  *   WebAssembly: native/wasm/exports.cc exports the same C++ kernels; JavaScript glue
  *   src/backends/wasm/kernels.ts (streaming: src/backends/wasm/stream.ts); built by scripts/build-wasm.sh.
@@ -187,6 +188,22 @@ export interface Kernels extends KernelCapabilities {
    */
   alignedGather(p: Float32Array, codes: Uint8Array, positions: Uint32Array, values: Float32Array): number;
 
+  // ---- randomness and noise (SPEC §11; docs/PRIVACY.md "Randomness", "Noise sampler") ----
+
+  /**
+   * RFC 8439 ChaCha20 blocks for key (8 words), nonce (3 words) and block counters counter,
+   * counter + 1, ...: out.length / 16 blocks of 16 little-endian words. The 32-bit counter never
+   * wraps: a request whose last block would pass 2^32 - 1 is a RangeError and writes nothing.
+   */
+  chacha20Blocks(key: Uint32Array, nonce: Uint32Array, counter: number, out: Uint32Array): void;
+  /**
+   * out[i] = exact draws of the discrete Gaussian N_Z(0, scale²) conditioned on |z| < 2^26
+   * (Canonne–Kamath–Steinke 2020; scale an integer in [1, 2^20]) from the ChaCha20 keystream of
+   * key/nonce starting at block `counter`. Returns the blocks consumed (bits left in the last one
+   * are dropped), or -1 when the stream would pass block 2^32 - 1 (out is then partly written).
+   */
+  discreteGaussian(key: Uint32Array, nonce: Uint32Array, counter: number, scale: number, out: Int32Array): number;
+
   // ---- streaming aggregation (SPEC §7; docs/FL.md "Streaming aggregator") ----
   // The spec every message must match is `layout` (each layer's metadata bytes as a message
   // carries them, concatenated) and `head` = [of, round, positionsId, layerCount, total].
@@ -209,8 +226,8 @@ export interface Kernels extends KernelCapabilities {
 /** Every name of the surface, for checking at load time that a binary carries all of them. */
 export const KERNEL_NAMES = [
   'selectLayers', 'selectLayersAsync', 'selectCodes', 'crc32', 'deltaSize', 'writeIndices', 'readIndices', 'readValues',
-  'firstNonFinite', 'scatter', 'axpy', 'add', 'memoryUpdate', 'alignedGather', 'streamAdd', 'streamAddAsync',
-  'partialMerge',
+  'firstNonFinite', 'scatter', 'axpy', 'add', 'memoryUpdate', 'alignedGather', 'chacha20Blocks', 'discreteGaussian',
+  'streamAdd', 'streamAddAsync', 'partialMerge',
 ] as const;
 // Fails to compile when KERNEL_NAMES misses a member of Kernels.
 const allNamed: Record<Exclude<keyof Kernels, (typeof KERNEL_NAMES)[number] | keyof KernelCapabilities>, never> = {};

@@ -17,7 +17,7 @@ test("the wasm module's kernel table is the surface's plain kernels, in the surf
   expect(w).not.toBeNull();
   expect([...kernelTable(w!).keys()]).toEqual(TABLE_KERNEL_NAMES);
   expect([...TABLE_KERNEL_NAMES, ...DEDICATED_KERNELS].sort()).toEqual([...KERNEL_NAMES].sort());
-  for (const [, e] of kernelTable(w!)) expect(e.args).toMatch(/^[abcdABCDnxz]+$/);
+  for (const [, e] of kernelTable(w!)) expect(e.args).toMatch(/^[abcdeABCDEnxz]+$/);
 });
 
 describe.each(both)('%s: the generated glue guards memory with one wording', (_name, k) => {

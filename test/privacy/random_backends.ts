@@ -1,14 +1,16 @@
 /**
- * The backends whose randomness kernels the privacy tests compare: TypeScript always, the addon
- * and the wasm module where they carry the kernels (test/fl/kernels.test.ts checks that they do).
+ * The backends whose randomness kernels the privacy tests compare: TypeScript and wasm always
+ * (both ship inside the package), the addon when it loaded.
  */
-import * as twin from '../../src/backends/ts/random';
+import { backendInfo, nativeBinding } from '../../src/backend';
+import type { Kernels } from '../../src/surface/kernels';
+import { tsKernels } from '../../src/backends/ts/kernels';
+import { wasmKernels } from '../../src/backends/wasm/kernels';
 
-export interface RandomKernelsUnderTest {
-  chacha20Blocks(key: Uint32Array, nonce: Uint32Array, counter: number, out: Uint32Array): void;
-  discreteGaussian(key: Uint32Array, nonce: Uint32Array, counter: number, scale: number, out: Int32Array): number;
-}
+export type RandomKernelsUnderTest = Pick<Kernels, 'chacha20Blocks' | 'discreteGaussian'>;
 
 export function randomKernelBackends(): Array<[string, RandomKernelsUnderTest]> {
-  return [['ts', twin]];
+  const out: Array<[string, RandomKernelsUnderTest]> = [['ts', tsKernels], ['wasm', wasmKernels]];
+  if (backendInfo().available.native) out.push(['native', nativeBinding()!]);
+  return out;
 }

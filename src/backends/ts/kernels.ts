@@ -11,6 +11,7 @@ import { Cut, findCut, writeCodes, writeKept } from './select';
 import { streamArrays, streamSpecArg } from '../../surface/stream';
 import * as stream from './stream';
 import * as wire from './wire';
+import * as random from './random';
 
 function selectLayers(
   layers: Float32Array[], kTop: Counts, kBottom: Counts, outputs: SelectOutputs, _threads: number, device: Device,
@@ -55,6 +56,8 @@ export const tsKernels: Kernels = {
   add: wire.add,
   memoryUpdate: wire.memoryUpdate,
   alignedGather: wire.alignedGather,
+  chacha20Blocks: random.chacha20Blocks,
+  discreteGaussian: random.discreteGaussian,
   streamAdd,
   streamAddAsync: async (...args) => streamAdd(...args),
   partialMerge(msg, layout, head, acc, out) {

@@ -30,11 +30,11 @@ export interface TableFrame {
 }
 export type TableCall = <R>(byteSizes: number[], body: (f: TableFrame) => R) => R;
 
-type ArrayCtor = typeof Uint8Array | typeof Uint32Array | typeof Float32Array | typeof Float64Array;
-type TypedArray = Uint8Array | Uint32Array | Float32Array | Float64Array;
+type ArrayCtor = typeof Uint8Array | typeof Uint32Array | typeof Float32Array | typeof Float64Array | typeof Int32Array;
+type TypedArray = Uint8Array | Uint32Array | Float32Array | Float64Array | Int32Array;
 
 /** kernel_table.h's kind letters: lower case read-only arrays, upper case writable ones. */
-const ARRAYS: Record<string, ArrayCtor> = { a: Uint8Array, b: Uint32Array, c: Float32Array, d: Float64Array };
+const ARRAYS: Record<string, ArrayCtor> = { a: Uint8Array, b: Uint32Array, c: Float32Array, d: Float64Array, e: Int32Array };
 
 export interface TableEntry {
   /** 'x' a number, 'v' undefined. */
@@ -102,7 +102,7 @@ function plan(w: WasmExports, name: string): Plan {
 
 function guardArgument(name: string, i: number, a: ArgPlan, v: unknown): void {
   if (a.ctor) {
-    if (!(v instanceof a.ctor)) throw new TypeError(`${name}: argument ${i + 1} must be a ${a.ctor.name}, got ${describeValue(v)}`);
+    if (!(v instanceof a.ctor)) throw new TypeError(`${name}: argument ${i + 1} must be ${a.ctor === Int32Array ? 'an' : 'a'} ${a.ctor.name}, got ${describeValue(v)}`);
   } else if (a.kind === 'n' || a.kind === 'x') {
     if (typeof v !== 'number') throw new TypeError(`${name}: argument ${i + 1} must be a number, got ${describeValue(v)}`);
     if (a.kind === 'n' && !(Number.isInteger(v) && v >= 0 && v <= Number.MAX_SAFE_INTEGER))
