@@ -13,7 +13,7 @@ import { SecureRandom } from '../../src/privacy/random';
 import { addGaussianNoise } from '../../src/privacy/noise';
 import { dualTopBottomK } from '../../src/select';
 import { countsFromRatios } from '../../src/counts';
-import { gradient } from '../fl/helpers';
+import { BACKENDS, gradient, onBackend } from '../fl/helpers';
 
 const CONFIG = { topRatio: 0.05, bottomRatio: 0.5 };
 const SHAPES: Array<[string, number[]]> = [['w', [20, 30]], ['b', [30]], ['out', [30, 4]]];
@@ -342,5 +342,17 @@ describe('Aggregator, central mode on ADGP positions', () => {
       expect(Array.from(p.indices).map((i) => dense[li].values[i])).toEqual(Array.from(aligned.layers[li].values));
     });
     expect(agg.resultAligned()).toEqual(aligned);
+  });
+});
+
+describe('local mode on every backend', () => {
+  test('the same seed gives the same update (bits) on ts, wasm and native', () => {
+    const run = (backend: 'ts' | 'wasm' | 'native') =>
+      onBackend(backend, () => {
+        const ef = new ErrorFeedback(CONFIG, { privacy: { noise: 'local', clipNorm: 1.5, noiseMultiplier: 0.8, unsafeSeed: 77 } });
+        return [ef.step(grads(60, 4)), ef.step(grads(61, 4)), ef.memory()];
+      });
+    const [first, ...rest] = BACKENDS.map(run);
+    for (const other of rest) expect(other).toEqual(first);
   });
 });
