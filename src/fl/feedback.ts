@@ -7,7 +7,7 @@
 import { nameBytes, quoteName } from '../layers';
 import { checkConfig, countsFor, DgpConfig, DEFAULT_CONFIG } from '../counts';
 import { describeValue, DgpError } from '../errors';
-import { readChoice, readOptions } from '../read';
+import { readChoice, readObject, readOptions } from '../read';
 import { LayerSelection, selectLayers, selectLayersAsync } from '../select';
 import { kernelsFor } from '../backend';
 import { GradientInput, readGradients, readGradientsAsync } from '../gradients';
@@ -113,7 +113,13 @@ export class ErrorFeedback {
     const caller = 'ErrorFeedback.privacySpent';
     const p = this.privacyOptions;
     if (!p) throw new DgpError(`${caller}: this ErrorFeedback has no options.privacy: nothing protects its updates (ε = Infinity)`);
-    const { delta, samplingRate, rounds } = readOptions(options, `${caller}: options`, 'an object {delta, samplingRate?, rounds?}');
+    const { delta, samplingRate, rounds } = readObject(options, `${caller}: options`, 'an object {delta, samplingRate?, rounds?}');
+    if (typeof delta !== 'number' || !(delta > 0 && delta < 1))
+      throw new (typeof delta === 'number' ? RangeError : TypeError)(`${caller}: options.delta must be a number in (0, 1), got ${describeValue(delta)}`);
+    if (samplingRate !== undefined && (typeof samplingRate !== 'number' || !(samplingRate >= 0 && samplingRate <= 1)))
+      throw new (typeof samplingRate === 'number' ? RangeError : TypeError)(
+        `${caller}: options.samplingRate must be a number in [0, 1], got ${describeValue(samplingRate)}`,
+      );
     if (p.noise === 'local') {
       if (samplingRate !== undefined && samplingRate !== 1)
         throw new RangeError(
@@ -141,7 +147,6 @@ export class ErrorFeedback {
     const sigma = p.noiseMultiplier * p.clipNorm;
     const slack = (sigma / NOISE_GRID_STEPS) * Math.sqrt(this.maxDimension);
     const z = sigma / ((p.noise === 'local' ? 2 * p.clipNorm : p.clipNorm) + slack);
-    // dpEpsilon checks delta and samplingRate (TypeError / RangeError naming them).
     const epsilon = dpEpsilon({ noiseMultiplier: z, samplingRate: q as number, rounds: n, delta: delta as number });
     return { epsilon, delta: delta as number, rounds: n, samplingRate: q as number, noiseMultiplier: z };
   }

@@ -79,7 +79,10 @@ test.each([
 
 test('a bad value changes nothing: a valid ErrorFeedback and Aggregator still work after', () => {
   const ef = new ErrorFeedback(CONFIG, { privacy: { noise: 'central', clipNorm: 1, noiseMultiplier: 0 } });
-  expect(() => ef.privacySpent({ delta: 0 })).toThrow(RangeError);
+  expect(() => ef.privacySpent({ delta: 0 })).toThrow(new RangeError('ErrorFeedback.privacySpent: options.delta must be a number in (0, 1), got 0'));
+  expect(() => ef.privacySpent({ delta: '1e-5' } as never)).toThrow(TypeError);
+  expect(() => ef.privacySpent({ delta: 1e-5, samplingRate: 1.5 })).toThrow(/options\.samplingRate must be a number in \[0, 1\], got 1\.5/);
+  expect(() => ef.privacySpent(undefined as never)).toThrow(/options must be an object/);
   expect(() => ef.privacySpent({ delta: 1e-5, rounds: -1, samplingRate: 0.5 })).toThrow(/options\.rounds must be an integer >= the 0 rounds/);
   expect(ef.privacySpent({ delta: 1e-5 })).toMatchObject({ epsilon: 0, rounds: 0 });
 });
