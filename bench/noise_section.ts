@@ -7,14 +7,18 @@
  * wasm <= 3x native; TypeScript <= 4x wasm. Each form's median of `repeats` calls.
  */
 import { spawnSync } from 'child_process';
-import * as fs from 'fs';
 import * as path from 'path';
 
 import { setBackend, backendInfo } from '../src/backend';
 import { addGaussianNoise, NOISE_GRID_STEPS } from '../src/privacy/noise';
 import { SecureRandom } from '../src/privacy/random';
 
-const PYTHON = process.env.DGP_BENCH_PYTHON ?? '/usr/bin/python3';
+/** DGP_BENCH_PYTHON, else the first of python3 on PATH and /usr/bin/python3 that has numpy. */
+function python(): string | null {
+  const candidates = process.env.DGP_BENCH_PYTHON ? [process.env.DGP_BENCH_PYTHON] : ['python3', '/usr/bin/python3'];
+  for (const p of candidates) if (spawnSync(p, ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0) return p;
+  return null;
+}
 const SCRIPT = path.join(__dirname, '..', '..', 'bench', 'python', 'noise.py');
 
 export interface NoiseRow {
@@ -48,8 +52,9 @@ function timeIt(fn: () => void, repeats: number): number {
 }
 
 function numpy(n: number, repeats: number): NoiseRow {
-  if (!fs.existsSync(PYTHON)) return { form: 'numpy default_rng().normal', seconds: null, nsPerValue: null, note: `${PYTHON} not found` };
-  const r = spawnSync(PYTHON, [SCRIPT, String(n), String(repeats)], { encoding: 'utf8' });
+  const py = python();
+  if (py === null) return { form: 'numpy default_rng().normal', seconds: null, nsPerValue: null, note: 'no python3 with numpy (set DGP_BENCH_PYTHON)' };
+  const r = spawnSync(py, [SCRIPT, String(n), String(repeats)], { encoding: 'utf8' });
   if (r.status !== 0) return { form: 'numpy default_rng().normal', seconds: null, nsPerValue: null, note: (r.stderr || '').trim().split('\n').pop() };
   const res = JSON.parse(r.stdout.trim().split('\n').pop()!) as { seconds: number[]; version: string };
   const s = median(res.seconds);

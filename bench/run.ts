@@ -3,6 +3,9 @@
  * `--no-limits` also runs the slow contenders on the workloads they skip by default.
  * `--out-vs-fresh` runs the caller-owned `out` vs fresh rows (bench/out_section.ts) with
  * --filter / --only too (a full run always has them).
+ * `--noise` runs the noise section (bench/noise_section.ts: 10^7 exact discrete-Gaussian draws on
+ * native, wasm and TypeScript against numpy's normal) with --filter / --only too (a full run always
+ * has it; `node out/bench/noise_section.js` runs it alone).
  *
  * Times every contender (bench/contenders.ts) on every workload (bench/workloads.ts) in one
  * process with benchmark.js, checks once per workload that the contenders' outputs agree with
@@ -25,6 +28,7 @@ import type { PythonContender } from './python_peers';
 import { runSweep, sweepSvg, SweepResult } from './sweep';
 import { runFl, FlResult } from './fl_section';
 import { runOutVsFresh, OutRow } from './out_section';
+import { runNoise, NoiseResult } from './noise_section';
 import { workloads, Workload } from './workloads';
 
 interface Args {
@@ -38,13 +42,15 @@ interface Args {
   sweep: boolean;
   /** Run the out-vs-fresh rows even with --filter / --only. */
   outVsFresh: boolean;
+  /** Run the noise section even with --filter / --only. */
+  noise: boolean;
   /** Write into the committed bench/results/ instead of the ignored out/results/bench/. */
   record: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
   const a: Args = {
-    quick: false, filter: null, only: null, out: null, noLimits: false, sweep: false, outVsFresh: false, record: false,
+    quick: false, filter: null, only: null, out: null, noLimits: false, sweep: false, outVsFresh: false, noise: false, record: false,
   };
   for (const arg of argv) {
     if (arg === '--quick') a.quick = true;
@@ -54,10 +60,11 @@ function parseArgs(argv: string[]): Args {
     else if (arg === '--no-limits') a.noLimits = true;
     else if (arg === '--sweep') a.sweep = true;
     else if (arg === '--out-vs-fresh') a.outVsFresh = true;
+    else if (arg === '--noise') a.noise = true;
     else if (arg === '--record') a.record = true;
     else if (arg === '--help' || arg === '-h') {
       console.log(
-        'npm run bench -- [--quick] [--filter=<workload id substring>] [--only=<contender ids>] [--out=<dir>] [--no-limits] [--sweep] [--out-vs-fresh] [--record]',
+        'npm run bench -- [--quick] [--filter=<workload id substring>] [--only=<contender ids>] [--out=<dir>] [--no-limits] [--sweep] [--out-vs-fresh] [--noise] [--record]',
       );
       process.exit(0);
     } else throw new Error(`bench: unknown argument '${arg}'`);
@@ -405,6 +412,14 @@ async function main(): Promise<void> {
   if (!partial || args.sweep) sweep = runSweep(args.quick, (line) => console.log(line));
   let outRows: OutRow[] | string | null = null;
   if (!partial || args.outVsFresh) outRows = runOutVsFresh(args.quick, (line) => console.log(line));
+  let noise: NoiseResult | string | null = null;
+  if (!partial || args.noise) {
+    try {
+      noise = runNoise(args.quick, (line) => console.log(line));
+    } catch (e) {
+      noise = `error: ${(e as Error).message}`;
+    }
+  }
   let fl: FlResult;
   try {
     fl = partial ? { status: 'skipped', note: 'not run with --filter / --only', rows: [] } : await runFl(args.quick);
@@ -414,6 +429,9 @@ async function main(): Promise<void> {
   m.loadAvgEnd = os.loadavg().map((x) => +x.toFixed(2));
   const elapsed = (Date.now() - started) / 1e3;
   const tg = targets(results, sweep, outRows);
+  if (noise && typeof noise === 'object')
+    for (const t of noise.targets)
+      tg.push({ name: `noise (issue 20): ${t.name}`, value: t.value === null ? '-' : `${t.value.toFixed(2)}x`, met: t.met });
 
   // ---- stdout --------------------------------------------------------------------------------
   const lines: string[] = [];
@@ -437,7 +455,7 @@ async function main(): Promise<void> {
   fs.mkdirSync(outDir, { recursive: true });
   const flags = [
     args.quick ? '--quick' : '', args.filter ? `--filter=${args.filter}` : '', args.only ? `--only=${args.only.join(',')}` : '',
-    args.noLimits ? '--no-limits' : '', args.sweep ? '--sweep' : '', args.outVsFresh ? '--out-vs-fresh' : '', args.record ? '--record' : '',
+    args.noLimits ? '--no-limits' : '', args.sweep ? '--sweep' : '', args.outVsFresh ? '--out-vs-fresh' : '', args.noise ? '--noise' : '', args.record ? '--record' : '',
   ].filter((f) => f !== '');
   const command = `npm run bench${flags.length > 0 ? ` -- ${flags.join(' ')}` : ''}`;
   const stem = args.filter || args.only ? `${mode}-partial` : mode;
@@ -452,6 +470,7 @@ async function main(): Promise<void> {
     targets: tg,
     sweep,
     outVsFresh: outRows,
+    noise,
     fl,
     sink: keepSink(),
   };

@@ -17,7 +17,7 @@ import { PlainSparseLayer, readPositions } from './objects';
 import { clipInPlace } from '../privacy/clip';
 import { ClientPrivacyOptions, ReadClientPrivacy, readClientPrivacy } from '../privacy/options';
 import { SecureRandom } from '../privacy/random';
-import { addGaussianNoise, NOISE_GRID_STEPS } from '../privacy/noise';
+import { addGaussianNoise, snappedSensitivity } from '../privacy/noise';
 import { dpEpsilon } from '../privacy/accountant';
 import type { AlignedPositions, AlignedValues, DenseLayer, Update } from './types';
 
@@ -145,8 +145,9 @@ export class ErrorFeedback {
     // distance + g·√d). 'local', replace-one: 2·clipNorm + g·√d. 'central', add/remove: clipNorm +
     // g·√d, with d this client's coordinates (the server's sum has the same layout).
     const sigma = p.noiseMultiplier * p.clipNorm;
-    const slack = (sigma / NOISE_GRID_STEPS) * Math.sqrt(this.maxDimension);
-    const z = sigma / ((p.noise === 'local' ? 2 * p.clipNorm : p.clipNorm) + slack);
+    const sensitivity =
+      p.noise === 'local' ? 2 * snappedSensitivity(p.clipNorm, sigma, this.maxDimension) : snappedSensitivity(p.clipNorm, sigma, this.maxDimension, 'sum');
+    const z = sigma / sensitivity;
     const epsilon = dpEpsilon({ noiseMultiplier: z, samplingRate: q as number, rounds: n, delta: delta as number });
     return { epsilon, delta: delta as number, rounds: n, samplingRate: q as number, noiseMultiplier: z };
   }

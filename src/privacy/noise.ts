@@ -17,8 +17,9 @@
  *
  * Sensitivity: snapping moves a vector of d values by at most g·√d / 2 in L2, so a clipped update
  * of norm <= clipNorm becomes one of norm <= clipNorm + g·√d/2 = snappedSensitivity(clipNorm,
- * sigma, d). The accountant must be given the multiplier sigma / snappedSensitivity(...), not
- * sigma / clipNorm; the two differ by the factor 1 + z·√d / 2^21 (z = sigma / clipNorm):
+ * sigma, d) (a sum snapped as a whole: clipNorm + g·√d, snappedSensitivity(..., 'sum')). The
+ * accountant must be given the multiplier sigma / snappedSensitivity(...), not sigma / clipNorm;
+ * the two differ by the factor 1 + z·√d / 2^21 (z = sigma / clipNorm; twice that for 'sum'):
  * 1.3e-4 for z = 1 and d = 79,510 (the MNIST MLP), 4.8e-4 for d = 10^6, 4.8e-3 for d = 10^8.
  */
 import { describeValue } from '../errors';
@@ -46,15 +47,24 @@ export function noiseGrid(sigma: number): number {
 }
 
 /**
- * The L2 sensitivity the accountant must use once `dimension` values clipped to `clipNorm` are
- * snapped to the grid of `sigma`: clipNorm + noiseGrid(sigma)·√dimension / 2.
+ * The L2 sensitivity (in the values' units) the accountant must use once `dimension` values are
+ * snapped to the grid of `sigma` before the noise (docs/PRIVACY.md, "Noise sampler"):
+ * - `'update'` (default): each client's own clipped update (norm <= clipNorm) is snapped, as in
+ *   local mode: one client moves the snapped vector by at most clipNorm + g·√d/2
+ *   (add/remove; for replace-one, twice that);
+ * - `'sum'`: the noise goes on a sum of updates that were not snapped one by one (central mode
+ *   noising the aggregate): rounding the sum adds up to g·√d, so clipNorm + g·√d.
+ * The multiplier to give the accountant is sigma / snappedSensitivity(...).
  */
-export function snappedSensitivity(clipNorm: number, sigma: number, dimension: number): number {
+export function snappedSensitivity(clipNorm: number, sigma: number, dimension: number, snapped: 'update' | 'sum' = 'update'): number {
   if (typeof clipNorm !== 'number' || !(Number.isFinite(clipNorm) && clipNorm >= 0))
     throw new RangeError(`snappedSensitivity: clipNorm must be a finite number >= 0, got ${describeValue(clipNorm)}`);
   if (!(Number.isSafeInteger(dimension) && dimension >= 0))
     throw new RangeError(`snappedSensitivity: dimension must be an integer >= 0, got ${describeValue(dimension)}`);
-  return clipNorm + (noiseGrid(sigma) * Math.sqrt(dimension)) / 2;
+  if (snapped !== 'update' && snapped !== 'sum')
+    throw new RangeError(`snappedSensitivity: snapped must be 'update' or 'sum', got ${describeValue(snapped)}`);
+  const g = noiseGrid(sigma);
+  return clipNorm + (snapped === 'sum' ? g * Math.sqrt(dimension) : (g * Math.sqrt(dimension)) / 2);
 }
 
 /**

@@ -248,9 +248,12 @@ describe('addGaussianNoise', () => {
     expect(r.position()).toEqual({ stream: 0, block: 0 });
   });
 
-  test('snappedSensitivity = clipNorm + g·√d/2; at the MNIST MLP size it moves the multiplier by 1.3e-4', () => {
+  test('snappedSensitivity = clipNorm + g·√d/2 (a snapped sum: + g·√d); at the MNIST MLP size it moves the multiplier by 1.3e-4', () => {
     expect(snappedSensitivity(1, 1, 79_510)).toBeCloseTo(1 + Math.sqrt(79_510) / 2 ** 21, 15);
     expect(snappedSensitivity(1, 1, 79_510) - 1).toBeCloseTo(1.345e-4, 6);
     expect(snappedSensitivity(2, 1, 1e6) - 2).toBeCloseTo(4.768e-4, 6);
+    expect(snappedSensitivity(2, 1, 1e6, 'sum') - 2).toBeCloseTo(9.537e-4, 6);
+    expect(() => snappedSensitivity(1, NaN, 10)).toThrow(/sigma.*NaN/);
+    expect(() => snappedSensitivity(1, 1, 10, 'x' as 'sum')).toThrow(RangeError);
   });
 });
