@@ -22,7 +22,27 @@ import type { Kernels, ResidentAccumulator } from '../surface/kernels';
 import { OUT_SLOTS, StreamCode, StreamSpec } from '../surface/stream';
 import { KIND_ALIGNED, KIND_UPDATE } from '../surface/format';
 import type { AlignedPositions, AlignedValues, DenseLayer, Update } from './types';
-import { decodeUpdate } from './wire';
+import { decodeAligned, decodeUpdate } from './wire';
+import { l2Norm } from '../privacy/clip';
+import { ReadServerPrivacy, readServerPrivacy, ServerPrivacyOptions } from '../privacy/options';
+import { SecureRandom } from '../privacy/random';
+import { addGaussianNoise } from '../privacy/noise';
+
+/**
+ * A message refused by a privacy-enforcing Aggregator (options.privacy): its update's L2 norm
+ * (times its weight) exceeds clipNorm. The message is well formed; nothing was added.
+ */
+export class DgpPrivacyError extends DgpError {
+  /** weight · ‖update‖₂ as the Aggregator computed it (float64, privacy/clip.ts l2Norm). */
+  readonly norm: number;
+  /** The bound: options.privacy.clipNorm. */
+  readonly clipNorm: number;
+  constructor(message: string, norm: number, clipNorm: number) {
+    super(message);
+    this.norm = norm;
+    this.clipNorm = clipNorm;
+  }
+}
 
 /** A layer's name and shape: what an Aggregator expects of every update. */
 export interface LayerLayout {
@@ -41,6 +61,13 @@ export interface AggregatorOptions {
    * (or partial) merged fixes the layout.
    */
   layout?: LayerLayout[] | AlignedPositions;
+  /**
+   * Central-mode differential privacy (SPEC §11, docs/PRIVACY.md "Central mode"): every message
+   * whose weight · L2 norm exceeds clipNorm is rejected (DgpPrivacyError, nothing changes);
+   * result() adds noise of standard deviation noiseMultiplier · clipNorm to every coordinate of
+   * the sum, once; 'mean' divides by expectedClients, not by the clients seen.
+   */
+  privacy?: ServerPrivacyOptions;
 }
 
 /** Largest weight of one message: keeps every float64 sum finite (2^32 · FLT_MAX · 2^32 clients). */
@@ -105,15 +132,30 @@ export class Aggregator {
   private readonly out = new Float64Array(OUT_SLOTS);
   private pending: Promise<void> = Promise.resolve();
   private inflight = 0;
+  private readonly privacy: ReadServerPrivacy | null = null;
+  private readonly random: SecureRandom | null = null;
+  /** options.privacy: the noised sums, drawn once by the first result() / resultAligned(). */
+  private noisedSums: Float64Array | null = null;
 
   constructor(options: AggregatorOptions) {
     const caller = 'new Aggregator';
     // Each option read once; the layout is copied, so later changes by the caller cannot reach it.
     const o = readObject(options, `${caller}: options`, 'an object with maxElements');
-    const { maxElements, reduce, layout } = o;
+    const { maxElements, reduce, layout, privacy } = o;
     probeMissing(o, ['maxElements'], [maxElements]); // a throwing `has` trap's error goes first
     this.maxElements = checkLimit({ maxElements }, caller);
     this.reduce = readChoice(reduce, ['sum', 'mean'] as const, 'sum', `${caller}: options.reduce`);
+    if (privacy !== undefined) {
+      const p = readServerPrivacy(privacy, `${caller}: options.privacy`);
+      if (this.reduce === 'mean' && p.expectedClients === undefined)
+        throw new TypeError(
+          `${caller}: options.privacy.expectedClients is needed with reduce 'mean' (the noised sum is divided by it, not by the clients seen, so the divisor reveals nothing), got undefined`,
+        );
+      if (!(p.noiseMultiplier * p.clipNorm < Infinity))
+        throw new RangeError(`${caller}: options.privacy: the noise's standard deviation noiseMultiplier · clipNorm = ${p.noiseMultiplier * p.clipNorm} must be finite`);
+      this.privacy = p;
+      this.random = SecureRandom.create(p.unsafeSeed === undefined ? {} : { unsafeSeed: p.unsafeSeed });
+    }
     if (layout === undefined) return;
     if (Array.isArray(layout)) {
       const layers = readArray(layout, `${caller}: options.layout`, 'an Array of {name, shape}').map((entry, i) => {
@@ -179,8 +221,8 @@ export class Aggregator {
     const caller = 'Aggregator.result';
     this.checkIdle(caller);
     const s = this.checkResult(caller);
-    const sums = s.sums.values;
-    const scale = this.reduce === 'mean' ? this.weight : 1;
+    const sums = this.releasedSums(s, caller);
+    const scale = this.divisor();
     let base = 0;
     return s.layers.map((l, li) => {
       if (this.positions) {
@@ -203,8 +245,8 @@ export class Aggregator {
     this.checkIdle(caller);
     if (!this.positions) throw new TypeError(`${caller}: this aggregator sums plain updates; construct it with positions as the layout`);
     const s = this.checkResult(caller);
-    const sums = s.sums.values;
-    const scale = this.reduce === 'mean' ? this.weight : 1;
+    const sums = this.releasedSums(s, caller);
+    const scale = this.divisor();
     let base = 0;
     const layers = s.layers.map((l) => {
       const values = new Float32Array(l.n);
@@ -233,6 +275,7 @@ export class Aggregator {
     const caller = 'Aggregator.merge';
     this.checkIdle(caller);
     this.calls++;
+    this.checkOpen(caller);
     const bytes = plainBytes(input, caller);
     let s = this.state;
     const first = s === null;
@@ -267,6 +310,63 @@ export class Aggregator {
 
   // ------------------------------------------------------------------ internals
 
+  /** 'mean': Σw, or under options.privacy the expected clients; 'sum': 1. */
+  private divisor(): number {
+    if (this.reduce !== 'mean') return 1;
+    return this.privacy ? this.privacy.expectedClients! : this.weight;
+  }
+
+  /**
+   * The sums a result is made from. Under options.privacy: the sums plus noise on every
+   * coordinate, drawn once (the first result() or resultAligned()) and kept, so later calls
+   * return the same noised values (fresh noise on the same sum would average away); after that
+   * the aggregator takes no more messages or partials.
+   */
+  private releasedSums(s: State, caller: string): Float64Array {
+    const p = this.privacy;
+    if (!p) return s.sums.values;
+    if (!this.noisedSums) {
+      const noised = Float64Array.from(s.sums.values);
+      const sigma = p.noiseMultiplier * p.clipNorm;
+      if (sigma > 0) addGaussianNoise(noised, sigma, this.random!, caller);
+      this.noisedSums = noised;
+    }
+    return this.noisedSums;
+  }
+
+  /** Under options.privacy, after the noised result was released, nothing more may be summed. */
+  private checkOpen(caller: string): void {
+    if (this.noisedSums)
+      throw new DgpError(
+        `${caller}: this aggregator has released its noised result (options.privacy); a sum that changes after noise was drawn would release the update twice — use a new Aggregator for the next round`,
+      );
+  }
+
+  /**
+   * options.privacy: throws DgpPrivacyError when weight · ‖update‖₂ > clipNorm (checked before
+   * anything is added). A message that does not decode is left to the streaming kernel, which
+   * reports it as any bad message.
+   */
+  private checkNorm(bytes: Uint8Array, weight: number, caller: string): void {
+    const p = this.privacy;
+    if (!p) return;
+    let values: Float32Array[];
+    try {
+      const aligned = this.positions !== null || (bytes.length > 5 && bytes[5] === KIND_ALIGNED);
+      values = aligned ? decodeAligned(bytes).layers.map((l) => l.values) : decodeUpdate(bytes).layers.map((l) => l.values);
+    } catch (e) {
+      if (e instanceof DgpFormatError) return;
+      throw e;
+    }
+    const norm = weight * l2Norm(values);
+    if (norm > p.clipNorm)
+      throw new DgpPrivacyError(
+        `${caller}: call ${this.calls - 1}: the update's L2 norm${weight === 1 ? '' : ` times its weight ${weight}`} is ${norm}, above options.privacy.clipNorm = ${p.clipNorm}; clip it on the client (ErrorFeedback options.privacy); nothing was added`,
+        norm,
+        p.clipNorm,
+      );
+  }
+
   private addNow(input: Uint8Array, weight: number, caller: string): void {
     const bytes = plainBytes(input, caller);
     const s = this.prepareAdd(bytes, weight, caller);
@@ -287,8 +387,10 @@ export class Aggregator {
   /** Argument checks and the spec this message is checked against (nothing changes yet). */
   private prepareAdd(bytes: Uint8Array, weight: number, caller: string): State {
     this.calls++;
+    this.checkOpen(caller);
     if (typeof weight !== 'number' || !Number.isFinite(weight) || weight < 0 || weight > MAX_WEIGHT)
       throw new RangeError(`${caller}: weight must be a finite number in [0, 2^32], got ${describeValue(weight)}`);
+    this.checkNorm(bytes, weight, caller);
     const s = this.state;
     if (!s) return this.layoutFromFirst(bytes, caller);
     if (this.clients === 0 && this.messages === 0) return withRound(s, bytes);
@@ -368,7 +470,7 @@ export class Aggregator {
   private checkResult(caller: string): State {
     const s = this.state;
     if (!s) throw new RangeError(`${caller}: no layout yet (give options.layout, or add a message first)`);
-    if (this.reduce === 'mean' && !(this.weight > 0)) throw new RangeError(`${caller}: 'mean' needs a positive total weight, got ${this.weight}`);
+    if (this.reduce === 'mean' && !this.privacy && !(this.weight > 0)) throw new RangeError(`${caller}: 'mean' needs a positive total weight, got ${this.weight}`);
     return s;
   }
 

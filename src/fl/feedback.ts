@@ -6,14 +6,19 @@
  */
 import { nameBytes, quoteName } from '../layers';
 import { checkConfig, countsFor, DgpConfig, DEFAULT_CONFIG } from '../counts';
-import { DgpError } from '../errors';
-import { readChoice, readOptions } from '../read';
+import { describeValue, DgpError } from '../errors';
+import { readChoice, readObject, readOptions } from '../read';
 import { LayerSelection, selectLayers, selectLayersAsync } from '../select';
 import { kernelsFor } from '../backend';
 import { GradientInput, readGradients, readGradientsAsync } from '../gradients';
 import type { Kernels } from '../surface/kernels';
 import { checkRound } from './codec';
 import { PlainSparseLayer, readPositions } from './objects';
+import { clipInPlace } from '../privacy/clip';
+import { ClientPrivacyOptions, ReadClientPrivacy, readClientPrivacy } from '../privacy/options';
+import { SecureRandom } from '../privacy/random';
+import { addGaussianNoise, snappedSensitivity } from '../privacy/noise';
+import { dpEpsilon } from '../privacy/accountant';
 import type { AlignedPositions, AlignedValues, DenseLayer, Update } from './types';
 
 /**
@@ -26,6 +31,24 @@ const MODES: readonly FeedbackMode[] = ['bottom', 'all', 'none'];
 
 export interface ErrorFeedbackOptions {
   mode?: FeedbackMode;
+  /**
+   * Client-level differential privacy (SPEC §11, docs/PRIVACY.md "Client pipeline"): every round
+   * clips p over all layers to clipNorm; 'local' then adds noise of standard deviation
+   * noiseMultiplier · clipNorm to every coordinate that could be sent before anything is selected.
+   */
+  privacy?: ClientPrivacyOptions;
+}
+
+/** What privacySpent() reports. */
+export interface PrivacySpent {
+  epsilon: number;
+  delta: number;
+  /** Rounds composed: the rounds this client sent an update in, or options.rounds. */
+  rounds: number;
+  /** The sampling rate the bound assumes (1: no amplification by sampling). */
+  samplingRate: number;
+  /** The multiplier the accountant was given: z/2 for 'local' (replace-one neighbours), z for 'central'. */
+  noiseMultiplier: number;
 }
 
 interface LayerState {
@@ -36,6 +59,8 @@ interface LayerState {
   memory: Float32Array;
   /** Scratch for p = g + e, reused every round. */
   p: Float32Array;
+  /** 'local' privacy: scratch for the clipped, noised p that the selection reads. */
+  noised?: Float32Array;
 }
 
 export class ErrorFeedback {
@@ -46,12 +71,85 @@ export class ErrorFeedback {
   private rounds = 0;
   /** Set while a stepAsync call runs: its scratch and memory are in use. */
   private pending = false;
+  /** The privacy settings (read once), or null without options.privacy. */
+  private readonly privacyOptions: ReadClientPrivacy | null = null;
+  /** 'local' only: the noise's generator (secure, or seeded through unsafeSeed). */
+  private readonly random: SecureRandom | null = null;
+  /** Under privacy: the most coordinates one round clipped and sent from (the accountant's dimension d). */
+  private maxDimension = 0;
 
   constructor(config: DgpConfig = DEFAULT_CONFIG, options: ErrorFeedbackOptions = {}) {
     this.config = checkConfig(config, 'ErrorFeedback');
-    const { mode } = readOptions(options, 'ErrorFeedback: options', 'an object {mode?}');
+    const { mode, privacy } = readOptions(options, 'ErrorFeedback: options', 'an object {mode?, privacy?}');
     this.mode = readChoice(mode, MODES, 'bottom', 'ErrorFeedback: options.mode');
     this.modeCode = MODES.indexOf(this.mode);
+    if (privacy !== undefined) {
+      const p = readClientPrivacy(privacy, 'ErrorFeedback: options.privacy');
+      if (p.noise === 'local' && !(Math.fround(p.noiseMultiplier * p.clipNorm) < Infinity))
+        throw new RangeError(
+          `ErrorFeedback: options.privacy: the noise's standard deviation noiseMultiplier · clipNorm = ${p.noiseMultiplier * p.clipNorm} must be below the float32 maximum`,
+        );
+      this.privacyOptions = p;
+      if (p.noise === 'local') this.random = SecureRandom.create(p.unsafeSeed === undefined ? {} : { unsafeSeed: p.unsafeSeed });
+    }
+  }
+
+  /** The privacy settings this client runs with (a copy, without the seed), or null. */
+  get privacy(): { noise: 'local' | 'central'; clipNorm: number; noiseMultiplier: number } | null {
+    const p = this.privacyOptions;
+    return p && { noise: p.noise, clipNorm: p.clipNorm, noiseMultiplier: p.noiseMultiplier };
+  }
+
+  /**
+   * The (ε, δ) this client has spent so far under its privacy mode (docs/PRIVACY.md "What a client
+   * can know"). 'local': the exact Gaussian curve over the rounds it sent an update in, with
+   * replace-one neighbours (sensitivity 2·clipNorm, so multiplier z/2) and no sampling. 'central':
+   * by default the same rounds with add/remove neighbours (multiplier z) and no amplification by
+   * sampling — valid whenever the server clips to clipNorm and adds noise with z; with
+   * `samplingRate` < 1 (Poisson sampling that the server keeps secret), pass `rounds`, the rounds
+   * the server ran in all (the client cannot count those it was not sampled in).
+   */
+  privacySpent(options: { delta: number; samplingRate?: number; rounds?: number }): PrivacySpent {
+    const caller = 'ErrorFeedback.privacySpent';
+    const p = this.privacyOptions;
+    if (!p) throw new DgpError(`${caller}: this ErrorFeedback has no options.privacy: nothing protects its updates (ε = Infinity)`);
+    const { delta, samplingRate, rounds } = readObject(options, `${caller}: options`, 'an object {delta, samplingRate?, rounds?}');
+    if (typeof delta !== 'number' || !(delta > 0 && delta < 1))
+      throw new (typeof delta === 'number' ? RangeError : TypeError)(`${caller}: options.delta must be a number in (0, 1), got ${describeValue(delta)}`);
+    if (samplingRate !== undefined && (typeof samplingRate !== 'number' || !(samplingRate >= 0 && samplingRate <= 1)))
+      throw new (typeof samplingRate === 'number' ? RangeError : TypeError)(
+        `${caller}: options.samplingRate must be a number in [0, 1], got ${describeValue(samplingRate)}`,
+      );
+    if (p.noise === 'local') {
+      if (samplingRate !== undefined && samplingRate !== 1)
+        throw new RangeError(
+          `${caller}: options.samplingRate must be 1 or absent for noise 'local' (whoever reads the messages sees when the client took part, so sampling hides nothing), got ${describeValue(samplingRate)}`,
+        );
+      if (rounds !== undefined)
+        throw new TypeError(`${caller}: options.rounds is only for noise 'central' with a samplingRate; 'local' counts the rounds this client sent, got ${describeValue(rounds)}`);
+    }
+    const q = samplingRate === undefined ? 1 : samplingRate;
+    let n = this.rounds;
+    if (rounds !== undefined) {
+      if (typeof rounds !== 'number' || !Number.isSafeInteger(rounds) || rounds < this.rounds)
+        throw new (typeof rounds === 'number' ? RangeError : TypeError)(
+          `${caller}: options.rounds must be an integer >= the ${this.rounds} rounds this client sent (the rounds the server ran in all), got ${describeValue(rounds)}`,
+        );
+      n = rounds;
+    } else if (q !== 1 && typeof q === 'number') {
+      throw new TypeError(`${caller}: options.rounds (the rounds the server ran in all) is needed with samplingRate ${describeValue(q)}`);
+    }
+    // The multiplier the accountant gets: sigma over the sensitivity of the grid-snapped vector
+    // (privacy/noise.ts snaps to a grid g = sigma / 2^20 before the integer noise; each of d
+    // coordinates moves by at most g/2, so two neighbours' snapped vectors differ by at most their
+    // distance + g·√d). 'local', replace-one: 2·clipNorm + g·√d. 'central', add/remove: clipNorm +
+    // g·√d, with d this client's coordinates (the server's sum has the same layout).
+    const sigma = p.noiseMultiplier * p.clipNorm;
+    const sensitivity =
+      p.noise === 'local' ? 2 * snappedSensitivity(p.clipNorm, sigma, this.maxDimension) : snappedSensitivity(p.clipNorm, sigma, this.maxDimension, 'sum');
+    const z = sigma / sensitivity;
+    const epsilon = dpEpsilon({ noiseMultiplier: z, samplingRate: q as number, rounds: n, delta: delta as number });
+    return { epsilon, delta: delta as number, rounds: n, samplingRate: q as number, noiseMultiplier: z };
   }
 
   /** Rounds completed so far (the default round number of the next step). */
@@ -68,7 +166,7 @@ export class ErrorFeedback {
     checkRound(round, caller);
     this.live('step');
     const { states, layers } = this.prepare(readGradients(grads, caller), caller);
-    const outs = selectLayers(selectionOf(states), this.stepWant(), caller);
+    const outs = selectLayers(selectionOf(states, this.privatize(states, caller)), this.stepWant(), caller);
     return this.finishStep(states, outs, layers.total, round);
   }
 
@@ -87,12 +185,37 @@ export class ErrorFeedback {
       const input = await readGradientsAsync(grads, caller);
       this.live('stepAsync', true);
       const { states, layers } = this.prepare(input, caller);
-      const outs = await selectLayersAsync(selectionOf(states), this.stepWant(), caller);
+      const outs = await selectLayersAsync(selectionOf(states, this.privatize(states, caller)), this.stepWant(), caller);
       this.live('stepAsync', true);
       return this.finishStep(states, outs, layers.total, round);
     } finally {
       this.pending = false;
     }
+  }
+
+  /**
+   * SPEC §11 on a plain step, after error feedback formed p: clips p in place over all layers
+   * (every coordinate could be sent); 'local' then adds the noise to a copy of every coordinate.
+   * Returns what the selection ranks and sends from: the noised copies, or the clipped p itself.
+   * Memory (finishStep) is taken from the clipped p, never from the noised copy.
+   */
+  private privatize(states: LayerState[], caller: string): Float32Array[] {
+    const p = this.privacyOptions;
+    if (!p) return states.map((s) => s.p);
+    this.noteDimension(states.reduce((n, s) => n + s.p.length, 0));
+    clipInPlace(states.map((s) => s.p), p.clipNorm, caller, states.map((s) => s.name));
+    if (p.noise !== 'local') return states.map((s) => s.p);
+    return states.map((s) => {
+      const q = s.noised ?? (s.noised = new Float32Array(s.p.length));
+      q.set(s.p);
+      addGaussianNoise(q, p.noiseMultiplier * p.clipNorm, this.random!, caller);
+      return q;
+    });
+  }
+
+  /** Records a round's dimension (kept even if the round then fails: a bound, never too small). */
+  private noteDimension(d: number): void {
+    if (d > this.maxDimension) this.maxDimension = d;
   }
 
   private stepWant(): { sparse: true; codes?: true } {
@@ -133,6 +256,15 @@ export class ErrorFeedback {
       k.alignedGather(s.p, outs[i].codes!, pos[i], v); // positions were validated: cannot fail
       return v;
     });
+    // SPEC §11: the data-dependent transforms (own top set withheld, positions gathered) came
+    // first; the vector that is sent is clipped over all layers, then ('local') noised at every
+    // aligned position, withheld ones included. Memory keeps p where nothing was sent.
+    const p = this.privacyOptions;
+    if (p) {
+      this.noteDimension(values.reduce((n, v) => n + v.length, 0));
+      clipInPlace(values, p.clipNorm, caller, states.map((s) => s.name));
+      if (p.noise === 'local') for (const v of values) addGaussianNoise(v, p.noiseMultiplier * p.clipNorm, this.random!, caller);
+    }
     states.forEach((s, i) => k.memoryUpdate(s.p, outs[i].codes!, this.modeCode, s.memory));
     this.commit(states);
     return { round, positionsId: id, layers: states.map((s, i) => ({ name: s.name, values: values[i] })) };
@@ -201,9 +333,9 @@ export class ErrorFeedback {
   }
 }
 
-/** Selection inputs over each layer's p = g + e. */
-function selectionOf(states: LayerState[]) {
-  return states.map((s) => ({ name: s.name, values: s.p, kTop: s.kTop, kBottom: s.kBottom }));
+/** Selection inputs over each layer's p = g + e (or, under privacy, the arrays privatize gave). */
+function selectionOf(states: LayerState[], values?: Float32Array[]) {
+  return states.map((s, i) => ({ name: s.name, values: values ? values[i] : s.p, kTop: s.kTop, kBottom: s.kBottom }));
 }
 
 /** Checks that positions (read once) match the layer set (names, shapes, ascending indices < n). */

@@ -2,10 +2,10 @@
 export { DgpFormatError } from './errors';
 export type { Update, UpdateLayer, DenseLayer, AlignedPositions, AlignedValues, AggregateOptions, ElementLimit } from './types';
 export type { GradientInput } from '../gradients';
-export { ErrorFeedback, ErrorFeedbackOptions, FeedbackMode } from './feedback';
+export { ErrorFeedback, ErrorFeedbackOptions, FeedbackMode, PrivacySpent } from './feedback';
 export { encodeUpdate, decodeUpdate, encodePositions, decodePositions, encodeAligned, decodeAligned } from './wire';
 export { aggregateUpdates, densifyUpdate, aggregateToTensors, sparseFromDense } from './dense';
 export { chooseAlignedPositions, aggregateAligned, densifyAligned } from './adgp';
 export { FORMAT_VERSION } from '../surface/format';
-export { Aggregator, AggregatorOptions, LayerLayout } from './aggregator';
+export { Aggregator, AggregatorOptions, LayerLayout, DgpPrivacyError } from './aggregator';
 export { decodePartial, PartialAggregate } from './partial';
