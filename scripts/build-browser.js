@@ -24,7 +24,8 @@ const browserPlatform = {
   name: 'browser-platform',
   setup(build) {
     // src/platform.ts and src/backends/native/host.ts: the host-facing files, each with a browser twin
-    build.onResolve({ filter: /^\.\/(platform|backends\/native\/host)$/ }, (args) => ({
+    // (imported as './platform' from src/ or '../platform' from a subfolder such as src/privacy)
+    build.onResolve({ filter: /^(\.\.?\/)+(platform|backends\/native\/host)$/ }, (args) => ({
       path: path.join(args.resolveDir, `${args.path}.browser.ts`),
     }));
   },

@@ -13,3 +13,5 @@ export * from './fl';
 export { dpEpsilon, dpNoiseMultiplier, rdpSubsampledGaussian, epsilonFromRdp, gaussianDelta, gaussianEpsilon, DEFAULT_RDP_ORDERS, DpEpsilonParams, DpNoiseMultiplierParams } from './privacy/accountant';
 export { l2Norm, clipInPlace } from './privacy/clip';
 export type { NoiseMode, ClientPrivacyOptions, ServerPrivacyOptions, UnsafeSeed } from './privacy/options';
+export { SecureRandom, SecureRandomOptions } from './privacy/random';
+export { addGaussianNoise, noiseGrid, snappedSensitivity, NOISE_GRID_STEPS } from './privacy/noise';

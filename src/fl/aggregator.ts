@@ -25,7 +25,8 @@ import type { AlignedPositions, AlignedValues, DenseLayer, Update } from './type
 import { decodeAligned, decodeUpdate } from './wire';
 import { l2Norm } from '../privacy/clip';
 import { ReadServerPrivacy, readServerPrivacy, ServerPrivacyOptions } from '../privacy/options';
-import { addGaussianNoise, SecureRandom } from '../privacy/random';
+import { addGaussianNoise } from '../privacy/noise';
+import { SecureRandom } from '../privacy/random';
 
 /**
  * A message refused by a privacy-enforcing Aggregator (options.privacy): its update's L2 norm

@@ -16,7 +16,8 @@ import { checkRound } from './codec';
 import { PlainSparseLayer, readPositions } from './objects';
 import { clipInPlace } from '../privacy/clip';
 import { ClientPrivacyOptions, ReadClientPrivacy, readClientPrivacy } from '../privacy/options';
-import { addGaussianNoise, SecureRandom } from '../privacy/random';
+import { addGaussianNoise } from '../privacy/noise';
+import { SecureRandom } from '../privacy/random';
 import { dpEpsilon } from '../privacy/accountant';
 import type { AlignedPositions, AlignedValues, DenseLayer, Update } from './types';
 
