@@ -139,13 +139,13 @@ export function dpReport(cfg: DpFedConfig, runs: DpFedRun[], command: string): s
   const groups = new Map<string, DpFedRun[]>();
   for (const r of runs) groups.set(key(r), [...(groups.get(key(r)) ?? []), r]);
   const base = (s: string) => groups.get(`${s}|null`);
-  const denseBase = base('dense');
+  const denseBase = base(DP_SELECTIONS.dense.label);
   const lines = [
     '# DP-FedAvg on MNIST (central noise, the product\'s Aggregator privacy option)', '',
     `Command: \`${command}\`. Rows: \`dp-fedavg.json\`.`, '',
     `${cfg.clients} clients (the 8,000 training digits split evenly, ${Math.floor(8000 / cfg.clients)} each), Poisson sampling q = ${cfg.samplingRate} per round (${cfg.samplingRate * cfg.clients} expected clients), ${cfg.rounds} rounds, each sampled client's gradient on its whole shard through its own ErrorFeedback (memory kept between the rounds it is sampled in) with privacy { noise: 'central', clipNorm: ${cfg.clipNorm} }, server SGD with learning rate ${cfg.lr} on the Aggregator's result (privacy { clipNorm: ${cfg.clipNorm}, noiseMultiplier, expectedClients: ${cfg.samplingRate * cfg.clients} }). noiseMultiplier = dpNoiseMultiplier({ epsilon, delta: ${DP_DELTA}, samplingRate: ${cfg.samplingRate}, rounds: ${cfg.rounds} }): ε is for the whole run, client-level (add/remove one client). The non-private rows use the same sampling and selection without clipping or noise. Test accuracy on the 2,000 test digits after the last round, mean ± sd over seeds. Bytes: one client's message (encodeUpdate; dense counted as 4 B/parameter), and all sampled clients per round.`, '',
     '**What central mode does not protect:** the server receives every sampled client\'s clipped update (its values and, when pruned, its positions) before any noise is added. ε bounds only what the released aggregates (the model) reveal to anyone else; against the server itself the updates are as exposed as in the attack tables (clipping only rescales them). Participation, message sizes and timing are visible to the server.', '',
-    '| selection | ε (δ = 1e-5) | noiseMultiplier | ε spent | seeds | test acc (mean ± sd) | Δ vs non-private (same selection) | Δ vs dense non-private | bytes/client message | bytes/round | vs dense bytes | rejected |',
+    '| selection | ε (δ = 1e-5) | noiseMultiplier | ε spent | seeds | test acc (mean ± sd) | Δ vs non-private (same selection) | Δ vs dense non-private | bytes/client message | bytes/round | dense bytes ÷ these | rejected |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   const order = ['dense', 'prune keep=0.1', 'DGP top=0.01 keep=0.1'];
@@ -153,10 +153,10 @@ export function dpReport(cfg: DpFedConfig, runs: DpFedRun[], command: string): s
   for (const g of sorted) {
     const r0 = g[0];
     const acc = g.map((r) => r.testAccuracy);
-    const b = base(Object.keys(DP_SELECTIONS).find((k) => DP_SELECTIONS[k].label === r0.selection)!);
+    const b = base(r0.selection);
     const d = (ref: DpFedRun[] | undefined) => (ref && r0.epsilon !== null ? `${(100 * (mean(acc) - mean(ref.map((r) => r.testAccuracy)))).toFixed(1)} pt` : '–');
     const bc = mean(g.map((r) => r.bytesPerClient));
-    lines.push(`| ${r0.selection} | ${r0.epsilon ?? 'non-private'} | ${r0.noiseMultiplier?.toFixed(4) ?? '–'} | ${r0.epsilonSpent?.toFixed(3) ?? '–'} | ${g.map((r) => r.seed).join(', ')} | ${mean(acc).toFixed(3)} ± ${sd(acc).toFixed(3)} | ${d(b)} | ${d(denseBase)} | ${Math.round(bc)} | ${Math.round(mean(g.map((r) => r.bytesPerRound)))} | ${(DENSE_BYTES / bc).toFixed(1)}× smaller | ${g.reduce((a, r) => a + r.rejected, 0)} |`);
+    lines.push(`| ${r0.selection} | ${r0.epsilon ?? 'non-private'} | ${r0.noiseMultiplier?.toFixed(4) ?? '–'} | ${r0.epsilonSpent?.toFixed(3) ?? '–'} | ${g.map((r) => r.seed).join(', ')} | ${mean(acc).toFixed(3)} ± ${sd(acc).toFixed(3)} | ${d(b)} | ${d(denseBase)} | ${Math.round(bc)} | ${Math.round(mean(g.map((r) => r.bytesPerRound)))} | ${(DENSE_BYTES / bc).toFixed(2)} | ${g.reduce((a, r) => a + r.rejected, 0)} |`);
   }
   lines.push('', '## Curves (test accuracy, mean over seeds)', '');
   const rounds = sorted[0]?.[0].curve.map((c) => c[0]) ?? [];
@@ -184,6 +184,11 @@ function main() {
   if (fs.existsSync(file)) {
     const old = JSON.parse(fs.readFileSync(file, 'utf8'));
     if (JSON.stringify(old.meta.config) === JSON.stringify(cfg)) { runs = old.rows; commands.push(...(old.meta.commands ?? [])); }
+  }
+  // --report: only rewrite <name>.md from <name>.json (e.g. after the report's format changed)
+  if (process.argv.includes('--report')) {
+    fs.writeFileSync(path.join(dir, `${name}.md`), dpReport(cfg, runs, commands.join('`; `')));
+    return;
   }
   commands.push(command);
   const { train, test } = loadSplit(1);
