@@ -104,7 +104,7 @@ export function makePlan(quick: boolean): Plan {
  * layers) at these multipliers, sent dense and with plain 10% pruning after the noise (issue 20,
  * ask 5). Each row carries its per-round ε at δ = 1e-5 as privacySpent() reports it.
  */
-export const LOCAL_MULTIPLIERS = [0.01, 0.03, 0.1, 1];
+export const LOCAL_MULTIPLIERS = [0.001, 0.003, 0.01, 0.03, 0.1, 1];
 export const localDefenses = (): DefenseSpec[] => [...LOCAL_MULTIPLIERS.map((z) => localDp(z, 1)), ...LOCAL_MULTIPLIERS.map((z) => localDp(z, 0.1))];
 
 /**
