@@ -150,7 +150,7 @@ export function randomK(keep: number): DefenseSpec {
   };
 }
 
-function sparseTransmission(layers: LayerSpec[], ef: ErrorFeedback, g: Params, noise?: { sigma: number; clip: number; rng: Rng }): Transmission {
+function sparseTransmission(layers: LayerSpec[], ef: ErrorFeedback, g: Params, noise?: { sigma: number; clip: number; rng: Rng }, band = !noise): Transmission {
   const update = ef.step(toLayers(layers, g));
   const values: Params = {};
   const sent: Record<string, Uint8Array> = {};
@@ -161,7 +161,7 @@ function sparseTransmission(layers: LayerSpec[], ef: ErrorFeedback, g: Params, n
     u.indices.forEach((i, j) => { v[i] = u.values[j]; s[i] = 1; });
     values[u.name] = v; sent[u.name] = s;
   });
-  return { values, sent, bytes: encodeUpdate(update).byteLength, band: !noise };
+  return { values, sent, bytes: encodeUpdate(update).byteLength, band };
 }
 
 const efMemory = (fb: ErrorFeedback) => () => Object.fromEntries(fb.memory().map((l) => [l.name, l.values]));
@@ -199,6 +199,54 @@ export function dgpNoise(topRatio: number, bottomRatio: number, sigma: number, c
     make: (layers, rng) => {
       const fb = new ErrorFeedback({ topRatio, bottomRatio }, { mode: 'bottom' });
       return { transmit: (g) => sparseTransmission(layers, fb, g, { sigma, clip, rng }), memory: efMemory(fb) };
+    },
+  };
+}
+
+/** δ at which every DP row reports its ε (issue 20, ask 5). */
+export const DP_DELTA = 1e-5;
+
+/** The L2 bound (over all layers together) the local-noise rows clip each round's p to. */
+export const LOCAL_CLIP = 1;
+
+/**
+ * The ε one round of the product's local mode spends at δ, as the product reports it: a throwaway
+ * ErrorFeedback with the same privacy options takes one step (on zeros) and is asked
+ * privacySpent() (replace-one neighbours, sensitivity 2·clipNorm, no sampling; docs/PRIVACY.md).
+ */
+export function localEpsilonPerRound(noiseMultiplier: number, clipNorm: number, delta = DP_DELTA): number {
+  const fb = new ErrorFeedback({ topRatio: 0, bottomRatio: 0.5 }, { privacy: { noise: 'local', clipNorm, noiseMultiplier, unsafeSeed: 0 } });
+  fb.step([{ name: 'w', shape: [100], values: new Float32Array(100) }]);
+  return fb.privacySpent({ delta }).epsilon;
+}
+
+/**
+ * The product's local noise (SPEC §11; ErrorFeedback options.privacy { noise: 'local' }): every
+ * round p = g + e is clipped over all layers to clipNorm, noise of standard deviation
+ * noiseMultiplier · clipNorm goes on every coordinate, and only then does the selection run (on
+ * the noised vector). keep = 1: the whole noised vector is sent dense (4 B/parameter; the
+ * ErrorFeedback selects nothing away). keep < 1: plain top-k pruning of the noised vector with error
+ * feedback (memory from the clipped, un-noised p, as the product keeps it). The noise's generator is
+ * the product's, fixed per client through its `unsafeSeed` option (evaluation only). The magnitude
+ * band is not given to the attacker: it holds for the noised vector, not the gradient.
+ */
+export function localDp(noiseMultiplier: number, keep = 1, clipNorm = LOCAL_CLIP, topRatio = 0): DefenseSpec {
+  const bottomRatio = +(1 - keep - topRatio).toFixed(6);
+  const epsilon = localEpsilonPerRound(noiseMultiplier, clipNorm);
+  const sel = keep === 1 ? 'dense' : topRatio === 0 ? `prune keep=${keep}` : `DGP top=${topRatio} keep=${keep}`;
+  return {
+    defense: 'localdp',
+    settings: { noise: 'local', noiseMultiplier, clipNorm, topRatio, bottomRatio, keepRatio: keep, ef: 'bottom', epsilon, delta: DP_DELTA, epsilonRounds: 1 },
+    label: `local DP z=${noiseMultiplier} ${sel}`,
+    make: (layers, rng) => {
+      const fb = new ErrorFeedback({ topRatio, bottomRatio }, { mode: 'bottom', privacy: { noise: 'local', clipNorm, noiseMultiplier, unsafeSeed: rng.int(2 ** 31) } });
+      return {
+        memory: efMemory(fb),
+        transmit: (g) => {
+          const t = sparseTransmission(layers, fb, g, undefined, false);
+          return keep === 1 ? { values: t.values, sent: null, bytes: denseBytes(layers), band: false } : t;
+        },
+      };
     },
   };
 }

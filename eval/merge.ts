@@ -11,7 +11,7 @@
  * paired, and the others are listed as not run. Defended batches and CNN images are expected only
  * where the undefended gate passed.
  */
-import { makePlan } from './plan';
+import { makePlan, makeDpLocalPlan } from './plan';
 import * as fs from 'fs';
 import { writeReport, readPart, Row, FedRun, GridCell, Part } from './report';
 import { median, COUNTS_PSNR } from './stats';
@@ -30,7 +30,7 @@ function ranges(ks: number[]): string {
 
 function main() {
   const [run, ...files] = process.argv.slice(2);
-  const plan = makePlan(run === 'quick');
+  const plan = run === 'dp-local' ? makeDpLocalPlan() : makePlan(run === 'quick');
   // a committed results file (eval/results/<run>.json) can stand for the parts it was joined from,
   // so that a new part (e.g. run.js --attacks, new attacks on the same jobs) adds to it; its grid
   // is not stored there, so the grid comes from the other parts

@@ -1,12 +1,12 @@
 /** What the quick and the full run measure (every reduction from issue #9 is listed in eval/README.md). */
-import { DefenseSpec, noDefense, gaussianNoise, dgp, dgpNoise, adgp, randomK } from './defenses';
+import { DefenseSpec, noDefense, gaussianNoise, dgp, dgpNoise, adgp, randomK, localDp } from './defenses';
 import { MlpAttackConfig, LabelMode } from './attacks/mlp_attacks';
 import { FedConfig } from './fedsgd';
 
 export type Budget = Omit<MlpAttackConfig, 'labelModes' | 'attacks'>;
 
 export interface Plan {
-  name: 'quick' | 'full';
+  name: 'quick' | 'full' | 'dp-local';
   /** batch-size-1 target images (first round, every defense) */
   images: number;
   /** larger batch sizes (MLP) and batches per size */
@@ -99,7 +99,28 @@ export function makePlan(quick: boolean): Plan {
   };
 }
 
+/**
+ * The product's local noise (ErrorFeedback options.privacy { noise: 'local' }, clipNorm 1 over all
+ * layers) at these multipliers, sent dense and with plain 10% pruning after the noise (issue 20,
+ * ask 5). Each row carries its per-round ε at δ = 1e-5 as privacySpent() reports it.
+ */
+export const LOCAL_MULTIPLIERS = [0.001, 0.003, 0.01, 0.03, 0.1, 1];
+export const localDefenses = (): DefenseSpec[] => [...LOCAL_MULTIPLIERS.map((z) => localDp(z, 1)), ...LOCAL_MULTIPLIERS.map((z) => localDp(z, 0.1))];
+
+/**
+ * `--plan dp-local`: the batch-size-1 first-round attack suite and FedSGD (the full run's budgets
+ * and images) on no defense, plain 10% pruning (for the gate and Δ) and the local-noise rows only.
+ */
+export function makeDpLocalPlan(): Plan {
+  const full = makePlan(false);
+  const defenses = [noDefense(), dgp(0, 0.9), ...localDefenses()];
+  return {
+    ...full, name: 'dp-local', batchSizes: [], afterDefenses: [], afterImages: 0, cnn: { images: 0, iterations: 0, restarts: 0 },
+    defenses, batchDefenses: {}, fedDefenses: defenses.map((d) => d.label),
+  };
+}
+
 export function allDefenses(): DefenseSpec[] {
   const p = makePlan(false);
-  return [...p.defenses, dgp(0.05, 0.85, 'all'), dgp(0.05, 0.85, 'none')];
+  return [...p.defenses, dgp(0.05, 0.85, 'all'), dgp(0.05, 0.85, 'none'), ...localDefenses()];
 }

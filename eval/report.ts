@@ -202,6 +202,20 @@ export function writeReport(plan: Plan, rows: Row[], fed: FedRun[], grid: GridCe
       `| defense | ${attacks.join(' | ')} |`, `|---|${attacks.map(() => '---').join('|')}|`,
       ...labels.map((d) => `| ${d} | ${attacks.map((a) => { const e = entry(model, d, b, round, a, 'recovered'); return e ? `${iv(e.psnr)}, ${pct(e.successRate)}` : '–'; }).join(' | ')} |`), ''].join('\n');
   };
+  // rows that carry an ε (issue 20: the product's local noise): ε beside the attack and the utility
+  const dpTable = () => {
+    const dp = defenses.filter((d) => d.settings.epsilon !== undefined);
+    const hs = summary.headlines.filter((h) => h.model === 'mlp' && h.batchSize === 1 && h.round === 'first' && h.labelMode === 'recovered');
+    if (!dp.length || !dp.some((d) => hs.some((h) => h.defense === d.label))) return '';
+    const e = (v: number) => (v >= 100 ? v.toExponential(2) : v.toPrecision(3));
+    return ['### Differential privacy: ε of each row', '',
+      `ε per round at δ = ${dp[0].settings.delta} as the client's own \`privacySpent()\` reports it (local mode: replace-one neighbours, sensitivity 2·clipNorm, one round, no sampling); strongest counting attack with recovered labels.`, '',
+      '| defense | noiseMultiplier | clipNorm | ε per round | bytes/round | strongest attack: median PSNR [95% CI] | success | test acc (mean ± sd) |', '|---|---|---|---|---|---|---|---|',
+      ...dp.filter((d) => hs.some((h) => h.defense === d.label)).map((d) => {
+        const h = hs.find((x) => x.defense === d.label)!;
+        return `| ${d.label} | ${d.settings.noiseMultiplier} | ${d.settings.clipNorm} | ${e(Number(d.settings.epsilon))} | ${Math.round(h.bytesPerRound ?? 0)} | ${h.attack ?? 'none counts'}: ${iv(h.psnr ?? null)} | ${pct(h.successRate ?? null)} | ${accText(d.label)} |`;
+      }), ''].join('\n');
+  };
   const n1 = new Set(rows.filter((r) => r.model === 'mlp' && r.batchSize === 1 && r.round === 'first').map((r) => r.image)).size;
   const later = `after ${plan.fed.rounds} rounds`;
   const md: string[] = [`# Evaluation results: ${run} run`, '',
@@ -210,7 +224,7 @@ export function writeReport(plan: Plan, rows: Row[], fed: FedRun[], grid: GridCe
     ...(extra.note ? [extra.note, ''] : []),
     skipped.length ? `**Not run (CPU time ran out; every planned job that did not run):**\n\n${skipped.map((j) => `- ${j}`).join('\n')}\n` : 'Every planned job ran.\n',
     `Attacks counting (recovered labels / true labels): ${Object.entries(summary.counting).map(([k, v]) => `${k}: ${v.join(', ')}`).join('; ') || 'none'}.`, '',
-    '## MLP, batch size 1, first round (untrained weights, empty memory)', '', table('mlp', 1, 'first'), perAttack('mlp', 1, 'first')];
+    '## MLP, batch size 1, first round (untrained weights, empty memory)', '', table('mlp', 1, 'first'), perAttack('mlp', 1, 'first'), dpTable()];
   for (const b of plan.batchSizes) md.push(`## MLP, batch size ${b}, first round (label modes: ${plan.batchModes[b].join(', ')})`, '', table('mlp', b, 'first') || 'Not attacked.\n');
   md.push(`## MLP, batch size 1, client 0's update ${later} of FedSGD (trained weights, its error-feedback memory in play)`, '', table('mlp', 1, later), perAttack('mlp', 1, later));
   const cnn = summary.entries.filter((e) => e.model === 'cnn');

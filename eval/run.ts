@@ -12,7 +12,7 @@ import { Worker, isMainThread, parentPort, workerData } from 'worker_threads';
 import { runJob, Job, JobResult, jobWeight } from './jobs';
 import type { MlpAttack } from './attacks/mlp_attacks';
 import type { Params } from './models';
-import { makePlan } from './plan';
+import { makePlan, makeDpLocalPlan } from './plan';
 import { writeReport, writePart, readPart, PARTS_DIR, Row, FedRun } from './report';
 import { median, COUNTS_PSNR } from './stats';
 
@@ -22,7 +22,13 @@ async function main() {
   const wi = process.argv.indexOf('--workers');
   const workers = wi > 0 ? Math.max(1, Number(process.argv[wi + 1])) : 2;
   const mi = process.argv.indexOf('--minutes');
-  const plan = makePlan(quick);
+  // --plan dp-local: the local-noise rows of issue 20 (plan.ts makeDpLocalPlan), written as dp-local.*
+  const planName = process.argv.includes('--plan') ? process.argv[process.argv.indexOf('--plan') + 1] : null;
+  if (planName !== null && planName !== 'dp-local') throw new Error(`--plan: only 'dp-local' exists, got ${planName}`);
+  const plan = planName === 'dp-local' ? makeDpLocalPlan() : makePlan(quick);
+  // --seeds 1,2: FedSGD seeds (default the plan's)
+  const seedArg = process.argv.includes('--seeds') ? process.argv[process.argv.indexOf('--seeds') + 1] : null;
+  if (seedArg) plan.seeds = seedArg.split(',').map(Number);
   if (mi > 0) plan.minutes = Number(process.argv[mi + 1]);
   // A run can be split over processes (each writes out/eval-parts/<part>.json; eval/merge.ts joins
   // them into eval/results/<run>.*): --kinds fed,after,b1,batch,cnn keeps only those jobs,
@@ -184,7 +190,7 @@ async function main() {
     };
     for (const w of pool) { w.on('error', reject); feed(w); }
   });
-  const command = `npm run eval${quick ? ' -- --quick' : ''}`;
+  const command = planName || seedArg || part ? `node out/eval/run.js ${process.argv.slice(2).join(' ')}` : `npm run eval${quick ? ' -- --quick' : ''}`;
   const seconds = (Date.now() - t0) / 1000;
   if (partName) save();
   else writeReport(plan, rows, fed, gridImages ?? [], command, seconds, workers, skipped, plan.name, { dir: resultsDir });
