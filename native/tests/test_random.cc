@@ -2,21 +2,8 @@
 // the counter that never wraps, the guards on exactly sized buffers (the sanitizer build runs
 // them), and the sampler's determinism. The full vector set and the comparison with the
 // TypeScript twin are test/privacy/random.test.ts and noise.test.ts.
-#include "../glue/kernel_table.h"
+#include "table_args.h"
 #include "test_util.h"
-
-namespace {
-
-template <class T>
-dgp_glue::In<T> in(const std::vector<T>& v) {
-  return {v.data(), v.size()};
-}
-template <class T>
-dgp_glue::Mut<T> mut(std::vector<T>& v) {
-  return {v.data(), v.size()};
-}
-
-}  // namespace
 
 DGP_TEST(chacha20_rfc8439_block_vectors) {
   using namespace dgp_kernels;

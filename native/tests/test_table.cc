@@ -2,22 +2,9 @@
 // refuse every argument set that would take them out of bounds before touching memory, and
 // otherwise return what the plain kernels return. Buffers are exactly sized, so under the
 // sanitizer build (.ci/steps/40-native-sanitizers.sh) any read or write past them fails.
-#include "../glue/kernel_table.h"
+#include "table_args.h"
 #include "test_util.h"
 #include "wire_kernels.h"
-
-namespace {
-
-template <class T>
-dgp_glue::In<T> in(const std::vector<T>& v) {
-  return {v.data(), v.size()};
-}
-template <class T>
-dgp_glue::Mut<T> mut(std::vector<T>& v) {
-  return {v.data(), v.size()};
-}
-
-}  // namespace
 
 DGP_TEST(table_kernels_refuse_out_of_bounds_arguments) {
   using namespace dgp_kernels;
