@@ -1,4 +1,5 @@
 /** The browser's Platform (see platform.ts): no environment, zero-filled buffers. */
+import { DgpError } from './errors';
 import type { Platform } from './platform';
 
 export const platform: Platform = {
@@ -7,7 +8,7 @@ export const platform: Platform = {
   secureRandom: (out) => {
     const c = (globalThis as { crypto?: { getRandomValues?: (a: Uint8Array) => unknown } }).crypto;
     if (!c || typeof c.getRandomValues !== 'function')
-      throw new Error('secure randomness: this platform has no crypto.getRandomValues (Web Crypto); refusing to fall back to Math.random');
+      throw new DgpError('secure randomness: this platform has no crypto.getRandomValues (Web Crypto); refusing to fall back to Math.random');
     for (let at = 0; at < out.length; at += 65536) c.getRandomValues(out.subarray(at, Math.min(out.length, at + 65536)));
   },
 };
