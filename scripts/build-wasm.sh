@@ -19,7 +19,7 @@ mkdir -p "$OUT"
 # -D_LIBCPP_NO_EXCEPTIONS: libc++ checks trap instead of throwing (no wasm exception handling);
 #   the kernel's own catch (bad_alloc) is then never entered, and an allocation failure traps.
 CXXFLAGS=(--target=wasm32-wasi --sysroot=$SYSROOT -isystem $SYSROOT/include/wasm32-wasi/c++/v1
-  -std=c++17 -O3 -msimd128 -DDGP_SINGLE_THREADED -D_LIBCPP_NO_EXCEPTIONS
+  -std=c++17 -O3 -ffp-contract=off -msimd128 -DDGP_SINGLE_THREADED -D_LIBCPP_NO_EXCEPTIONS
   -fno-threadsafe-statics -fno-math-errno -fvisibility=hidden
   -ffile-prefix-map="$PWD"=. -fdebug-prefix-map="$PWD"=.)
 

@@ -18,7 +18,7 @@
 // Return kinds: double (a JavaScript number) or void (undefined).
 //
 // Each kernel is `ret name(Guard& g, args...)` in namespace dgp_kernels, defined in native/core,
-// native/wire (the wire ones: native/wire/wire_surface.cc) or native/privacy (random.cc). Before touching memory it states the
+// native/wire (the wire ones: native/wire/wire_surface.cc) or native/privacy (random.cc, masks.cc). Before touching memory it states the
 // bounds its arguments must keep (g.ok(cond, argument, why): lengths that must agree, offsets
 // within arrays) and returns at once when one fails; both glues then throw the one RangeError
 // "<name>: argument <i> is out of bounds (<why>)". Kind checks are the glues'. Anything a user
@@ -99,7 +99,12 @@ template <> struct Kind<void> { static constexpr char code = 'v'; };
   X(memoryUpdate, void, (In<float> p, In<uint8_t> codes, uint64_t mode, Mut<float> e))                     \
   X(alignedGather, double, (In<float> p, Mut<uint8_t> codes, In<uint32_t> positions, Mut<float> values))      \
   X(chacha20Blocks, void, (In<uint32_t> key, In<uint32_t> nonce, uint64_t counter, Mut<uint32_t> out))      \
-  X(discreteGaussian, double, (In<uint32_t> key, In<uint32_t> nonce, uint64_t counter, uint64_t scale, Mut<int32_t> out))
+  X(discreteGaussian, double, (In<uint32_t> key, In<uint32_t> nonce, uint64_t counter, uint64_t scale, Mut<int32_t> out)) \
+  X(maskAdd, void, (In<uint32_t> key, In<uint32_t> nonce, uint64_t counter, bool subtract, Mut<uint32_t> acc))     \
+  X(quantizeStochastic, double,                                                                            \
+    (In<uint32_t> key, In<uint32_t> nonce, uint64_t counter, In<float> values, double bound, double inverseStep, \
+     Mut<int32_t> out))                                                                                    \
+  X(modularAdd, void, (Mut<uint32_t> acc, In<uint32_t> values, bool subtract))
 
 // The table declares every kernel, so its signature is written once.
 #define DGP_KERNEL_GUARDED_PARAMS(...) (Guard & g, __VA_ARGS__)

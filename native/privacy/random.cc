@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "../glue/kernel_table.h"
+#include "chacha20.h"
 
 namespace dgp_privacy {
 namespace {
@@ -18,27 +19,6 @@ constexpr uint64_t kMaxScale = uint64_t(1) << 20;   // largest scale t
 constexpr uint64_t kTwo52 = uint64_t(1) << 52;
 constexpr uint64_t kLastBlock = 0xffffffffu;
 
-inline uint32_t rotl(uint32_t x, int r) { return (x << r) | (x >> (32 - r)); }
-
-#define DGP_QR(a, b, c, d) \
-  a += b; d = rotl(d ^ a, 16); c += d; b = rotl(b ^ c, 12); a += b; d = rotl(d ^ a, 8); c += d; b = rotl(b ^ c, 7);
-
-// One block for `counter` into out[0, 16).
-void block(const uint32_t* key, const uint32_t* nonce, uint32_t counter, uint32_t* out) {
-  const uint32_t j[16] = {0x61707865u, 0x3320646eu, 0x79622d32u, 0x6b206574u, key[0], key[1], key[2], key[3],
-                          key[4],      key[5],      key[6],      key[7],      counter, nonce[0], nonce[1], nonce[2]};
-  uint32_t x0 = j[0], x1 = j[1], x2 = j[2], x3 = j[3], x4 = j[4], x5 = j[5], x6 = j[6], x7 = j[7];
-  uint32_t x8 = j[8], x9 = j[9], x10 = j[10], x11 = j[11], x12 = j[12], x13 = j[13], x14 = j[14], x15 = j[15];
-  for (int i = 0; i < 10; i++) {
-    DGP_QR(x0, x4, x8, x12) DGP_QR(x1, x5, x9, x13) DGP_QR(x2, x6, x10, x14) DGP_QR(x3, x7, x11, x15)
-    DGP_QR(x0, x5, x10, x15) DGP_QR(x1, x6, x11, x12) DGP_QR(x2, x7, x8, x13) DGP_QR(x3, x4, x9, x14)
-  }
-  out[0] = x0 + j[0]; out[1] = x1 + j[1]; out[2] = x2 + j[2]; out[3] = x3 + j[3];
-  out[4] = x4 + j[4]; out[5] = x5 + j[5]; out[6] = x6 + j[6]; out[7] = x7 + j[7];
-  out[8] = x8 + j[8]; out[9] = x9 + j[9]; out[10] = x10 + j[10]; out[11] = x11 + j[11];
-  out[12] = x12 + j[12]; out[13] = x13 + j[13]; out[14] = x14 + j[14]; out[15] = x15 + j[15];
-}
-#undef DGP_QR
 
 // The keystream as bits: words in order; a 32-bit buffer gives its bits from the least
 // significant up; bits(k) takes the buffer's remaining bits as the low part.
@@ -82,7 +62,7 @@ class BitStream {
         exhausted = true;
         return 0;
       }
-      block(key_, nonce_, uint32_t(c), words_);
+      chacha20_block(key_, nonce_, uint32_t(c), words_);
       used++;
       word_ = 0;
     }
@@ -185,7 +165,7 @@ void chacha20Blocks(Guard& g, In<uint32_t> key, In<uint32_t> nonce, uint64_t cou
       !g.ok(counter + out.length / 16 <= dgp_privacy::kLastBlock + 1, 4, "the 32-bit block counter would wrap"))
     return;
   const size_t blocks = out.length / 16;
-  for (size_t b = 0; b < blocks; b++) dgp_privacy::block(key.data, nonce.data, uint32_t(counter + b), out.data + 16 * b);
+  for (size_t b = 0; b < blocks; b++) dgp_privacy::chacha20_block(key.data, nonce.data, uint32_t(counter + b), out.data + 16 * b);
 }
 
 double discreteGaussian(Guard& g, In<uint32_t> key, In<uint32_t> nonce, uint64_t counter, uint64_t scale, Mut<int32_t> out) {

@@ -206,6 +206,26 @@ export interface Kernels extends KernelCapabilities {
    */
   discreteGaussian(key: Uint32Array, nonce: Uint32Array, counter: number, scale: number, out: Int32Array): number;
 
+  // ---- secure aggregation (SPEC §12; docs/SECAGG.md, "Masks and quantization") ----
+
+  /**
+   * acc[i] = acc[i] + w_i (subtract: - w_i) mod 2^32, w the ChaCha20 keystream words of key/nonce
+   * from block `counter` in order (ceil(acc.length / 16) blocks; the last block's unused words
+   * are dropped). A request whose last block would pass 2^32 - 1 is a RangeError and writes nothing.
+   */
+  maskAdd(key: Uint32Array, nonce: Uint32Array, counter: number, subtract: boolean, acc: Uint32Array): void;
+  /**
+   * out[i] = y rounded down or up at random, y = clamp(values[i], -bound, bound)·inverseStep in
+   * float64: up when (w_{2i} >>> 11)·2^32 + w_{2i+1} < frac(y)·2^53, w the keystream words of
+   * key/nonce from block `counter` (ceil(values.length / 8) blocks), so E[out[i]] = y. Requires
+   * bound·inverseStep + 1 < 2^31. Returns -1, or the first NaN/Inf's index (out untouched).
+   */
+  quantizeStochastic(
+    key: Uint32Array, nonce: Uint32Array, counter: number, values: Float32Array, bound: number, inverseStep: number, out: Int32Array,
+  ): number;
+  /** acc[i] = acc[i] + values[i] (subtract: - values[i]) mod 2^32 (equal lengths). */
+  modularAdd(acc: Uint32Array, values: Uint32Array, subtract: boolean): void;
+
   // ---- streaming aggregation (SPEC §7; docs/FL.md "Streaming aggregator") ----
   // The spec every message must match is `layout` (each layer's metadata bytes as a message
   // carries them, concatenated) and `head` = [of, round, positionsId, layerCount, total].
@@ -229,7 +249,7 @@ export interface Kernels extends KernelCapabilities {
 export const KERNEL_NAMES = [
   'selectLayers', 'selectLayersAsync', 'selectCodes', 'crc32', 'deltaSize', 'writeIndices', 'readIndices', 'readValues',
   'firstNonFinite', 'scatter', 'axpy', 'add', 'memoryUpdate', 'alignedGather', 'chacha20Blocks', 'discreteGaussian',
-  'streamAdd', 'streamAddAsync', 'partialMerge',
+  'maskAdd', 'quantizeStochastic', 'modularAdd', 'streamAdd', 'streamAddAsync', 'partialMerge',
 ] as const;
 /**
  * The surface kernels with glue of their own (lists, outputs objects, promises, resident sums).

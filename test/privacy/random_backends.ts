@@ -7,7 +7,7 @@ import type { Kernels } from '../../src/surface/kernels';
 import { tsKernels } from '../../src/backends/ts/kernels';
 import { wasmKernels } from '../../src/backends/wasm/kernels';
 
-export type RandomKernelsUnderTest = Pick<Kernels, 'chacha20Blocks' | 'discreteGaussian'>;
+export type RandomKernelsUnderTest = Pick<Kernels, 'chacha20Blocks' | 'discreteGaussian' | 'maskAdd' | 'quantizeStochastic' | 'modularAdd'>;
 
 export function randomKernelBackends(): Array<[string, RandomKernelsUnderTest]> {
   const out: Array<[string, RandomKernelsUnderTest]> = [['ts', tsKernels], ['wasm', wasmKernels]];

@@ -6,3 +6,4 @@
  */
 export * from './wire';
 export * from './random';
+export * from './masks';

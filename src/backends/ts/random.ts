@@ -29,7 +29,7 @@ const SIGMA2 = 0x79622d32;
 const SIGMA3 = 0x6b206574;
 
 /** One block into out[at, at + 16); `x` is scratch of 16 words. */
-function block(key: ArrayLike<number>, nonce: ArrayLike<number>, counter: number, out: Uint32Array, at: number): void {
+export function block(key: ArrayLike<number>, nonce: ArrayLike<number>, counter: number, out: Uint32Array, at: number): void {
   const j0 = SIGMA0, j1 = SIGMA1, j2 = SIGMA2, j3 = SIGMA3;
   const j4 = key[0] | 0, j5 = key[1] | 0, j6 = key[2] | 0, j7 = key[3] | 0;
   const j8 = key[4] | 0, j9 = key[5] | 0, j10 = key[6] | 0, j11 = key[7] | 0;
@@ -79,7 +79,7 @@ function block(key: ArrayLike<number>, nonce: ArrayLike<number>, counter: number
   out[at + 12] = x12 + j12; out[at + 13] = x13 + j13; out[at + 14] = x14 + j14; out[at + 15] = x15 + j15;
 }
 
-function checkKeyNonce(name: string, key: Uint32Array, nonce: Uint32Array): void {
+export function checkKeyNonce(name: string, key: Uint32Array, nonce: Uint32Array): void {
   if (key.length !== 8) throw new RangeError(`${name}: argument 1 is out of bounds (key must hold 8 words)`);
   if (nonce.length !== 3) throw new RangeError(`${name}: argument 2 is out of bounds (nonce must hold 3 words)`);
 }
