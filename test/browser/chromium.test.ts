@@ -48,12 +48,15 @@ testIf('Chromium (wasm backend) and Node (every backend) compute the same client
       const node = runClient(tf, dgp, 4, `_${backend}`);
       expect({ backend, node: node.backend }).toEqual({ backend, node: backend });
       // Whole-structure equality of plain integer arrays: any differing bit fails.
-      for (const key of ['gradientBits', 'keptIndices', 'prunedBits', 'updateBytes', 'partialBytes', 'weightBits'] as const)
+      for (const key of ['gradientBits', 'keptIndices', 'prunedBits', 'updateBytes', 'partialBytes', 'weightBits', 'noisedUpdateBytes'] as const)
         expect({ backend, key, same: JSON.stringify(node[key]) === JSON.stringify(browser[key]) }).toEqual({ backend, key, same: true });
     } finally {
       dgp.setBackend('auto');
     }
   }
+  expect(browser.secureKeysDiffer).toBe(true);
+  // The noise changed the update (same gradients, different bytes) on every step.
+  for (let s = 0; s < 4; s++) expect(browser.noisedUpdateBytes[s]).not.toEqual(browser.updateBytes[s]);
   // The client did real work: 4 rounds, 4 layers, non-empty updates with kept entries.
   expect(browser.updateBytes).toHaveLength(4);
   expect(browser.keptIndices[3].reduce((s, k) => s + k.length, 0)).toBeGreaterThan(10);

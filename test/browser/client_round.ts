@@ -2,7 +2,8 @@
  * One small federated client, written once and run both in Chromium (test/browser/page/main.ts,
  * bundled with esbuild) and in Node (chromium.test.ts): train a tiny MLP with tfjs for a few SGD
  * steps, and on every step prune the gradients (dgpPruneGradients), run error feedback
- * (ErrorFeedback.step) and encode the update (encodeUpdate); a server side then sums each update
+ * (ErrorFeedback.step) and encode the update (encodeUpdate), and the same with local
+ * differential privacy (clipping and discrete-Gaussian noise from a fixed unsafeSeed); a server side then sums each update
  * with a streaming Aggregator (a corrupted copy rejected in between) and merges the partials.
  * tf and the package are passed in, so
  * each side uses its own module instances. Everything returned is plain numbers, so the page can
@@ -25,6 +26,10 @@ export interface ClientResult {
   partialBytes: number[][];
   /** The final weights' bits, in name order. */
   weightBits: number[][];
+  /** Per step: encodeUpdate of a second client with local noise (privacy.noise 'local', fixed unsafeSeed). */
+  noisedUpdateBytes: number[][];
+  /** Two generators keyed from the platform's secure source drew different first words. */
+  secureKeysDiffer: boolean;
 }
 
 function lcg(seed: number): () => number {
@@ -49,7 +54,16 @@ export function runClient(tf: typeof TF, dgp: Dgp, steps = 4, tag = ''): ClientR
   const x = tf.tensor(fill(16 * 8, 2), [16, 8]);
   const labels = tf.oneHot(tf.tensor1d(Array.from({ length: 16 }, (_, i) => (i * 7) % 3), 'int32'), 3);
   const ef = new dgp.ErrorFeedback({ topRatio: 0.05, bottomRatio: 0.5 }, { mode: 'bottom' });
-  const result: ClientResult = { backend: dgp.getBackend(), gradientBits: [], keptIndices: [], prunedBits: [], updateBytes: [], partialBytes: [], weightBits: [] };
+  // The same client with local differential privacy: clipping, exact discrete-Gaussian noise from
+  // the ChaCha20 generator (a fixed seed, so both sides draw the same noise), then the selection.
+  const noisy = new dgp.ErrorFeedback(
+    { topRatio: 0.05, bottomRatio: 0.5 },
+    { mode: 'bottom', privacy: { noise: 'local', clipNorm: 1, noiseMultiplier: 0.05, unsafeSeed: 2024 } },
+  );
+  const result: ClientResult = {
+    backend: dgp.getBackend(), gradientBits: [], keptIndices: [], prunedBits: [], updateBytes: [], partialBytes: [], weightBits: [],
+    noisedUpdateBytes: [], secureKeysDiffer: secureKeysDiffer(dgp),
+  };
   for (let step = 0; step < steps; step++) {
     const { grads } = tf.variableGrads(() => {
       const h = tf.relu(tf.add(tf.matMul(x, vars.w1), vars.b1));
@@ -67,6 +81,7 @@ export function runClient(tf: typeof TF, dgp: Dgp, steps = 4, tag = ''): ClientR
     const bytes = dgp.encodeUpdate(update);
     result.updateBytes.push(Array.from(bytes));
     result.partialBytes.push(serverSide(dgp, bytes, step));
+    result.noisedUpdateBytes.push(Array.from(dgp.encodeUpdate(noisy.step(named))));
     // The step the client takes locally: SGD on its own pruned gradient.
     for (const name of Object.keys(named)) vars[name].assign(tf.sub(vars[name], tf.mul(pruned[name], 0.5)));
     tf.dispose([...Object.values(grads), ...Object.values(pruned)]);
@@ -74,6 +89,14 @@ export function runClient(tf: typeof TF, dgp: Dgp, steps = 4, tag = ''): ClientR
   result.weightBits = Object.keys(vars).sort().map((n) => bitsOf(vars[n].dataSync() as Float32Array));
   tf.dispose([x, labels, ...Object.values(vars)]);
   return result;
+}
+
+/** Keys from the platform's source (Web Crypto in a page, Node's crypto here) differ between two generators. */
+function secureKeysDiffer(dgp: Dgp): boolean {
+  const a = new Uint32Array(16), b = new Uint32Array(16);
+  dgp.SecureRandom.create().fillUint32(a);
+  dgp.SecureRandom.create().fillUint32(b);
+  return a.some((w, i) => w !== b[i]);
 }
 
 /**
