@@ -12,6 +12,7 @@
  *   async select   (same C++ kernel)              select_binding.cc + async_work.h (kernels.ts: calling thread)  test/core/async.test.ts
  *   streaming agg. native/wire/stream_aggregate.cc native/addon/stream_binding.cc   stream.ts                 test/fl/stream_twin.test.ts
  *   randomness     native/privacy/random.cc       (table glue)                     random.ts                 test/privacy/random.test.ts, noise.test.ts
+ *   secure agg.    native/privacy/masks.cc        (table glue)                     masks.ts                  test/privacy/masks.test.ts
  *
  *   WebAssembly: native/wasm/exports.cc exports the same C++ kernels; JavaScript glue
  *   src/backends/wasm/kernels.ts (plain kernels: table_glue.ts, from the module's own table;
