@@ -37,7 +37,23 @@ def f32_bits(values):
 
 class GoldenVectors(unittest.TestCase):
     def test_every_fixture_is_tested(self):
-        self.assertEqual(sorted(os.listdir(FIXTURES)), ["aligned.bin", "partial-small.bin", "positions.bin", "update-empty.bin", "update-small.bin"])
+        self.assertEqual(sorted(os.listdir(FIXTURES)), ["aligned.bin", "integer-aligned.bin", "integer-dense.bin", "modular-partial.bin", "partial-small.bin",
+                                                        "positions.bin", "update-empty.bin", "update-small.bin"])
+
+    def test_integer_and_modular_partial(self):
+        u = w.decode_integer(fixture("integer-dense.bin"))
+        self.assertEqual((u["round"], u["positions_id"]), (9, 0))
+        self.assertEqual([(l["name"], l["shape"], l["values"].tolist()) for l in u["layers"]], [("b", [2], [1, 0xFFFFFFFF]), ("s", [], [0x80000000])])
+        self.assertEqual(u["layers"][0]["values"].dtype, np.uint32)
+        a = w.decode_integer(fixture("integer-aligned.bin"))
+        self.assertEqual((a["round"], a["positions_id"]), (3, 0x838DBB86))
+        self.assertEqual([(l["name"], l["count"], l["values"].tolist()) for l in a["layers"]], [("dense/kernel", 5, [0, 1, 0xFFFFFFFE, 7, 0x12345678])])
+        p = w.decode_modular_partial(fixture("modular-partial.bin"))
+        self.assertEqual((p["round"], p["positions_id"], p["clients"]), (9, 0, 2))
+        self.assertEqual([(l["name"], l["shape"], l["sums"].tolist()) for l in p["layers"]], [("b", [2], [3, 2]), ("s", [], [1])])
+        self.assertEqual(w.decode(fixture("modular-partial.bin"))["kind"], 6)
+        with self.assertRaisesRegex(ValueError, "CRC-32 mismatch"):
+            w.decode_integer(fixture("integer-dense.bin")[:-1] + b"\x00")
 
     def test_update_small(self):
         u = w.decode_update(fixture("update-small.bin"))

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Reference decoder of the tfjs-dgp wire format (docs/FORMAT.md), for Python servers.
 
-Standard library and numpy only. Decodes the four message kinds: 1 update, 2 positions,
-3 aligned values, 4 partial aggregate. Bytes are treated as hostile: every check of FORMAT.md
+Standard library and numpy only. Decodes the six message kinds: 1 update, 2 positions,
+3 aligned values, 4 partial aggregate, 5 integer update, 6 modular partial aggregate. Bytes are treated as hostile: every check of FORMAT.md
 "Decoder checks" is made, each field is read only after checking that its bytes remain, and
 nothing is allocated before its size has been checked against the bytes that remain, so memory
 stays within a small multiple of the message size. Any malformed input raises WireFormatError
@@ -21,8 +21,9 @@ import numpy as np
 
 MAGIC = b"DGPW"
 VERSION = 1
-KIND_UPDATE, KIND_POSITIONS, KIND_ALIGNED, KIND_PARTIAL = 1, 2, 3, 4
-KIND_NAMES = {1: "update", 2: "positions", 3: "aligned values", 4: "partial aggregate"}
+KIND_UPDATE, KIND_POSITIONS, KIND_ALIGNED, KIND_PARTIAL, KIND_INTEGER, KIND_MODULAR_PARTIAL = 1, 2, 3, 4, 5, 6
+KIND_NAMES = {1: "update", 2: "positions", 3: "aligned values", 4: "partial aggregate", 5: "integer update",
+              6: "modular partial aggregate"}
 HEADER = 20
 MAX_NAME = 1024
 MAX_RANK = 16
@@ -117,7 +118,7 @@ def _open(data, kind):
         raise TypeError("data must be bytes, got %s" % type(data).__name__)
     data = bytes(data)
     n = len(data)
-    extra = {KIND_ALIGNED: 4, KIND_PARTIAL: 20}.get(kind, 0)
+    extra = {KIND_ALIGNED: 4, KIND_PARTIAL: 20, KIND_INTEGER: 4, KIND_MODULAR_PARTIAL: 8}.get(kind, 0)
     minimum = HEADER + extra + 4
     if n < 4:
         raise WireFormatError("truncated: %d bytes, a message needs at least %d" % (n, minimum))
@@ -141,7 +142,7 @@ def _open(data, kind):
     round_ = int.from_bytes(data[12:16], "little")
     layer_count = int.from_bytes(data[16:20], "little")
     r = _Reader(data, HEADER + extra, n - 4)
-    min_layer = {KIND_ALIGNED: 2, KIND_PARTIAL: 2}.get(kind, 4)
+    min_layer = {KIND_ALIGNED: 2, KIND_PARTIAL: 2, KIND_INTEGER: 2, KIND_MODULAR_PARTIAL: 2}.get(kind, 4)
     if layer_count > r.remaining() // min_layer:
         r.fail("layer count %d cannot fit in %d bytes" % (layer_count, r.remaining()), 16)
     return r, round_, layer_count, stored
@@ -295,8 +296,43 @@ def decode_partial(data):
             "total_weight": total_weight, "layers": layers}
 
 
+def _integer(data, kind):
+    r, round_, layer_count, _ = _open(data, kind)
+    positions_id = int.from_bytes(r.data[HEADER:HEADER + 4], "little")
+    out = {"round": round_, "positions_id": positions_id}
+    if kind == KIND_MODULAR_PARTIAL:
+        out["clients"] = int.from_bytes(r.data[HEADER + 4:HEADER + 8], "little")
+    seen = set()
+    layers = []
+    for i in range(layer_count):
+        name = _layer_name(r, i, seen)
+        layer = {"name": name}
+        if positions_id == 0:
+            layer["shape"], n = r.shape()
+        else:
+            n = layer["count"] = r.varint("count")
+        layer["values" if kind == KIND_INTEGER else "sums"] = r.array("<u4", n, "values" if kind == KIND_INTEGER else "sums")
+        layers.append(layer)
+    r.context = ""
+    if r.remaining():
+        r.fail("%d unexpected bytes after the last layer" % r.remaining())
+    out["layers"] = layers
+    return out
+
+
+def decode_integer(data):
+    """Kind 5: {'round', 'positions_id', 'layers': [{'name', 'shape' (positions_id 0) or 'count',
+    'values' (uint32, residues mod 2^32)}]}."""
+    return _integer(data, KIND_INTEGER)
+
+
+def decode_modular_partial(data):
+    """Kind 6: {'round', 'positions_id', 'clients', 'layers': [{'name', 'shape' or 'count', 'sums' (uint32)}]}."""
+    return _integer(data, KIND_MODULAR_PARTIAL)
+
+
 DECODERS = {KIND_UPDATE: decode_update, KIND_POSITIONS: decode_positions, KIND_ALIGNED: decode_aligned,
-            KIND_PARTIAL: decode_partial}
+            KIND_PARTIAL: decode_partial, KIND_INTEGER: decode_integer, KIND_MODULAR_PARTIAL: decode_modular_partial}
 
 
 def decode(data):

@@ -8,11 +8,13 @@
 import { nameBytes, quoteName, readShape, shapeSize } from '../layers';
 import { describeValue, DgpError } from '../errors';
 import { DgpFormatError } from './errors';
-import { probeMissing, readArray, readChoice, readObject, readTyped, typedArrayTag } from '../read';
+import { probeMissing, readArray, readChoice, readFlag, readObject, readTyped, typedArrayTag } from '../read';
 import { kernelsFor } from '../backend';
 import { getU32 } from './codec';
 import { KIND_NAMES } from '../surface/format';
 import { readPositions } from './objects';
+import { ModularLayer, ModularSums } from './modular';
+import { integerMeta } from './integer';
 import { checkLimit } from './options';
 import { encodePartialBytes, layerMeta } from './partial';
 import { wireMessage } from '../surface/messages';
@@ -51,6 +53,8 @@ export interface LayerLayout {
 }
 
 export interface AggregatorOptions {
+  /** false (the default): float sums of updates (kind 1) or aligned uploads (kind 3). */
+  modular?: false;
   /** 'sum' (default): Σ w·v. 'mean': Σ w·v / Σ w. */
   reduce?: 'sum' | 'mean';
   /** Bound on the dense elements of the layout (shapes in messages are untrusted). */
@@ -69,6 +73,28 @@ export interface AggregatorOptions {
    */
   privacy?: ServerPrivacyOptions;
 }
+
+/**
+ * Modular (secure-aggregation) mode, docs/FL.md "Modular (secure-aggregation) mode": integer
+ * updates (kind 5, encodeIntegerUpdate) summed mod 2^32 at public positions; result() gives
+ * ModularLayer[] (Uint32Array sums), encodePartial()/merge() modular partials (kind 6).
+ */
+export interface ModularAggregatorOptions {
+  modular: true;
+  /** Only 'sum' (the default): the server divides, if it must, after unmasking. */
+  reduce?: 'sum';
+  /** Bound on the elements of the layout (dense elements, or positions). */
+  maxElements: number;
+  /**
+   * Dense layers ({name, shape}[], messages with positionsId 0), or ADGP positions (decoded with
+   * decodePositions: their id is the positionsId every message must carry, each layer's count
+   * its number of positions). Absent: the first message or partial fixes it.
+   */
+  layout?: LayerLayout[] | AlignedPositions;
+}
+
+/** What result() returns: DenseLayer[] (float modes) or ModularLayer[] (modular mode). */
+export type AggregatorResult<O> = O extends { modular: true } ? ModularLayer[] : DenseLayer[];
 
 /** Largest weight of one message: keeps every float64 sum finite (2^32 · FLT_MAX · 2^32 clients). */
 const MAX_WEIGHT = 2 ** 32;
@@ -118,7 +144,9 @@ function withRound(s: State, bytes: Uint8Array): State {
   return { ...s, spec, head: streamHead(spec) };
 }
 
-export class Aggregator {
+export class Aggregator<O extends AggregatorOptions | ModularAggregatorOptions = AggregatorOptions> {
+  /** Modular mode's sums (options.modular), else null. */
+  private readonly modular: ModularSums | null = null;
   private readonly reduce: 'sum' | 'mean';
   private readonly maxElements: number;
   private readonly positions: AlignedPositions | null = null;
@@ -137,14 +165,24 @@ export class Aggregator {
   /** options.privacy: the noised sums, drawn once by the first result() / resultAligned(). */
   private noisedSums: Float64Array | null = null;
 
-  constructor(options: AggregatorOptions) {
+  constructor(options: O) {
     const caller = 'new Aggregator';
     // Each option read once; the layout is copied, so later changes by the caller cannot reach it.
     const o = readObject(options, `${caller}: options`, 'an object with maxElements');
-    const { maxElements, reduce, layout, privacy } = o;
+    const { maxElements, reduce, layout, privacy, modular } = o;
     probeMissing(o, ['maxElements'], [maxElements]); // a throwing `has` trap's error goes first
     this.maxElements = checkLimit({ maxElements }, caller);
     this.reduce = readChoice(reduce, ['sum', 'mean'] as const, 'sum', `${caller}: options.reduce`);
+    if (readFlag(modular, `${caller}: options.modular`)) {
+      if (this.reduce !== 'sum')
+        throw new RangeError(`${caller}: options.reduce must be 'sum' with options.modular (sums mod 2^32; divide after unmasking), got '${this.reduce}'`);
+      if (privacy !== undefined)
+        throw new TypeError(
+          `${caller}: options.privacy cannot be used with options.modular: modular sums carry their noise from the clients (ErrorFeedback privacy mode 'distributed'); the aggregator adds none`,
+        );
+      this.modular = new ModularSums(this.maxElements, layout === undefined ? null : this.modularLayout(layout, caller), caller);
+      return;
+    }
     if (privacy !== undefined) {
       const p = readServerPrivacy(privacy, `${caller}: options.privacy`);
       if (this.reduce === 'mean' && p.expectedClients === undefined)
@@ -177,16 +215,19 @@ export class Aggregator {
 
   /** Clients summed so far (messages added, plus the clients of merged partials). */
   get count(): number {
+    if (this.modular) return this.modular.clients;
     return this.clients;
   }
 
   /** Σ weight of everything summed so far. */
   get totalWeight(): number {
+    if (this.modular) return this.modular.clients;
     return this.weight;
   }
 
   /** The round every message must carry: fixed by the first message or partial; null before. */
   get round(): number | null {
+    if (this.modular) return this.modular.roundFixed;
     return this.clients > 0 || this.messages > 0 ? this.state!.spec.round : null;
   }
 
@@ -197,6 +238,7 @@ export class Aggregator {
    */
   add(bytes: Uint8Array, weight = 1): void {
     this.checkIdle('Aggregator.add');
+    if (this.modular) return this.addModular(bytes, weight, 'Aggregator.add');
     this.addNow(bytes, weight, 'Aggregator.add');
   }
 
@@ -208,7 +250,7 @@ export class Aggregator {
    */
   addAsync(bytes: Uint8Array, weight = 1): Promise<void> {
     this.inflight++;
-    const run = this.pending.then(() => this.addNowAsync(bytes, weight));
+    const run = this.pending.then(() => (this.modular ? this.addModular(bytes, weight, 'Aggregator.addAsync') : this.addNowAsync(bytes, weight)));
     const done = run.finally(() => {
       this.inflight--;
     });
@@ -216,10 +258,19 @@ export class Aggregator {
     return done;
   }
 
-  /** Dense float32 layers (layout order): fround(sum), or fround(sum / totalWeight) for 'mean'. */
-  result(): DenseLayer[] {
+  /**
+   * Dense float32 layers (layout order): fround(sum), or fround(sum / totalWeight) for 'mean'.
+   * Modular mode: ModularLayer[] (layout order), each layer's sums mod 2^32 as a fresh
+   * Uint32Array: dense row-major with its shape, or on the positions in their order (shape null).
+   */
+  result(): AggregatorResult<O> {
     const caller = 'Aggregator.result';
     this.checkIdle(caller);
+    if (this.modular) return this.modular.result(caller) as AggregatorResult<O>;
+    return this.floatResult(caller) as AggregatorResult<O>;
+  }
+
+  private floatResult(caller: string): DenseLayer[] {
     const s = this.checkResult(caller);
     const sums = this.releasedSums(s, caller);
     const scale = this.divisor();
@@ -243,6 +294,7 @@ export class Aggregator {
   resultAligned(): AlignedValues {
     const caller = 'Aggregator.resultAligned';
     this.checkIdle(caller);
+    if (this.modular) throw new TypeError(`${caller}: a modular aggregator's result() already gives aligned layers' sums on the positions`);
     if (!this.positions) throw new TypeError(`${caller}: this aggregator sums plain updates; construct it with positions as the layout`);
     const s = this.checkResult(caller);
     const sums = this.releasedSums(s, caller);
@@ -261,6 +313,7 @@ export class Aggregator {
   encodePartial(): Uint8Array {
     const caller = 'Aggregator.encodePartial';
     this.checkIdle(caller);
+    if (this.modular) return this.modular.encodePartial(caller);
     const s = this.state;
     if (!s) throw new RangeError(`${caller}: nothing to encode: no layout yet (give options.layout, or add a message first)`);
     return encodePartialBytes({ of: s.spec.of, round: s.spec.round, positionsId: s.spec.positionsId, clients: this.clients, totalWeight: this.weight, layers: s.layers, sums: s.sums.values }, caller);
@@ -275,6 +328,7 @@ export class Aggregator {
     const caller = 'Aggregator.merge';
     this.checkIdle(caller);
     this.calls++;
+    if (this.modular) return this.modular.merge(plainBytes(input, caller), caller, this.calls - 1);
     this.checkOpen(caller);
     const bytes = plainBytes(input, caller);
     let s = this.state;
@@ -309,6 +363,32 @@ export class Aggregator {
   }
 
   // ------------------------------------------------------------------ internals
+
+  /** Modular mode: weight 1 only, then the whole message checked before its values are added. */
+  private addModular(input: Uint8Array, weight: number, caller: string): void {
+    this.calls++;
+    const bytes = plainBytes(input, caller);
+    if (weight !== 1)
+      throw new RangeError(`${caller}: weight must be 1 in modular mode (each client's integers are summed as they are; scale on the client), got ${describeValue(weight)}`);
+    this.modular!.add(bytes, caller, this.calls - 1);
+  }
+
+  /** options.layout for modular mode: dense layers (positionsId 0) or positions (their id, counts). */
+  private modularLayout(layout: unknown, caller: string): { positionsId: number; layers: StreamLayer[] } {
+    if (Array.isArray(layout)) {
+      const layers = readArray(layout, `${caller}: options.layout`, 'an Array of {name, shape}').map((entry, i) => {
+        const { name, shape } = readObject(entry, `${caller}: options.layout[${i}]`, 'an object {name, shape}');
+        const nb = nameBytes(name, `${caller}: options.layout[${i}]`);
+        const s = readShape(shape, `${caller}: options.layout[${i}] (${quoteName(name as string)})`);
+        return { name: name as string, shape: s.shape, n: s.n, meta: integerMeta(nb, s.shape) };
+      });
+      return { positionsId: 0, layers };
+    }
+    const p = readPositions(layout, `${caller}: options.layout`, kernelsFor);
+    if (p.id === 0)
+      throw new RangeError(`${caller}: options.layout: positions whose id (CRC-32) is 0 cannot be named by an integer update (positionsId 0 means dense layers); broadcast them again (another round)`);
+    return { positionsId: p.id, layers: p.layers.map((l) => ({ name: l.name, shape: null, n: l.indices.length, meta: integerMeta(l.nameBytes, l.indices.length) })) };
+  }
 
   /** 'mean': Σw, or under options.privacy the expected clients; 'sum': 1. */
   private divisor(): number {

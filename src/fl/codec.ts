@@ -53,6 +53,20 @@ export function writeValues(out: Uint8Array, offset: number, values: Float32Arra
   return offset + values.length * 4;
 }
 
+/** Reads out.length little-endian u32s from b[offset]; returns out. */
+export function readU32s(b: Uint8Array, offset: number, out: Uint32Array): Uint32Array {
+  if (LITTLE_ENDIAN) new Uint8Array(out.buffer, out.byteOffset, out.length * 4).set(b.subarray(offset, offset + out.length * 4));
+  else for (let j = 0; j < out.length; j++) out[j] = getU32(b, offset + 4 * j);
+  return out;
+}
+
+/** Writes values as little-endian u32s at out[offset]; returns the end offset. */
+export function writeU32s(out: Uint8Array, offset: number, values: Uint32Array): number {
+  if (LITTLE_ENDIAN) out.set(new Uint8Array(values.buffer, values.byteOffset, values.length * 4), offset);
+  else for (let j = 0; j < values.length; j++) putU32(out, offset + 4 * j, values[j]);
+  return offset + values.length * 4;
+}
+
 export function checkRound(round: unknown, what: string): number {
   if (typeof round !== 'number' || !Number.isInteger(round) || round < 0 || round > MAX_U32)
     throw new RangeError(`${what}: round must be an integer in [0, 2^32-1], got ${describeValue(round)}`);

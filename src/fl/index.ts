@@ -7,5 +7,8 @@ export { encodeUpdate, decodeUpdate, encodePositions, decodePositions, encodeAli
 export { aggregateUpdates, densifyUpdate, aggregateToTensors, sparseFromDense } from './dense';
 export { chooseAlignedPositions, aggregateAligned, densifyAligned } from './adgp';
 export { FORMAT_VERSION } from '../surface/format';
-export { Aggregator, AggregatorOptions, LayerLayout, DgpPrivacyError } from './aggregator';
+export { Aggregator, AggregatorOptions, ModularAggregatorOptions, AggregatorResult, LayerLayout, DgpPrivacyError } from './aggregator';
+export type { ModularLayer } from './modular';
+export { encodeIntegerUpdate, decodeIntegerUpdate, decodeModularPartial } from './integer';
+export type { IntegerUpdate, IntegerLayer, DecodedIntegerUpdate, ModularPartial } from './integer';
 export { decodePartial, PartialAggregate } from './partial';

@@ -13,11 +13,12 @@ import { readTyped } from '../read';
 import { kernelsFor } from '../backend';
 import { CODING_BITMAP, CODING_DELTA, Kernels, WireStatus } from '../surface/kernels';
 import {
-  CRC_BYTES, FORMAT_VERSION, HEADER_BYTES, hex32, KIND_ALIGNED, KIND_NAMES, KIND_PARTIAL, KIND_UPDATE, MAGIC, PARTIAL_EXTRA_BYTES,
+  CRC_BYTES, EXTRA_HEADER_BYTES, FORMAT_VERSION, HEADER_BYTES, hex32, KIND_ALIGNED, KIND_INTEGER, KIND_MODULAR_PARTIAL, KIND_NAMES, KIND_PARTIAL,
+  KIND_POSITIONS, KIND_UPDATE, MAGIC, PARTIAL_EXTRA_BYTES,
 } from '../surface/format';
 import { wireMessage } from '../surface/messages';
 import { StreamCode } from '../surface/stream';
-import { getU32, Reader } from './codec';
+import { getU32, readU32s, Reader } from './codec';
 import { DgpFormatError } from './errors';
 import type { UpdateLayer } from './types';
 
@@ -71,12 +72,13 @@ export interface Opened {
 export function openMessage(input: unknown, kind: number, caller: string): Opened {
   const bytes = readTyped(input, Uint8Array, `${caller}: bytes`);
   const len = bytes.length;
-  const headerBytes = HEADER_BYTES + (kind === KIND_ALIGNED ? 4 : 0);
+  const headerBytes = HEADER_BYTES + (EXTRA_HEADER_BYTES[kind] ?? 0);
   const k = kernelsFor(len >>> 2);
-  const { round, layerCount, crc } = openFrame(bytes, kind, headerBytes + CRC_BYTES, `${KIND_NAMES[kind]} message`, caller, k);
+  const name = kind === KIND_MODULAR_PARTIAL ? KIND_NAMES[kind] : `${KIND_NAMES[kind]} message`;
+  const { round, layerCount, crc } = openFrame(bytes, kind, headerBytes + CRC_BYTES, name, caller, k);
   const reader = new Reader(bytes, headerBytes, len - CRC_BYTES, caller);
-  // Every layer takes at least 2 bytes (aligned) or 4 (sparse): bound the count before looping.
-  const minLayer = kind === KIND_ALIGNED ? 2 : 4;
+  // Every layer takes at least 2 bytes (aligned, integer) or 4 (sparse): bound the count before looping.
+  const minLayer = kind === KIND_UPDATE || kind === KIND_POSITIONS ? 4 : 2;
   if (layerCount > reader.remaining() / minLayer)
     reader.fail(`layer count ${layerCount} cannot fit in ${reader.remaining()} bytes`, 16);
   return { reader, round, layerCount, crc, k };
@@ -152,6 +154,55 @@ export function decodeAlignedLayers(o: Opened): Array<{ name: string; values: Fl
   r.context = '';
   if (r.remaining() !== 0) r.fail(`${r.remaining()} unexpected bytes after the last layer`);
   return layers;
+}
+
+/**
+ * An integer update (kind 5) or modular partial aggregate (kind 6), read in full but for its
+ * values, which are located (valuesAt), not copied: every value is a valid residue mod 2^32, so
+ * once this returns, every check a receiver needs has been made (layout agreement is the
+ * receiver's, against `layers[i].meta`).
+ */
+export interface IntegerLayout {
+  round: number;
+  /** 0: dense layers (rank + dims); else the positions' id and per-layer counts. */
+  positionsId: number;
+  /** Kind 6: the clients summed; kind 5: 1. */
+  clients: number;
+  /** The CRC-32 of the message. */
+  crc: number;
+  bytes: Uint8Array;
+  layers: Array<StreamLayer & { valuesAt: number }>;
+}
+
+export function readIntegerLayout(input: unknown, kind: typeof KIND_INTEGER | typeof KIND_MODULAR_PARTIAL, caller: string): IntegerLayout {
+  const o = openMessage(input, kind, caller);
+  const r = o.reader;
+  const bytes = r.bytes;
+  const positionsId = getU32(bytes, HEADER_BYTES);
+  const clients = kind === KIND_MODULAR_PARTIAL ? getU32(bytes, HEADER_BYTES + 4) : 1;
+  const seen = new Set<string>();
+  const layers: IntegerLayout['layers'] = [];
+  const what = kind === KIND_INTEGER ? 'values' : 'sums';
+  for (let i = 0; i < o.layerCount; i++) {
+    const start = r.pos;
+    const name = layerName(o, i, seen);
+    let shape: number[] | null = null;
+    let n: number;
+    if (positionsId === 0) ({ shape, n } = r.shape());
+    else n = r.varint('count');
+    const meta = bytes.slice(start, r.pos);
+    r.need(4 * n, `${what} (${n} u32)`);
+    layers.push({ name, shape, n, meta, valuesAt: r.pos });
+    r.pos += 4 * n;
+  }
+  r.context = '';
+  if (r.remaining() !== 0) r.fail(`${r.remaining()} unexpected bytes after the last layer`);
+  return { round: o.round, positionsId, clients, crc: o.crc, bytes, layers };
+}
+
+/** A kind 5 or 6 message's layers with their values copied out (decodeIntegerUpdate, decodeModularPartial). */
+export function integerLayers(l: IntegerLayout): Array<{ name: string; shape: number[] | null; values: Uint32Array }> {
+  return l.layers.map((x) => ({ name: x.name, shape: x.shape, values: readU32s(l.bytes, x.valuesAt, new Uint32Array(x.n)) }));
 }
 
 /** One layer of a stream layout: its metadata bytes as messages carry them, and its size. */

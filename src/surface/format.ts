@@ -12,7 +12,16 @@ export const KIND_UPDATE = 1;
 export const KIND_POSITIONS = 2;
 export const KIND_ALIGNED = 3;
 export const KIND_PARTIAL = 4;
-export const KIND_NAMES: Record<number, string> = { 1: 'update', 2: 'positions', 3: 'aligned values' };
+/** Integer vectors mod 2^32 at public positions (secure aggregation's input; docs/FORMAT.md kind 5). */
+export const KIND_INTEGER = 5;
+/** Sums mod 2^32 of integer updates and their client count (docs/FORMAT.md kind 6). */
+export const KIND_MODULAR_PARTIAL = 6;
+export const KIND_NAMES: Record<number, string> = { 1: 'update', 2: 'positions', 3: 'aligned values', 5: 'integer update', 6: 'modular partial aggregate' };
+/**
+ * Bytes between the common header and the first layer: kind 3 and 5 positionsId; kind 6
+ * positionsId and clients. (Kind 4's is PARTIAL_EXTRA_BYTES.)
+ */
+export const EXTRA_HEADER_BYTES: Record<number, number> = { 3: 4, 5: 4, 6: 8 };
 
 /** magic 4, version 1, kind 1, reserved 2, total length 4, round 4, layer count 4. */
 export const HEADER_BYTES = 20;

@@ -39,7 +39,7 @@ const TABLE: Record<number, (d: WireDetail) => string> = {
   [StreamCode.BadVersion]: (d) => `unsupported format version ${d.got} (this decoder reads version ${FORMAT_VERSION})`,
   [StreamCode.BadKind]: (d) =>
     d.source === 'decoder' && d.want !== 4
-      ? `expected a${d.want === 1 ? 'n' : ''} ${KIND_NAMES[d.want]} message (kind ${d.want}), got kind ${d.got}` + (KIND_NAMES[d.got] ? ` (${KIND_NAMES[d.got]})` : '')
+      ? `expected ${/^[aeiou]/.test(KIND_NAMES[d.want] ?? '') ? 'an' : 'a'} ${KIND_NAMES[d.want]}${d.want === 6 ? '' : ' message'} (kind ${d.want}), got kind ${d.got}` + (KIND_NAMES[d.got] ? ` (${KIND_NAMES[d.got]})` : '')
       : d.source === 'decoder'
         ? `expected kind ${d.want} (partial aggregate), got kind ${d.got}`
         : `expected kind ${d.want} (${kindName(d.want)}), got kind ${d.got} (${kindName(d.got)}${d.got === 4 ? ': use merge()' : ''})`,

@@ -3,7 +3,7 @@
  * `DGP_WRITE_GOLDEN=1 npx jest test/fl/wire` rewrites the .bin files from these inputs; without
  * it the test checks that encoding reproduces them byte for byte and decoding gives the inputs.
  */
-import type { AlignedPositions, AlignedValues, Update } from '../../src/fl';
+import type { AlignedPositions, AlignedValues, IntegerUpdate, Update } from '../../src/fl';
 
 export const UPDATE_SMALL: Update = {
   round: 7,
@@ -30,3 +30,28 @@ export const ALIGNED = (positionsId: number): AlignedValues => ({
   positionsId,
   layers: [{ name: 'dense/kernel', values: Float32Array.of(1, 2, 0, -1, 0.25) }],
 });
+
+/** integer-dense.bin: kind 5, dense layers (positionsId 0); values are any u32. */
+export const INTEGER_DENSE: IntegerUpdate = {
+  round: 9,
+  layers: [
+    { name: 'b', shape: [2], values: Uint32Array.of(1, 0xffffffff) },
+    { name: 's', shape: [], values: Uint32Array.of(0x80000000) },
+  ],
+};
+
+/** integer-aligned.bin: kind 5 on the positions of positions.bin (positionsId its CRC-32). */
+export const INTEGER_ALIGNED = (positionsId: number): IntegerUpdate => ({
+  round: 3,
+  positionsId,
+  layers: [{ name: 'dense/kernel', values: Uint32Array.of(0, 1, 0xfffffffe, 7, 0x12345678) }],
+});
+
+/** The second client of modular-partial.bin (the first is INTEGER_DENSE): sums wrap mod 2^32. */
+export const INTEGER_DENSE_2: IntegerUpdate = {
+  round: 9,
+  layers: [
+    { name: 'b', shape: [2], values: Uint32Array.of(2, 3) },
+    { name: 's', shape: [], values: Uint32Array.of(0x80000001) },
+  ],
+};

@@ -10,7 +10,7 @@ import fc from 'fast-check';
 
 import {
   aggregateAligned, aggregateToTensors, aggregateUpdates, Aggregator, chooseAlignedPositions, countsFromRatios,
-  decodeAligned, decodePartial, decodePositions, decodeUpdate, densifyAligned, densifyUpdate, dgpMask, dgpPrune, dgpPruneGradients,
+  decodeAligned, decodeIntegerUpdate, decodeModularPartial, decodePartial, decodePositions, encodeIntegerUpdate, decodeUpdate, densifyAligned, densifyUpdate, dgpMask, dgpPrune, dgpPruneGradients,
   dualTopBottomK, encodeAligned, encodePositions, encodeUpdate, ErrorFeedback, selectLayers, setBackend, setThreads,
   sparseFromDense, Update,
 } from '../../src';
@@ -286,6 +286,33 @@ describe('backend and streaming aggregator', () => {
   }, ['DgpFormatError'], '');
   slot('decodePartial', 'bytes', notTyped(() => new Uint8Array(40)), (v) => ({ run: () => decodePartial(v as Uint8Array) }));
   slot('decodePartial', 'bytes (content)', fc.uint8Array({ maxLength: 64 }).map((b) => bad(b, [])), (v) => ({ run: () => decodePartial(v as Uint8Array), watch: v }), ['DgpFormatError'], '');
+  // Modular (secure-aggregation) mode: kinds 5 and 6.
+  const integer = (round: unknown = 1, positionsId: unknown = 0): Uint8Array =>
+    encodeIntegerUpdate({ round: round as number, positionsId: positionsId as number, layers: [{ name: 'w', shape: [2], values: Uint32Array.of(1, 0xffffffff) }] });
+  slot('encodeIntegerUpdate', 'round', badRound.filter((b) => b.value !== undefined), (v) => ({ run: () => integer(v) }));
+  slot('encodeIntegerUpdate', 'positionsId', fc.oneof(notNumber.filter((b) => b.value !== undefined), named(fc.double().filter((x) => !Number.isInteger(x) || x < 0 || x > 0xffffffff))), (v) => ({ run: () => integer(1, v) }));
+  for (const [caller, decode] of [['decodeIntegerUpdate', decodeIntegerUpdate], ['decodeModularPartial', decodeModularPartial]] as const) {
+    slot(caller, 'bytes', notTyped(() => integer()), (v) => ({ run: () => decode(v as Uint8Array) }));
+    slot(caller, 'bytes (content)', fc.uint8Array({ maxLength: 64 }).map((b) => bad(b, [])), (v) => ({ run: () => decode(v as Uint8Array), watch: v }), ['DgpFormatError'], '');
+  }
+  const modular = (): Aggregator<{ modular: true; maxElements: number }> => {
+    const agg = new Aggregator({ modular: true, maxElements: 100 });
+    agg.add(integer());
+    return agg;
+  };
+  slot('Aggregator.add', 'bytes (modular)', notTyped(() => integer()), (v) => {
+    const agg = modular();
+    return { run: () => agg.add(v as Uint8Array), watch: () => [agg.count, agg.round, agg.encodePartial()] };
+  }, ['TypeError', 'RangeError'], 'bytes');
+  for (const method of ['add', 'merge'] as const)
+    slot(`Aggregator.${method}`, 'bytes (modular content)', fc.uint8Array({ maxLength: 64 }).map((b) => bad(b, [])), (v) => {
+      const agg = modular();
+      return { run: () => agg[method](v as Uint8Array), watch: () => [agg.count, agg.round, agg.encodePartial()] };
+    }, ['DgpFormatError'], '');
+  slot('Aggregator.add', 'weight (modular)', named(fc.double().filter((x) => x !== 1)), (v) => {
+    const agg = modular();
+    return { run: () => agg.add(integer(), v as number), watch: () => [agg.count, agg.round, agg.encodePartial()] };
+  }, ['TypeError', 'RangeError'], 'weight');
   slot('Aggregator.add', 'weight', fc.oneof(notNumber.filter((b) => b.value !== undefined), named(fc.double().filter((x) => !(Number.isFinite(x) && x >= 0 && x <= 2 ** 32)))), (v) => {
     const agg = new Aggregator({ maxElements: 100 });
     return { run: () => agg.add(encodeUpdate(update()), v as number), watch: () => [agg.count, agg.totalWeight, agg.round] };
