@@ -126,20 +126,28 @@ export function planDistributed(params: DistributedPlanParams): DistributedPlan 
   const n = readCount(nn, `${caller}: maxClients`, m, 0x7fffffff);
   const d = readCount(dd, `${caller}: dimension`, 1, Number.MAX_SAFE_INTEGER);
   const p = { m, n, z, clipNorm, clipRange, d };
-  // The headroom rule is linear in s (up to the floor and ceil): solve it, then step down to the
-  // largest integer that passes the exact check.
+  // The headroom rule's left-hand side never decreases with s (a larger s gives a finer grid and
+  // more noise), and exceeds n·(clipRange/clipNorm)·(√m·s/z - √d) + 20·√n·s: above `hi` nothing
+  // fits. Bisect [sMin, hi] for the largest s that passes the exact check.
   const k = clipRange / clipNorm;
-  const slope = n * k * (Math.sqrt(m) / z) + NOISE_TAIL_SDS * Math.sqrt(n);
-  const free = SUM_LIMIT - n - NOISE_TAIL_SDS + n * k * Math.sqrt(d);
   const sMin = Math.max(1, Math.floor((z * Math.sqrt(d)) / Math.sqrt(m)) + 1); // below it the √d term alone exceeds σ / z
-  let s = Math.min(MAX_CLIENT_SCALE, Math.floor(free / slope));
+  const slope = n * k * (Math.sqrt(m) / z) + NOISE_TAIL_SDS * Math.sqrt(n);
+  const hi = Math.min(MAX_CLIENT_SCALE, Math.floor((SUM_LIMIT + n * k * Math.sqrt(d)) / slope) + 1);
+  let s = 0;
   let inv = 0;
-  // The estimate is off by a few units at most (floor, ceil, float64 slack): a short walk down.
-  for (let tries = 0; s >= sMin && tries < 4096; s--, tries++) {
+  if (sMin <= hi && fits(sMin, p) > 0) {
+    let lo = sMin; // fits
+    let top = hi + 1; // does not fit (or is past the sampler's range)
+    if (fits(hi, p) > 0) lo = hi;
+    while (top - lo > 1) {
+      const mid = Math.floor((lo + top) / 2);
+      if (fits(mid, p) > 0) lo = mid;
+      else top = mid;
+    }
+    s = lo;
     inv = fits(s, p);
-    if (inv > 0) break;
   }
-  if (!(s >= sMin) || inv === 0) {
+  if (inv === 0) {
     if (sMin > MAX_CLIENT_SCALE)
       throw new RangeError(
         `${caller}: the √d = ${Math.sqrt(d)} rounding term of dimension ${d} needs a per-client scale of at least ${sMin} grid steps, above the sampler's 2^20; ` +
