@@ -1,7 +1,7 @@
 /**
  * The accountant for the distributed discrete Gaussian (docs/PRIVACY.md, "Distributed noise",
  * "The bound"). Kairouz, Liu and Steinke 2021 (ICML; arXiv:2102.06387), Theorem 1 (the
- * distributed discrete Gaussian's privacy, from their Proposition 14): let σ >= 1/2 and let Z be
+ * distributed discrete Gaussian's privacy): let σ >= 1/2 and let Z be
  * the sum of n independent vectors with independent N_Z(0, σ²) coordinates in Z^d. Then for
  * every Δ ∈ Z^d with ‖Δ‖₂ <= Δ₂, adding Z to a query of L2 sensitivity Δ₂ is ½ε²-concentrated
  * DP (for every order α >= 1, D_α <= α·ε²/2) with
@@ -11,6 +11,11 @@
  * τ measures how far the sum of n discrete Gaussians is from a discrete Gaussian of variance nσ²;
  * it is 0 for n = 1 and below 10^-80 once σ >= 4, so ε is then the continuous Gaussian's
  * Δ₂/(√n·σ) to float64 precision.
+ *
+ * Checked against the authors' accounting code (Google's distributed_dp research code, whose
+ * Proposition 14 terms imply this ε) and an independent implementation (fl4health, which states
+ * this theorem); Proposition 14's sharper form with the L1 sensitivity is not used (its exact
+ * statement could not be checked against the paper), which is conservative.
  *
  * Composition: ρ-zCDP per round (ρ = ε²/2) is RDP α·ρ at every order α; `rounds` rounds (each
  * with its own ρ if they differ) add up; the (ε, δ) conversion is the package's (Balle et al.
