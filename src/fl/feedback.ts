@@ -383,7 +383,10 @@ export class ErrorFeedback {
       throw new DgpError(
         `${caller}: needs options.privacy with noise 'distributed' (its clipNorm, noiseMultiplier, minClients and maxClients size the grid and the noise), got ${p ? `noise '${p.noise}'` : 'no options.privacy'}`,
       );
-    const { positions, round: r } = readOptions(options, `${caller}: options`, 'an object {positions?, round?}');
+    const o = readOptions(options, `${caller}: options`, 'an object {positions?, round?}');
+    if (o.layers !== undefined || o.id !== undefined)
+      throw new TypeError(`${caller}: options must be an object {positions?, round?}, got what looks like positions themselves; pass stepSecure(grads, { positions })`);
+    const { positions, round: r } = o;
     const round = r === undefined ? this.rounds : r;
     checkRound(round as number, caller);
     const read = positions === undefined ? null : readPositions(positions, `${caller}: options.positions`, kernelsFor);

@@ -399,6 +399,9 @@ describe("ErrorFeedback with noise 'distributed'", () => {
     await expect(ef.stepAsync(grads(1))).rejects.toThrow(/ErrorFeedback\.stepAsync: noise 'distributed' refuses an update with per-client positions/);
     const positions = decodePositions(encodePositions(chooseAlignedPositions(grads(12), CONFIG, 1)));
     expect(() => ef.stepAligned(grads(1), positions)).toThrow(/stepAligned would send the clipped values without noise; use stepSecure\(grads, \{ positions \}\)/);
+    expect(() => ef.stepSecure(grads(1), positions as never)).toThrow(/got what looks like positions themselves; pass stepSecure\(grads, \{ positions \}\)/);
+    expect(() => ef.stepSecure(grads(1), { round: -1 })).toThrow(RangeError);
+    expect(() => ef.stepSecure(grads(1), { positions: 5 as never })).toThrow(/ErrorFeedback\.stepSecure: options\.positions/);
     expect(ef.completedRounds).toBe(0);
     expect(() => new ErrorFeedback(CONFIG).stepSecure(grads(1))).toThrow(/ErrorFeedback\.stepSecure: needs options\.privacy with noise 'distributed'.*no options\.privacy/);
     expect(() => new ErrorFeedback(CONFIG, { privacy: { noise: 'local', clipNorm: 1, noiseMultiplier: 1 } }).stepSecure(grads(1))).toThrow(/got noise 'local'/);
