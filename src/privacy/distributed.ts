@@ -8,7 +8,7 @@
  * - every client adds N_Z(0, s²) to every coordinate, s an integer in [1, 2^20] (the
  *   discreteGaussian kernel's range), so the sum over minClients = m clients carries noise of
  *   parameter σ = √m·s grid steps (variance m·Var(N_Z(0, s²)) <= m·s², within a relative
- *   4π²s²·e^{-2π²s²} of it: below 10^-7 at s = 1, far below float64 precision at s >= 2);
+ *   4π²s²·e^{-2π²s²} of it: about 10^-7 at s = 1, below 10^-30 at s >= 2);
  * - the grid (inverseStep grid steps per unit) is the largest that makes the quantized L2
  *   sensitivity Δ = clipNorm·inverseStep·(1 + (d + 2)·2^-52) + √d at most σ / noiseMultiplier,
  *   so the achieved multiplier σ/Δ is >= the one asked for (reported as `achievedMultiplier`;

@@ -9,7 +9,7 @@
  *   ε = min{ √(Δ₂²/(nσ²) + 2τd),  Δ₂/(√n·σ) + τ·√d },   τ = 10·Σ_{k=1}^{n-1} exp(-2π²σ²·k/(k+1)).
  *
  * τ measures how far the sum of n discrete Gaussians is from a discrete Gaussian of variance nσ²;
- * it is 0 for n = 1 and below 10^-80 once σ >= 4, so ε is then the continuous Gaussian's
+ * it is 0 for n = 1 and below 10^-58 once σ >= 4 (any n < 2^31), so ε is then the continuous Gaussian's
  * Δ₂/(√n·σ) to float64 precision.
  *
  * Checked against the authors' accounting code (Google's distributed_dp research code, whose
