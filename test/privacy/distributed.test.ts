@@ -10,6 +10,7 @@ import {
   quantizeWithNoise, SecureRandom, SUM_LIMIT, sumBound, coordinateBound, MAX_CLIENT_SCALE,
 } from '../../src';
 import { DgpError } from '../../src/errors';
+import { tsKernels } from '../../src/backends/ts/kernels';
 import { clipInPlace } from '../../src/privacy/clip';
 import { BACKENDS, gradient, onBackend } from '../fl/helpers';
 import { mulberry32 } from '../../shared-dev/seeded';
@@ -205,6 +206,20 @@ describe('quantization: plan, sum, dequantize', () => {
       expect(out[i] === Math.floor(y) || out[i] === Math.floor(y) + 1).toBe(true);
     }
   });
+});
+
+test('SecureRandom.quantizeStochastic never reuses a block: a call that would pass block 2^32 - 1 moves to the next nonce', () => {
+  const r = SecureRandom.create({ unsafeSeed: 8 });
+  (r as unknown as { counter: number }).counter = 2 ** 32 - 2; // two blocks left on stream 0
+  const v = uniformValues(24, 9, 1); // 3 blocks
+  const out = new Int32Array(24);
+  r.quantizeStochastic(v, 1, 1e6, out);
+  expect(r.position()).toEqual({ stream: 1, block: 3 });
+  const key = new Uint32Array(8);
+  key[0] = 8;
+  const want = new Int32Array(24);
+  tsKernels.quantizeStochastic(key, Uint32Array.from([1, 0, 0]), 0, v, 1, 1e6, want);
+  expect(Array.from(out)).toEqual(Array.from(want));
 });
 
 describe('the accountant (KLS21)', () => {
