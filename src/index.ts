@@ -15,3 +15,6 @@ export { l2Norm, clipInPlace } from './privacy/clip';
 export type { NoiseMode, ClientPrivacyOptions, ServerPrivacyOptions, UnsafeSeed } from './privacy/options';
 export { SecureRandom, SecureRandomOptions } from './privacy/random';
 export { addGaussianNoise, noiseGrid, snappedSensitivity, NOISE_GRID_STEPS } from './privacy/noise';
+export { planDistributed, quantizeWithNoise, DistributedPlan, DistributedPlanParams, MAX_CLIENT_SCALE } from './privacy/distributed';
+export { dpEpsilonDistributed, distributedRho, distributedTau, epsilonFromRho, DistributedEpsilonParams } from './privacy/distributed_accountant';
+export { dequantizeSum, quantizeValues, quantizedSensitivity, coordinateBound, sumBound, SUM_LIMIT, NOISE_TAIL_SDS } from './privacy/quantize';

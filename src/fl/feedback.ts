@@ -19,6 +19,8 @@ import { ClientPrivacyOptions, ReadClientPrivacy, readClientPrivacy } from '../p
 import { SecureRandom } from '../privacy/random';
 import { addGaussianNoise, snappedSensitivity } from '../privacy/noise';
 import { dpEpsilon } from '../privacy/accountant';
+import { DistributedPlan, planDistributed, quantizeWithNoise } from '../privacy/distributed';
+import { distributedRho, epsilonFromRho } from '../privacy/distributed_accountant';
 import type { AlignedPositions, AlignedValues, DenseLayer, Update } from './types';
 
 /**
@@ -35,8 +37,34 @@ export interface ErrorFeedbackOptions {
    * Client-level differential privacy (SPEC §11, docs/PRIVACY.md "Client pipeline"): every round
    * clips p over all layers to clipNorm; 'local' then adds noise of standard deviation
    * noiseMultiplier · clipNorm to every coordinate that could be sent before anything is selected.
+   * 'distributed' (docs/PRIVACY.md "Distributed noise"): rounds go through stepSecure only, which
+   * quantizes the clipped vector and adds this client's share of integer noise for secure
+   * aggregation.
    */
   privacy?: ClientPrivacyOptions;
+}
+
+/**
+ * What stepSecure returns: one client's input to secure aggregation (SPEC §12) and the plan the
+ * server needs to read the sum back (dequantizeSum(sum, plan.step, divisor)).
+ */
+export interface SecureUpdate {
+  round: number;
+  /** Aligned (ADGP) rounds: the `id` of the positions the values sit on; absent for a dense round. */
+  positionsId?: number;
+  /**
+   * The layers in the order their integers appear in `integers`, with how many each has (dense:
+   * the layer's size, row-major; aligned: its number of broadcast positions, in their order).
+   */
+  layers: Array<{ name: string; length: number }>;
+  /**
+   * The clipped update, clamped to ±plan.clipRange, on the grid of plan.step, stochastically
+   * rounded, plus this client's discrete-Gaussian noise share: 32-bit words (two's complement)
+   * to be summed modulo 2^32 by secure aggregation.
+   */
+  integers: Uint32Array;
+  /** The grid and noise scale (planDistributed; the same for every client with the same settings and dimension). */
+  plan: DistributedPlan;
 }
 
 /** What privacySpent() reports. */
@@ -47,8 +75,14 @@ export interface PrivacySpent {
   rounds: number;
   /** The sampling rate the bound assumes (1: no amplification by sampling). */
   samplingRate: number;
-  /** The multiplier the accountant was given: z/2 for 'local' (replace-one neighbours), z for 'central'. */
+  /**
+   * The multiplier the accountant was given: z/2 for 'local' (replace-one neighbours), z for
+   * 'central'; for 'distributed', the smallest over the rounds of √clients·scale ÷ the quantized
+   * sensitivity.
+   */
   noiseMultiplier: number;
+  /** 'distributed' only: the clients whose noise the bound assumes in every round's sum. */
+  clients?: number;
 }
 
 interface LayerState {
@@ -77,6 +111,8 @@ export class ErrorFeedback {
   private readonly random: SecureRandom | null = null;
   /** Under privacy: the most coordinates one round clipped and sent from (the accountant's dimension d). */
   private maxDimension = 0;
+  /** 'distributed': each round's plan (scale, sensitivity and dimension differ when the dimension does). */
+  private readonly securePlans: Array<Pick<DistributedPlan, 'scale' | 'sensitivity' | 'dimension'>> = [];
 
   constructor(config: DgpConfig = DEFAULT_CONFIG, options: ErrorFeedbackOptions = {}) {
     this.config = checkConfig(config, 'ErrorFeedback');
@@ -90,14 +126,27 @@ export class ErrorFeedback {
           `ErrorFeedback: options.privacy: the noise's standard deviation noiseMultiplier · clipNorm = ${p.noiseMultiplier * p.clipNorm} must be below the float32 maximum`,
         );
       this.privacyOptions = p;
-      if (p.noise === 'local') this.random = SecureRandom.create(p.unsafeSeed === undefined ? {} : { unsafeSeed: p.unsafeSeed });
+      if (p.noise === 'local' || p.noise === 'distributed')
+        this.random = SecureRandom.create(p.unsafeSeed === undefined ? {} : { unsafeSeed: p.unsafeSeed });
     }
   }
 
-  /** The privacy settings this client runs with (a copy, without the seed), or null. */
-  get privacy(): { noise: 'local' | 'central'; clipNorm: number; noiseMultiplier: number } | null {
+  /**
+   * The privacy settings this client runs with (a copy, without the seed), or null. 'distributed'
+   * adds minClients, maxClients and clipRange.
+   */
+  get privacy(): {
+    noise: 'local' | 'central' | 'distributed';
+    clipNorm: number;
+    noiseMultiplier: number;
+    minClients?: number;
+    maxClients?: number;
+    clipRange?: number;
+  } | null {
     const p = this.privacyOptions;
-    return p && { noise: p.noise, clipNorm: p.clipNorm, noiseMultiplier: p.noiseMultiplier };
+    if (!p) return null;
+    if (p.noise !== 'distributed') return { noise: p.noise, clipNorm: p.clipNorm, noiseMultiplier: p.noiseMultiplier };
+    return { noise: p.noise, clipNorm: p.clipNorm, noiseMultiplier: p.noiseMultiplier, minClients: p.minClients, maxClients: p.maxClients, clipRange: p.clipRange };
   }
 
   /**
@@ -108,14 +157,22 @@ export class ErrorFeedback {
    * sampling — valid whenever the server clips to clipNorm and adds noise with z; with
    * `samplingRate` < 1 (Poisson sampling that the server keeps secret), pass `rounds`, the rounds
    * the server ran in all (the client cannot count those it was not sampled in).
+   * 'distributed': the distributed discrete Gaussian's bound (Kairouz, Liu and Steinke 2021,
+   * dpEpsilonDistributed) composed over the rounds this client sent through stepSecure, each with
+   * its own plan, assuming `clients` clients' noise in every sum (default minClients; pass the
+   * fewest survivors when a round ended with fewer: ε grows as the noise in the sum shrinks to
+   * √clients·scale). No amplification by sampling (samplingRate must be 1 or absent).
    */
-  privacySpent(options: { delta: number; samplingRate?: number; rounds?: number }): PrivacySpent {
+  privacySpent(options: { delta: number; samplingRate?: number; rounds?: number; clients?: number }): PrivacySpent {
     const caller = 'ErrorFeedback.privacySpent';
     const p = this.privacyOptions;
     if (!p) throw new DgpError(`${caller}: this ErrorFeedback has no options.privacy: nothing protects its updates (ε = Infinity)`);
-    const { delta, samplingRate, rounds } = readObject(options, `${caller}: options`, 'an object {delta, samplingRate?, rounds?}');
+    const { delta, samplingRate, rounds, clients } = readObject(options, `${caller}: options`, 'an object {delta, samplingRate?, rounds?, clients?}');
     if (typeof delta !== 'number' || !(delta > 0 && delta < 1))
       throw new (typeof delta === 'number' ? RangeError : TypeError)(`${caller}: options.delta must be a number in (0, 1), got ${describeValue(delta)}`);
+    if (p.noise === 'distributed') return this.distributedSpent(delta, samplingRate, rounds, clients, caller);
+    if (clients !== undefined)
+      throw new TypeError(`${caller}: options.clients is only for noise 'distributed' (the clients whose noise is in the sum), got ${describeValue(clients)}`);
     if (samplingRate !== undefined && (typeof samplingRate !== 'number' || !(samplingRate >= 0 && samplingRate <= 1)))
       throw new (typeof samplingRate === 'number' ? RangeError : TypeError)(
         `${caller}: options.samplingRate must be a number in [0, 1], got ${describeValue(samplingRate)}`,
@@ -152,6 +209,34 @@ export class ErrorFeedback {
     return { epsilon, delta: delta as number, rounds: n, samplingRate: q as number, noiseMultiplier: z };
   }
 
+  /** privacySpent for 'distributed' (delta checked). */
+  private distributedSpent(delta: number, samplingRate: unknown, rounds: unknown, clients: unknown, caller: string): PrivacySpent {
+    const p = this.privacyOptions!;
+    if (samplingRate !== undefined && samplingRate !== 1)
+      throw new (typeof samplingRate === 'number' ? RangeError : TypeError)(
+        `${caller}: options.samplingRate must be 1 or absent for noise 'distributed' (no amplification by sampling is claimed; the rounds this client sent are composed), got ${describeValue(samplingRate)}`,
+      );
+    if (rounds !== undefined)
+      throw new TypeError(`${caller}: options.rounds is only for noise 'central' with a samplingRate; 'distributed' counts the rounds this client sent, got ${describeValue(rounds)}`);
+    let n = p.minClients;
+    if (clients !== undefined) {
+      if (typeof clients !== 'number' || !(Number.isInteger(clients) && clients >= 1 && clients <= 0x7fffffff))
+        throw new (typeof clients === 'number' ? RangeError : TypeError)(
+          `${caller}: options.clients must be an integer in [1, 2^31 - 1] (the fewest clients whose noise was in a round's sum), got ${describeValue(clients)}`,
+        );
+      n = clients;
+    }
+    let rho = 0;
+    let z = Infinity;
+    for (const r of this.securePlans) {
+      rho += distributedRho({ scale: r.scale, sensitivity: r.sensitivity, clients: n, dimension: r.dimension });
+      z = Math.min(z, (Math.sqrt(n) * r.scale) / r.sensitivity);
+    }
+    const epsilon = epsilonFromRho(rho, delta);
+    const sent = this.securePlans.length;
+    return { epsilon, delta, rounds: sent, samplingRate: 1, noiseMultiplier: sent === 0 ? Infinity : z, clients: n };
+  }
+
   /** Rounds completed so far (the default round number of the next step). */
   get completedRounds(): number {
     return this.rounds;
@@ -164,6 +249,7 @@ export class ErrorFeedback {
   step(grads: GradientInput, round: number = this.rounds): Update {
     const caller = 'ErrorFeedback.step';
     checkRound(round, caller);
+    this.refuseDistributed(caller);
     this.live('step');
     const { states, layers } = this.prepare(readGradients(grads, caller), caller);
     const outs = selectLayers(selectionOf(states, this.privatize(states, caller)), this.stepWant(), caller);
@@ -179,6 +265,7 @@ export class ErrorFeedback {
   async stepAsync(grads: GradientInput, round: number = this.rounds): Promise<Update> {
     const caller = 'ErrorFeedback.stepAsync';
     checkRound(round, caller);
+    this.refuseDistributed(caller);
     this.live('stepAsync');
     this.pending = true;
     try {
@@ -244,6 +331,10 @@ export class ErrorFeedback {
   stepAligned(grads: GradientInput, positions: AlignedPositions, round: number = this.rounds): AlignedValues {
     const caller = 'ErrorFeedback.stepAligned';
     checkRound(round, caller);
+    if (this.privacyOptions?.noise === 'distributed')
+      throw new DgpError(
+        `${caller}: noise 'distributed' sends rounds through secure aggregation only: stepAligned would send the clipped values without noise; use stepSecure(grads, { positions })`,
+      );
     const read = readPositions(positions, `${caller}: positions`, kernelsFor);
     const id = read.id;
     this.live('stepAligned');
@@ -268,6 +359,90 @@ export class ErrorFeedback {
     states.forEach((s, i) => k.memoryUpdate(s.p, outs[i].codes!, this.modeCode, s.memory));
     this.commit(states);
     return { round, positionsId: id, layers: states.map((s, i) => ({ name: s.name, values: values[i] })) };
+  }
+
+  /**
+   * One round for secure aggregation under noise 'distributed' (SPEC §11, §12; docs/PRIVACY.md
+   * "Distributed noise"). Error feedback forms p = g + e; with `options.positions` (from
+   * decodePositions) the ADGP aligned values are taken as stepAligned takes them (own top set
+   * withheld, sent as 0), without them every coordinate (dense); that vector is clipped to
+   * clipNorm over all layers, clamped to ±clipRange, quantized with stochastic rounding on the
+   * grid of planDistributed({..., dimension: its length}), and this client's discrete-Gaussian
+   * noise share is added. Returns the 32-bit words for secure aggregation, the layer layout and
+   * the plan (the server reads the sum back with dequantizeSum(sum, plan.step, divisor)).
+   *
+   * Memory keeps only what was not sent, never noise: aligned rounds as stepAligned (p where
+   * nothing was sent, by mode); dense rounds send every coordinate, so memory becomes 0. The
+   * clipping, clamping and rounding residuals at sent coordinates are dropped (the rounding is
+   * unbiased; the others would let memory grow while updates are clipped).
+   */
+  stepSecure(grads: GradientInput, options: { positions?: AlignedPositions; round?: number } = {}): SecureUpdate {
+    const caller = 'ErrorFeedback.stepSecure';
+    const p = this.privacyOptions;
+    if (!p || p.noise !== 'distributed')
+      throw new DgpError(
+        `${caller}: needs options.privacy with noise 'distributed' (its clipNorm, noiseMultiplier, minClients and maxClients size the grid and the noise), got ${p ? `noise '${p.noise}'` : 'no options.privacy'}`,
+      );
+    const o = readOptions(options, `${caller}: options`, 'an object {positions?, round?}');
+    if (o.layers !== undefined || o.id !== undefined)
+      throw new TypeError(`${caller}: options must be an object {positions?, round?}, got what looks like positions themselves; pass stepSecure(grads, { positions })`);
+    const { positions, round: r } = o;
+    const round = r === undefined ? this.rounds : r;
+    checkRound(round as number, caller);
+    const read = positions === undefined ? null : readPositions(positions, `${caller}: options.positions`, kernelsFor);
+    this.live('stepSecure');
+    const { states, layers } = this.prepare(readGradients(grads, caller), caller);
+    const k = kernelsFor(layers.total);
+    let values: Float32Array[];
+    let codes: Uint8Array[] | null = null;
+    if (read) {
+      const pos = alignPositions(read.layers, states, caller, k);
+      const outs = selectLayers(selectionOf(states), { codes: true }, caller);
+      codes = outs.map((o) => o.codes!);
+      values = states.map((s, i) => {
+        const v = new Float32Array(pos[i].length);
+        k.alignedGather(s.p, codes![i], pos[i], v); // positions were validated: cannot fail
+        return v;
+      });
+    } else {
+      values = states.map((s) => s.p.slice());
+    }
+    const d = values.reduce((n, v) => n + v.length, 0);
+    if (d === 0) throw new RangeError(`${caller}: the positions select no coordinate; secure aggregation needs at least one`);
+    this.noteDimension(d);
+    clipInPlace(values, p.clipNorm, caller, states.map((s) => s.name));
+    const plan = planDistributed({
+      clipNorm: p.clipNorm,
+      clipRange: p.clipRange,
+      noiseMultiplier: p.noiseMultiplier,
+      minClients: p.minClients,
+      maxClients: p.maxClients,
+      dimension: d,
+    });
+    const flat = values.length === 1 ? values[0] : new Float32Array(d);
+    if (flat !== values[0]) {
+      let at = 0;
+      for (const v of values) {
+        flat.set(v, at);
+        at += v.length;
+      }
+    }
+    const integers = quantizeWithNoise(flat, plan, this.random!);
+    if (codes) states.forEach((s, i) => k.memoryUpdate(s.p, codes![i], this.modeCode, s.memory));
+    else for (const s of states) s.memory.fill(0);
+    this.securePlans.push({ scale: plan.scale, sensitivity: plan.sensitivity, dimension: plan.dimension });
+    this.commit(states);
+    const out: SecureUpdate = { round: round as number, layers: states.map((s, i) => ({ name: s.name, length: values[i].length })), integers, plan };
+    if (read) out.positionsId = read.id;
+    return out;
+  }
+
+  /** Plain and async steps send per-client positions: refused under noise 'distributed'. */
+  private refuseDistributed(caller: string): void {
+    if (this.privacyOptions?.noise === 'distributed')
+      throw new DgpError(
+        `${caller}: noise 'distributed' refuses an update with per-client positions: secure aggregation hides values, not which positions a client chose, and those positions are computed from its data and would leak; use stepSecure(grads) (every coordinate) or stepSecure(grads, { positions }) (the broadcast ADGP positions)`,
+      );
   }
 
   /** A copy of every layer's memory e, in layer order. */

@@ -2,7 +2,7 @@
 export { DgpFormatError } from './errors';
 export type { Update, UpdateLayer, DenseLayer, AlignedPositions, AlignedValues, AggregateOptions, ElementLimit } from './types';
 export type { GradientInput } from '../gradients';
-export { ErrorFeedback, ErrorFeedbackOptions, FeedbackMode, PrivacySpent } from './feedback';
+export { ErrorFeedback, ErrorFeedbackOptions, FeedbackMode, PrivacySpent, SecureUpdate } from './feedback';
 export { encodeUpdate, decodeUpdate, encodePositions, decodePositions, encodeAligned, decodeAligned } from './wire';
 export { aggregateUpdates, densifyUpdate, aggregateToTensors, sparseFromDense } from './dense';
 export { chooseAlignedPositions, aggregateAligned, densifyAligned } from './adgp';

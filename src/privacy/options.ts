@@ -9,13 +9,14 @@ import { readObject } from '../read';
 
 /**
  * Where the noise is added. 'local': each client noises its own clipped update before selecting.
- * 'central': clients only clip; the Aggregator noises the sum. ('distributed', each client adding
- * a share of the noise under secure aggregation, will join this union with SPEC §12.)
+ * 'central': clients only clip; the Aggregator noises the sum. 'distributed': each client
+ * quantizes its clipped update and adds a share of integer noise, so that the sum over at least
+ * minClients clients under secure aggregation (SPEC §12) carries the target noise
+ * (docs/PRIVACY.md, "Distributed noise").
  */
-export type NoiseMode = 'local' | 'central';
+export type NoiseMode = 'local' | 'central' | 'distributed';
 
-/** The noise modes that exist today; 'distributed' is refused with a message saying why. */
-const NOISE_MODES: readonly NoiseMode[] = ['local', 'central'];
+const NOISE_MODES: readonly NoiseMode[] = ['local', 'central', 'distributed'];
 
 /** A fixed seed for the noise: unsafe (anyone who knows it can remove the noise); tests and eval only. */
 export type UnsafeSeed = number | Uint8Array;
@@ -28,9 +29,27 @@ export interface ClientPrivacyOptions {
   /**
    * The noise's standard deviation divided by clipNorm (z). 'local': the client's own noise
    * (> 0). 'central': the multiplier the server adds with (≥ 0), used by privacySpent() only.
+   * 'distributed' (> 0): the standard deviation of the noise in the sum over minClients clients,
+   * divided by the L2 sensitivity of one client's quantized update.
    */
   noiseMultiplier: number;
-  /** 'local' only: a fixed seed for the noise. Unsafe: for tests and evaluation only. */
+  /**
+   * 'distributed' only: the fewest clients whose noise is in a round's sum (an integer >= 1):
+   * each client's share is sized so that minClients shares carry the target noise.
+   */
+  minClients?: number;
+  /**
+   * 'distributed' only: the most clients whose inputs are summed in one round (an integer >=
+   * minClients): the grid is chosen so that the sum of that many cannot wrap modulo 2^32.
+   */
+  maxClients?: number;
+  /**
+   * 'distributed' only: every coordinate is clamped to [-clipRange, clipRange] before it is
+   * quantized (a finite number > 0; default clipNorm, which clamps nothing). A smaller range gives
+   * a finer grid within the same 32 bits.
+   */
+  clipRange?: number;
+  /** 'local' and 'distributed': a fixed seed for the randomness. Unsafe: for tests and evaluation only. */
   unsafeSeed?: UnsafeSeed;
 }
 
@@ -51,6 +70,12 @@ export interface ReadClientPrivacy {
   clipNorm: number;
   noiseMultiplier: number;
   unsafeSeed: UnsafeSeed | undefined;
+  /** 'distributed' only (0 otherwise). */
+  minClients: number;
+  /** 'distributed' only (0 otherwise). */
+  maxClients: number;
+  /** 'distributed' only: clipRange, default clipNorm (0 otherwise). */
+  clipRange: number;
 }
 
 export interface ReadServerPrivacy {
@@ -88,24 +113,53 @@ function seed(v: unknown, what: string): UnsafeSeed | undefined {
   throw new TypeError(`${what} must be a number or a Uint8Array (a fixed seed: tests and evaluation only), got ${describeValue(v)}`);
 }
 
+/** A client count: an integer in [1, 2^31 - 1]. */
+function clientCount(v: unknown, what: string, min: number): number {
+  if (typeof v !== 'number' || !(Number.isInteger(v) && v >= min && v <= 0x7fffffff))
+    throw badNumber(v, what, `an integer in [${min}, 2^31 - 1]`);
+  return v;
+}
+
 /** Reads ErrorFeedback's options.privacy (`what` is e.g. 'ErrorFeedback: options.privacy'). */
 export function readClientPrivacy(v: unknown, what: string): ReadClientPrivacy {
-  const o = readObject(v, what, "an object {noise: 'local' | 'central', clipNorm, noiseMultiplier, unsafeSeed?}");
-  const { noise, clipNorm, noiseMultiplier, unsafeSeed } = o;
-  if (noise === 'distributed')
-    throw new RangeError(
-      `${what}.noise 'distributed' needs secure aggregation (SPEC §12), which this version does not have yet; use 'local' (each client noises its own update) or 'central' (the Aggregator noises the sum)`,
-    );
+  const o = readObject(
+    v,
+    what,
+    "an object {noise: 'local' | 'central' | 'distributed', clipNorm, noiseMultiplier, minClients?, maxClients?, clipRange?, unsafeSeed?}",
+  );
+  const { noise, clipNorm, noiseMultiplier, unsafeSeed, minClients, maxClients, clipRange } = o;
   if (typeof noise !== 'string')
-    throw new TypeError(`${what}.noise must be one of 'local', 'central', got ${describeValue(noise)}`);
+    throw new TypeError(`${what}.noise must be one of 'local', 'central', 'distributed', got ${describeValue(noise)}`);
   if (!(NOISE_MODES as readonly string[]).includes(noise))
-    throw new RangeError(`${what}.noise must be one of 'local', 'central', got ${describeValue(noise)}`);
+    throw new RangeError(`${what}.noise must be one of 'local', 'central', 'distributed', got ${describeValue(noise)}`);
   const mode = noise as NoiseMode;
+  const clip = positive(clipNorm, `${what}.clipNorm`);
+  if (mode !== 'distributed') {
+    const extra = (['minClients', 'maxClients', 'clipRange'] as const).find((k) => o[k] !== undefined);
+    if (extra !== undefined)
+      throw new TypeError(`${what}.${extra} is only for noise 'distributed' (secure aggregation), got ${describeValue(o[extra])} with noise '${mode}'`);
+    return {
+      noise: mode,
+      clipNorm: clip,
+      noiseMultiplier: multiplier(noiseMultiplier, `${what}.noiseMultiplier`, mode === 'local'),
+      unsafeSeed: seed(unsafeSeed, `${what}.unsafeSeed`),
+      minClients: 0,
+      maxClients: 0,
+      clipRange: 0,
+    };
+  }
+  if (typeof noiseMultiplier !== 'number' || !(noiseMultiplier > 0 && noiseMultiplier < Infinity))
+    throw badNumber(noiseMultiplier, `${what}.noiseMultiplier`, "a finite number > 0 (noise 'distributed': the sum over minClients clients carries noise of standard deviation noiseMultiplier times the sensitivity)");
+  const min = clientCount(minClients, `${what}.minClients`, 1);
+  const max = clientCount(maxClients, `${what}.maxClients`, min);
   return {
     noise: mode,
-    clipNorm: positive(clipNorm, `${what}.clipNorm`),
-    noiseMultiplier: multiplier(noiseMultiplier, `${what}.noiseMultiplier`, mode === 'local'),
+    clipNorm: clip,
+    noiseMultiplier,
     unsafeSeed: seed(unsafeSeed, `${what}.unsafeSeed`),
+    minClients: min,
+    maxClients: max,
+    clipRange: clipRange === undefined ? clip : positive(clipRange, `${what}.clipRange`),
   };
 }
 

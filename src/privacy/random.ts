@@ -30,7 +30,7 @@ export interface SecureRandomOptions {
 }
 
 /** The randomness kernels a SecureRandom runs on: the current backend's (every backend gives the same bits). */
-function randomKernels(elements: number): Pick<Kernels, 'chacha20Blocks' | 'discreteGaussian'> {
+function randomKernels(elements: number): Pick<Kernels, 'chacha20Blocks' | 'discreteGaussian' | 'quantizeStochastic'> {
   return kernelsFor(elements);
 }
 
@@ -128,5 +128,41 @@ export class SecureRandom {
       }
       this.nextStream(); // the stream would pass block 2^32 - 1: draw the whole call again on the next nonce
     }
+  }
+
+  /**
+   * Stochastic rounding onto an integer grid (SPEC §12; docs/PRIVACY.md, "Distributed noise"):
+   * out[i] = y rounded down or up at random with E[out[i]] = y, y = clamp(values[i], -bound,
+   * bound)·inverseStep, by the quantizeStochastic kernel keyed by this generator (ceil(n / 8)
+   * keystream blocks: two 32-bit words per value). Requires bound·inverseStep + 1 < 2^31 (every
+   * result fits an int32). A NaN/±Inf value is a RangeError naming its index; nothing is drawn
+   * and `out` is untouched then.
+   */
+  quantizeStochastic(values: Float32Array, bound: number, inverseStep: number, out: Int32Array): void {
+    const caller = 'SecureRandom.quantizeStochastic';
+    if (!(values instanceof Float32Array)) throw new TypeError(`${caller}: values must be a Float32Array, got ${describeValue(values)}`);
+    if (!(out instanceof Int32Array)) throw new TypeError(`${caller}: out must be an Int32Array, got ${describeValue(out)}`);
+    if (out.length !== values.length)
+      throw new RangeError(`${caller}: out must hold values.length (${values.length}) integers, got ${out.length}`);
+    if (typeof bound !== 'number' || !(bound >= 0 && bound < Infinity))
+      throw new (typeof bound === 'number' ? RangeError : TypeError)(`${caller}: bound must be a finite number >= 0, got ${describeValue(bound)}`);
+    if (typeof inverseStep !== 'number' || !(inverseStep > 0 && bound * inverseStep + 1 < 2 ** 31))
+      throw new (typeof inverseStep === 'number' ? RangeError : TypeError)(
+        `${caller}: inverseStep must be a number > 0 with bound · inverseStep + 1 < 2^31 (bound ${bound}), got ${describeValue(inverseStep)}`,
+      );
+    const n = values.length;
+    if (n === 0) return;
+    for (let i = 0; i < n; i++)
+      if (!Number.isFinite(values[i])) throw new RangeError(`${caller}: values[${i}] is ${describeValue(values[i])}; quantization needs finite values`);
+    const blocks = Math.ceil(n / 8);
+    if (blocks > 0x1000000) {
+      // at most 2^24 blocks per kernel call; chunks of 2^27 values (a multiple of 8: no block is split)
+      for (let at = 0; at < n; at += 0x8000000)
+        this.quantizeStochastic(values.subarray(at, Math.min(n, at + 0x8000000)), bound, inverseStep, out.subarray(at, Math.min(n, at + 0x8000000)));
+      return;
+    }
+    if (this.counter + blocks > BLOCK_LIMIT) this.nextStream();
+    randomKernels(n).quantizeStochastic(this.key, this.nonce, this.counter, values, bound, inverseStep, out);
+    this.counter += blocks;
   }
 }

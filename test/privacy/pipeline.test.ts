@@ -236,9 +236,9 @@ describe('Aggregator, central mode', () => {
 
 describe('privacy options', () => {
   const bad: Array<[string, unknown, ErrorConstructor, RegExp]> = [
-    ['noise missing', { clipNorm: 1, noiseMultiplier: 1 }, TypeError, /options\.privacy\.noise must be one of 'local', 'central', got undefined/],
-    ['noise unknown', { noise: 'global', clipNorm: 1, noiseMultiplier: 1 }, RangeError, /options\.privacy\.noise must be one of 'local', 'central', got "global"/],
-    ['distributed', { noise: 'distributed', clipNorm: 1, noiseMultiplier: 1 }, RangeError, /'distributed' needs secure aggregation/],
+    ['noise missing', { clipNorm: 1, noiseMultiplier: 1 }, TypeError, /options\.privacy\.noise must be one of 'local', 'central', 'distributed', got undefined/],
+    ['noise unknown', { noise: 'global', clipNorm: 1, noiseMultiplier: 1 }, RangeError, /options\.privacy\.noise must be one of 'local', 'central', 'distributed', got "global"/],
+    ['distributed without minClients', { noise: 'distributed', clipNorm: 1, noiseMultiplier: 1 }, TypeError, /options\.privacy\.minClients must be an integer in \[1, 2\^31 - 1\], got undefined/],
     ['clipNorm 0', { noise: 'central', clipNorm: 0, noiseMultiplier: 1 }, RangeError, /options\.privacy\.clipNorm must be a finite number > 0, got 0/],
     ['clipNorm NaN', { noise: 'central', clipNorm: NaN, noiseMultiplier: 1 }, RangeError, /options\.privacy\.clipNorm must be a finite number > 0, got NaN/],
     ['clipNorm string', { noise: 'central', clipNorm: '1', noiseMultiplier: 1 }, TypeError, /options\.privacy\.clipNorm must be a finite number > 0, got "1"/],
