@@ -8,7 +8,7 @@
 #include <cstdint>
 
 #include "../glue/kernel_table.h"
-#include "chacha20.h"
+#include "chacha20_stream.h"
 
 namespace {
 
@@ -28,7 +28,8 @@ namespace dgp_kernels {
 void maskAdd(Guard& g, In<uint32_t> key, In<uint32_t> nonce, uint64_t counter, bool subtract, Mut<uint32_t> acc) {
   const size_t n = acc.length;
   if (!keyed(g, key, nonce, counter, (n + 15) / 16, 5)) return;
-  dgp_privacy::chacha20_mask(key.data, nonce.data, uint32_t(counter), subtract, acc.data, n);
+  dgp_privacy::chacha20_apply(key.data, nonce.data, uint32_t(counter),
+                              subtract ? dgp_privacy::Apply::Subtract : dgp_privacy::Apply::Add, acc.data, n);
 }
 
 double quantizeStochastic(Guard& g, In<uint32_t> key, In<uint32_t> nonce, uint64_t counter, In<float> values, double bound,
@@ -41,17 +42,21 @@ double quantizeStochastic(Guard& g, In<uint32_t> key, In<uint32_t> nonce, uint64
     return 0;
   for (size_t i = 0; i < n; i++)
     if (!std::isfinite(values.data[i])) return double(i);
-  uint32_t words[16];
-  for (size_t at = 0, b = 0; at < n; at += 8, b++) {
-    dgp_privacy::chacha20_block(key.data, nonce.data, uint32_t(counter + b), words);
-    const size_t m = n - at < 8 ? n - at : 8;
+  // The keystream in chunks of kChunk blocks (8 values, 2 words each, per block); a chunk starts
+  // on a block boundary, so value i reads words 2i and 2i + 1 of the stream as before.
+  constexpr size_t kChunk = 64;
+  uint32_t words[16 * kChunk];
+  for (size_t start = 0; start < n; start += 8 * kChunk) {
+    const size_t m = n - start < 8 * kChunk ? n - start : 8 * kChunk;
+    dgp_privacy::chacha20_apply(key.data, nonce.data, uint32_t(counter + start / 8), dgp_privacy::Apply::Store, words,
+                                2 * m);
     for (size_t j = 0; j < m; j++) {
-      const double x = values.data[at + j];
+      const double x = values.data[start + j];
       // one rounding per operation: every build passes -ffp-contract=off (no fused multiply-add)
       const double y = (x < -bound ? -bound : x > bound ? bound : x) * inverseStep;
       const double f = std::floor(y);
       const double u = double(words[2 * j] >> 11) * 4294967296.0 + double(words[2 * j + 1]);
-      out.data[at + j] = int32_t(u < (y - f) * 9007199254740992.0 ? f + 1 : f);
+      out.data[start + j] = int32_t(u < (y - f) * 9007199254740992.0 ? f + 1 : f);
     }
   }
   return -1;
