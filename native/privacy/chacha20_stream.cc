@@ -7,7 +7,9 @@
 #include "../core/simd_variants.h"
 #include "chacha20.h"
 
-#if defined(__GNUC__) && (defined(__x86_64__) || defined(__aarch64__) || defined(__wasm_simd128__))
+// Vec4 needs __builtin_shufflevector: clang, or GCC 12 and later.
+#if (defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 12)) && \
+    (defined(__x86_64__) || defined(__aarch64__) || defined(__wasm_simd128__))
 #define DGP_CHACHA_VEC4 1
 #include "chacha20_vec4.h"
 #else
