@@ -6,6 +6,9 @@
  * `--noise` runs the noise section (bench/noise_section.ts: 10^7 exact discrete-Gaussian draws on
  * native, wasm and TypeScript against numpy's normal) with --filter / --only too (a full run always
  * has it; `node out/bench/noise_section.js` runs it alone).
+ * `--secagg-kernels` runs the secure-aggregation kernel section (bench/secagg_kernels_section.ts:
+ * 17 maskAdd of 10^6 words and quantizeStochastic of 10^6 values on native, wasm and TypeScript)
+ * with --filter / --only too (a full run always has it).
  *
  * Times every contender (bench/contenders.ts) on every workload (bench/workloads.ts) in one
  * process with benchmark.js, checks once per workload that the contenders' outputs agree with
@@ -29,6 +32,7 @@ import { runSweep, sweepSvg, SweepResult } from './sweep';
 import { runFl, FlResult } from './fl_section';
 import { runOutVsFresh, OutRow } from './out_section';
 import { runNoise, NoiseResult } from './noise_section';
+import { runSecaggKernels, SecaggResult } from './secagg_kernels_section';
 import { workloads, Workload } from './workloads';
 
 interface Args {
@@ -44,13 +48,15 @@ interface Args {
   outVsFresh: boolean;
   /** Run the noise section even with --filter / --only. */
   noise: boolean;
+  /** Run the secure-aggregation kernel section even with --filter / --only. */
+  secaggKernels: boolean;
   /** Write into the committed bench/results/ instead of the ignored out/results/bench/. */
   record: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
   const a: Args = {
-    quick: false, filter: null, only: null, out: null, noLimits: false, sweep: false, outVsFresh: false, noise: false, record: false,
+    quick: false, filter: null, only: null, out: null, noLimits: false, sweep: false, outVsFresh: false, noise: false, secaggKernels: false, record: false,
   };
   for (const arg of argv) {
     if (arg === '--quick') a.quick = true;
@@ -61,10 +67,11 @@ function parseArgs(argv: string[]): Args {
     else if (arg === '--sweep') a.sweep = true;
     else if (arg === '--out-vs-fresh') a.outVsFresh = true;
     else if (arg === '--noise') a.noise = true;
+    else if (arg === '--secagg-kernels') a.secaggKernels = true;
     else if (arg === '--record') a.record = true;
     else if (arg === '--help' || arg === '-h') {
       console.log(
-        'npm run bench -- [--quick] [--filter=<workload id substring>] [--only=<contender ids>] [--out=<dir>] [--no-limits] [--sweep] [--out-vs-fresh] [--noise] [--record]',
+        'npm run bench -- [--quick] [--filter=<workload id substring>] [--only=<contender ids>] [--out=<dir>] [--no-limits] [--sweep] [--out-vs-fresh] [--noise] [--secagg-kernels] [--record]',
       );
       process.exit(0);
     } else throw new Error(`bench: unknown argument '${arg}'`);
@@ -420,6 +427,14 @@ async function main(): Promise<void> {
       noise = `error: ${(e as Error).message}`;
     }
   }
+  let secagg: SecaggResult | string | null = null;
+  if (!partial || args.secaggKernels) {
+    try {
+      secagg = runSecaggKernels(args.quick, (line) => console.log(line));
+    } catch (e) {
+      secagg = `error: ${(e as Error).message}`;
+    }
+  }
   let fl: FlResult;
   try {
     fl = partial ? { status: 'skipped', note: 'not run with --filter / --only', rows: [] } : await runFl(args.quick);
@@ -432,6 +447,9 @@ async function main(): Promise<void> {
   if (noise && typeof noise === 'object')
     for (const t of noise.targets)
       tg.push({ name: `noise (issue 20): ${t.name}`, value: t.value === null ? '-' : `${t.value.toFixed(2)}x`, met: t.met });
+  if (secagg && typeof secagg === 'object')
+    for (const t of secagg.targets)
+      tg.push({ name: `secagg kernels (issue 21): ${t.name}`, value: t.value === null ? '-' : `${t.value.toFixed(1)} ms`, met: t.met });
 
   // ---- stdout --------------------------------------------------------------------------------
   const lines: string[] = [];
@@ -455,7 +473,7 @@ async function main(): Promise<void> {
   fs.mkdirSync(outDir, { recursive: true });
   const flags = [
     args.quick ? '--quick' : '', args.filter ? `--filter=${args.filter}` : '', args.only ? `--only=${args.only.join(',')}` : '',
-    args.noLimits ? '--no-limits' : '', args.sweep ? '--sweep' : '', args.outVsFresh ? '--out-vs-fresh' : '', args.noise ? '--noise' : '', args.record ? '--record' : '',
+    args.noLimits ? '--no-limits' : '', args.sweep ? '--sweep' : '', args.outVsFresh ? '--out-vs-fresh' : '', args.noise ? '--noise' : '', args.secaggKernels ? '--secagg-kernels' : '', args.record ? '--record' : '',
   ].filter((f) => f !== '');
   const command = `npm run bench${flags.length > 0 ? ` -- ${flags.join(' ')}` : ''}`;
   const stem = args.filter || args.only ? `${mode}-partial` : mode;
@@ -471,6 +489,7 @@ async function main(): Promise<void> {
     sweep,
     outVsFresh: outRows,
     noise,
+    secaggKernels: secagg,
     fl,
     sink: keepSink(),
   };

@@ -1,5 +1,6 @@
 // RFC 8439 §2.3 ChaCha20 block function, shared by the randomness kernels (random.cc) and the
-// secure-aggregation masks (masks.cc). Plain C++ (the wasm build includes it).
+// secure-aggregation masks (masks.cc); the reference for the vector variants of chacha20_stream.h.
+// Plain C++ (the wasm build includes it).
 #ifndef DGP_PRIVACY_CHACHA20_H
 #define DGP_PRIVACY_CHACHA20_H
 
@@ -29,21 +30,6 @@ inline void chacha20_block(const uint32_t* key, const uint32_t* nonce, uint32_t 
   out[12] = x12 + j[12]; out[13] = x13 + j[13]; out[14] = x14 + j[14]; out[15] = x15 + j[15];
 }
 #undef DGP_QR
-
-// acc[i] ± keystream word i (mod 2^32) for i < n, from block `counter` (the caller keeps
-// counter + ceil(n / 16) - 1 within 32 bits).
-inline void chacha20_mask(const uint32_t* key, const uint32_t* nonce, uint32_t counter, bool subtract, uint32_t* acc,
-                          size_t n) {
-  uint32_t words[16];
-  for (size_t at = 0; at < n; at += 16, counter++) {
-    chacha20_block(key, nonce, counter, words);
-    const size_t m = n - at < 16 ? n - at : 16;
-    if (subtract)
-      for (size_t j = 0; j < m; j++) acc[at + j] -= words[j];
-    else
-      for (size_t j = 0; j < m; j++) acc[at + j] += words[j];
-  }
-}
 
 }  // namespace dgp_privacy
 

@@ -7,8 +7,9 @@
 #include <cmath>
 #include <cstdint>
 
+#include "../core/simd_variants.h"
 #include "../glue/kernel_table.h"
-#include "chacha20.h"
+#include "chacha20_stream.h"
 
 namespace {
 
@@ -21,6 +22,25 @@ bool keyed(dgp_glue::Guard& g, const dgp_glue::In<uint32_t>& key, const dgp_glue
          g.ok(counter + blocks <= kLastBlock + 1, streamArg, "the 32-bit block counter would wrap");
 }
 
+// Values [0, m) from their keystream words (2 per value). Branch-free: rounding up is a coin
+// flip, so a branch would mispredict half the time; f + (u < t) equals the `? f + 1 : f` of the
+// definition (bound · inverseStep + 1 < 2^31 keeps f and f + 1 inside int32). Compiled for
+// AVX-512, AVX2 and the baseline (simd_variants.h), where floor is an instruction rather than a
+// libm call; one rounding per operation: every build passes -ffp-contract=off (no fused multiply-add).
+static inline DGP_ALWAYS_INLINE void quantize_chunk_body(const float* values, const uint32_t* words, size_t m, double bound,
+                                                         double inverseStep, int32_t* out) {
+  for (size_t j = 0; j < m; j++) {
+    const double x = values[j];
+    const double y = (x < -bound ? -bound : x > bound ? bound : x) * inverseStep;
+    const double f = std::floor(y);
+    const double u = double(words[2 * j] >> 11) * 4294967296.0 + double(words[2 * j + 1]);
+    out[j] = int32_t(f) + int32_t(u < (y - f) * 9007199254740992.0);
+  }
+}
+DGP_SIMD_VARIANTS(void, quantize_chunk,
+                  (const float* values, const uint32_t* words, size_t m, double bound, double inverseStep, int32_t* out),
+                  (values, words, m, bound, inverseStep, out))
+
 }  // namespace
 
 namespace dgp_kernels {
@@ -28,7 +48,8 @@ namespace dgp_kernels {
 void maskAdd(Guard& g, In<uint32_t> key, In<uint32_t> nonce, uint64_t counter, bool subtract, Mut<uint32_t> acc) {
   const size_t n = acc.length;
   if (!keyed(g, key, nonce, counter, (n + 15) / 16, 5)) return;
-  dgp_privacy::chacha20_mask(key.data, nonce.data, uint32_t(counter), subtract, acc.data, n);
+  dgp_privacy::chacha20_apply(key.data, nonce.data, uint32_t(counter),
+                              subtract ? dgp_privacy::Apply::Subtract : dgp_privacy::Apply::Add, acc.data, n);
 }
 
 double quantizeStochastic(Guard& g, In<uint32_t> key, In<uint32_t> nonce, uint64_t counter, In<float> values, double bound,
@@ -41,18 +62,15 @@ double quantizeStochastic(Guard& g, In<uint32_t> key, In<uint32_t> nonce, uint64
     return 0;
   for (size_t i = 0; i < n; i++)
     if (!std::isfinite(values.data[i])) return double(i);
-  uint32_t words[16];
-  for (size_t at = 0, b = 0; at < n; at += 8, b++) {
-    dgp_privacy::chacha20_block(key.data, nonce.data, uint32_t(counter + b), words);
-    const size_t m = n - at < 8 ? n - at : 8;
-    for (size_t j = 0; j < m; j++) {
-      const double x = values.data[at + j];
-      // one rounding per operation: every build passes -ffp-contract=off (no fused multiply-add)
-      const double y = (x < -bound ? -bound : x > bound ? bound : x) * inverseStep;
-      const double f = std::floor(y);
-      const double u = double(words[2 * j] >> 11) * 4294967296.0 + double(words[2 * j + 1]);
-      out.data[at + j] = int32_t(u < (y - f) * 9007199254740992.0 ? f + 1 : f);
-    }
+  // The keystream in chunks of kChunk blocks (8 values, 2 words each, per block); a chunk starts
+  // on a block boundary, so value i reads words 2i and 2i + 1 of the stream as before.
+  constexpr size_t kChunk = 64;
+  uint32_t words[16 * kChunk];
+  for (size_t start = 0; start < n; start += 8 * kChunk) {
+    const size_t m = n - start < 8 * kChunk ? n - start : 8 * kChunk;
+    dgp_privacy::chacha20_apply(key.data, nonce.data, uint32_t(counter + start / 8), dgp_privacy::Apply::Store, words,
+                                2 * m);
+    quantize_chunk(values.data + start, words, m, bound, inverseStep, out.data + start);
   }
   return -1;
 }

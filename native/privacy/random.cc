@@ -10,6 +10,7 @@
 
 #include "../glue/kernel_table.h"
 #include "chacha20.h"
+#include "chacha20_stream.h"
 
 namespace dgp_privacy {
 namespace {
@@ -164,8 +165,7 @@ void chacha20Blocks(Guard& g, In<uint32_t> key, In<uint32_t> nonce, uint64_t cou
       !g.ok(out.length % 16 == 0, 4, "out must hold whole 16-word blocks") ||
       !g.ok(counter + out.length / 16 <= dgp_privacy::kLastBlock + 1, 4, "the 32-bit block counter would wrap"))
     return;
-  const size_t blocks = out.length / 16;
-  for (size_t b = 0; b < blocks; b++) dgp_privacy::chacha20_block(key.data, nonce.data, uint32_t(counter + b), out.data + 16 * b);
+  dgp_privacy::chacha20_apply(key.data, nonce.data, uint32_t(counter), dgp_privacy::Apply::Store, out.data, out.length);
 }
 
 double discreteGaussian(Guard& g, In<uint32_t> key, In<uint32_t> nonce, uint64_t counter, uint64_t scale, Mut<int32_t> out) {
