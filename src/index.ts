@@ -15,3 +15,5 @@ export { l2Norm, clipInPlace } from './privacy/clip';
 export type { NoiseMode, ClientPrivacyOptions, ServerPrivacyOptions, UnsafeSeed } from './privacy/options';
 export { SecureRandom, SecureRandomOptions } from './privacy/random';
 export { addGaussianNoise, noiseGrid, snappedSensitivity, NOISE_GRID_STEPS } from './privacy/noise';
+export { SecAggServer, SecAggClient, SecAggError, SECAGG_SERVER_ID } from './secagg';
+export type { SecAggServerOptions, SecAggClientOptions, SecAggServerStage, SecAggUnsafeSeed } from './secagg';
