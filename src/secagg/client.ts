@@ -29,6 +29,12 @@ import { MAX_SHARES, SecAggClientOptions, readClientOptions, readInput } from '.
 
 const WHO = 'SecAggClient.respond';
 
+/** What a client derives for one neighbour in stage 1: the share-encryption key and the pairwise mask seed s_uv. */
+interface PeerSecrets {
+  shareKey: Uint8Array;
+  maskSeed: Uint8Array;
+}
+
 /** The shares a client holds of one peer's secrets (and of its own). */
 interface Held {
   b: Uint8Array;
@@ -44,7 +50,7 @@ export class SecAggClient {
 
   private readonly entropy: Entropy;
   private input: Uint32Array | undefined;
-  /** Next stage expected (0 ... 3); 3 stays (unmasking may be asked again); 4 = closed after an error of ours. */
+  /** Next stage expected (0 ... 3); 3 stays (unmasking may be asked again). */
   private next = 0;
   private busy = false;
   private threshold = 0;
@@ -52,6 +58,8 @@ export class SecAggClient {
   private sKeys: KeyPair | null = null;
   /** Stage 1: the neighbours the server named, with their public keys. */
   private peers = new Map<number, PeerKeys>();
+  /** Stage 1: the keys derived with each neighbour (wiped after stage 2). */
+  private secrets = new Map<number, PeerSecrets>();
   /** Stage 1: this client's self-mask seed b and its own shares. */
   private selfSeed: Uint8Array | null = null;
   /** Stage 2: the shares this client holds, its own under its id. */
@@ -148,13 +156,17 @@ export class SecAggClient {
     const c = this.cKeys!;
     const s = this.sKeys!;
     // every key agreement first: a bad public key refuses the message before any secret is made
-    const keys = peers.map((p) => {
+    const secrets = new Map<number, PeerSecrets>();
+    for (const p of peers) {
       const shared = agree(c.secretKey, p.c, `client ${p.id}'s encryption public key`);
-      agree(s.secretKey, p.s, `client ${p.id}'s masking public key`); // checked now, used in stage 2
-      const k = pairKey(shared, LABEL_SHARE_KEY, this.round, this.id, p.id);
+      const masking = agree(s.secretKey, p.s, `client ${p.id}'s masking public key`);
+      secrets.set(p.id, {
+        shareKey: pairKey(shared, LABEL_SHARE_KEY, this.round, this.id, p.id),
+        maskSeed: pairKey(masking, LABEL_PAIR_MASK, this.round, this.id, p.id),
+      });
       wipe(shared);
-      return k;
-    });
+      wipe(masking);
+    }
     const b = this.entropy.bytes(32);
     const [bShares, sShares] = await Promise.all([
       splitSecret(b, holders, this.threshold),
@@ -164,15 +176,15 @@ export class SecAggClient {
       const plain = new Uint8Array(PLAINTEXT_BYTES);
       plain.set(bShares[i + 1], 0);
       plain.set(sShares[i + 1], SHARE_BYTES);
-      const ct = encrypt(keys[i], this.entropy.bytes(12), shareAad(this.round, this.id, p.id), plain);
+      const ct = encrypt(secrets.get(p.id)!.shareKey, this.entropy.bytes(12), shareAad(this.round, this.id, p.id), plain);
       wipe(plain);
-      wipe(keys[i]);
       wipe(bShares[i + 1]);
       wipe(sShares[i + 1]);
       return { id: p.id, ciphertext: ct };
     });
     const out = writeShareKeys(this.round, this.id, list);
     this.peers = new Map(peers.map((p) => [p.id, p]));
+    this.secrets = secrets;
     this.selfSeed = b;
     this.held = new Map([[this.id, { b: bShares[0], s: sShares[0] }]]);
     this.next = 2;
@@ -188,16 +200,10 @@ export class SecAggClient {
     this.need(list.length + 1, 'neighbours that shared their keys (with the client)');
     if (this.input === undefined)
       throw new SecAggError(`SecAggClient.respond: client ${this.id} has no input for round ${this.round}; pass options.input or call setInput() before the masked-input stage`);
-    const c = this.cKeys!;
-    const s = this.sKeys!;
     // decrypt and check every ciphertext before computing anything
     const got = new Map<number, Held>();
     for (const e of list) {
-      const shared = agree(c.secretKey, this.peers.get(e.id)!.c, `client ${e.id}'s encryption public key`);
-      const key = pairKey(shared, LABEL_SHARE_KEY, this.round, this.id, e.id);
-      const plain = decrypt(key, shareAad(this.round, e.id, this.id), e.ciphertext);
-      wipe(shared);
-      wipe(key);
+      const plain = decrypt(this.secrets.get(e.id)!.shareKey, shareAad(this.round, e.id, this.id), e.ciphertext);
       if (plain === null) {
         for (const h of got.values()) wipe(h.b), wipe(h.s);
         throw new SecAggError(`${WHO}: the shares from client ${e.id} do not authenticate (AES-GCM tag check failed: corrupted, or not meant for client ${this.id} in round ${this.round})`);
@@ -213,18 +219,14 @@ export class SecAggClient {
     const selfKey = derive(this.selfSeed!, LABEL_SELF_MASK, this.round, this.id, this.id);
     applyMask(y, selfKey, this.round, MASK_SELF, false);
     wipe(selfKey);
-    for (const e of list) {
-      const shared = agree(s.secretKey, this.peers.get(e.id)!.s, `client ${e.id}'s masking public key`);
-      const seed = pairKey(shared, LABEL_PAIR_MASK, this.round, this.id, e.id);
-      applyMask(y, seed, this.round, MASK_PAIR, e.id > this.id);
-      wipe(shared);
-      wipe(seed);
-    }
+    for (const e of list) applyMask(y, this.secrets.get(e.id)!.maskSeed, this.round, MASK_PAIR, e.id > this.id);
     if (!view) writeMaskedValues(bodyView, y);
     seal(out);
     for (const [id, h] of got) this.held.set(id, h);
     wipe(this.selfSeed);
     this.selfSeed = null;
+    for (const k of this.secrets.values()) wipe(k.shareKey), wipe(k.maskSeed);
+    this.secrets.clear();
     this.input.fill(0);
     this.input = undefined;
     this.next = 3;
