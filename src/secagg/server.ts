@@ -118,8 +118,8 @@ export class SecAggServer {
     this.check();
     const f = readFrame(WHO, message);
     if (f.round !== this.round) throw new SecAggError(`${WHO}: message for round ${f.round}, but this server runs round ${this.round} (replayed or misrouted)`);
-    if (f.receiver !== SERVER_ID) throw new SecAggError(`${WHO}: message addressed to ${f.receiver}, not the server (${SERVER_ID})`);
     if (f.kind % 2 !== 0) throw new SecAggError(`${WHO}: ${KIND_NAMES[f.kind]} is a server's request, not a client's answer`);
+    if (f.receiver !== SERVER_ID) throw new SecAggError(`${WHO}: message addressed to ${f.receiver}, not the server (${SERVER_ID})`);
     if (this.stageIndex > 3) throw new SecAggError(`${WHO}: round ${this.round} is done; ${KIND_NAMES[f.kind]} from client ${f.sender} is late or replayed`);
     const stage = stageOf(f.kind);
     if (stage !== this.stageIndex)
