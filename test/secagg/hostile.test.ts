@@ -234,3 +234,39 @@ describe('an honest client never reveals both shares of one peer', () => {
     r.server.receive(await c.respond(r.server.messages().get(1)!));
   });
 });
+
+describe('requests an honest client must refuse before making any secret', () => {
+  test('a small-order public key for a neighbour, and a concurrent second call', async () => {
+    const r = setup({ round: 30, length: L, threshold: 2, clients: 3 }, 52);
+    for (const [id, msg] of r.server.messages()) r.server.receive(await r.clients.get(id)!.respond(msg));
+    await r.server.advance();
+    const c = r.clients.get(0)!;
+    const zero = new Uint8Array(32); // the identity: X25519 gives all zeros
+    const bad = writeShareKeysRequest(30, 0, [{ id: 1, c: zero, s: new Uint8Array(32).fill(9) }, { id: 2, c: new Uint8Array(32).fill(9), s: zero }]);
+    await expect(c.respond(bad)).rejects.toThrow(/client 1's encryption public key is not a usable X25519 public key/);
+    expect(c.stage).toBe('share-keys');
+    // two answers at once: the second is refused while the first runs
+    const msg = r.server.messages().get(0)!;
+    const first = c.respond(msg);
+    await expect(c.respond(msg)).rejects.toThrow(/still answering the previous message/);
+    r.server.receive(await first);
+    for (const [id, m] of r.server.messages()) if (id !== 0) r.server.receive(await r.clients.get(id)!.respond(m));
+    await r.server.advance();
+    for (let stage = 2; stage < 4; stage++) {
+      for (const [id, m] of r.server.messages()) r.server.receive(await r.clients.get(id)!.respond(m));
+      await r.server.advance();
+    }
+    expect(Array.from(r.server.result())).toEqual(Array.from(expectedSum(r, [0, 1, 2], L)));
+  });
+
+  test('the server refuses a client advertising one key for both uses', async () => {
+    const r = setup({ round: 31, length: L, threshold: 2, clients: 3 }, 53);
+    const a = await r.clients.get(0)!.respond(r.server.messages().get(0)!);
+    const same = a.slice();
+    same.copyWithin(HEADER_BYTES + 32, HEADER_BYTES, HEADER_BYTES + 32);
+    expect(() => r.server.receive(seal(same))).toThrow(/same public key for encryption and masking/);
+    expect(r.server.answered()).toEqual([]);
+    r.server.receive(a);
+    expect(r.server.answered()).toEqual([0]);
+  });
+});
