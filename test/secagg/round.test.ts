@@ -137,3 +137,17 @@ describe('fewer than the threshold fails cleanly', () => {
     big.receive(await client.respond(big.messages().get(0)!)); // the genuine request still works
   });
 });
+
+test('messages in views at odd byte offsets (as transports hand them over) work the same', async () => {
+  const r = setup({ round: 44, length: 37, threshold: 2, clients: 3 }, 70);
+  const odd = (m: Uint8Array): Uint8Array => {
+    const buf = new Uint8Array(m.length + 3);
+    buf.set(m, 1);
+    return buf.subarray(1, 1 + m.length);
+  };
+  for (let stage = 0; stage < 4; stage++) {
+    for (const [id, msg] of r.server.messages()) r.server.receive(odd(await r.clients.get(id)!.respond(odd(msg))));
+    await r.server.advance();
+  }
+  expect(Array.from(r.server.result())).toEqual(Array.from(expectedSum(r, [0, 1, 2], 37)));
+});
