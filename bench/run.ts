@@ -303,6 +303,7 @@ function targets(results: Result[], sweep: SweepResult | null, outRows: OutRow[]
 // ---- main --------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--secagg')) return (await import('./secagg_cost')).main(process.argv.slice(2)); // bench/secagg_cost.ts alone
   const args = parseArgs(process.argv.slice(2));
   const started = Date.now();
   (Benchmark as unknown as { support: { decompilation: boolean } }).support.decompilation = false;

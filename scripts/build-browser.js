@@ -49,7 +49,7 @@ esbuild
     const inputs = Object.keys(r.metafile.inputs);
     const leaked = inputs.filter((f) => /backends[\\/]native[\\/](loader|host)\.ts$|platform\.ts$/.test(f));
     const text = require('fs').readFileSync(out, 'utf8');
-    const globals = ['process', '__dirname', 'Buffer', 'require'].filter((g) => new RegExp(`\\b${g}\\b\\s*[.(]`).test(text));
+    const globals = ['process', '__dirname', 'Buffer', 'require'].filter((g) => new RegExp(`(?<![.\\w$])${g}\\b(?!\\s*\\([^)]*\\)\\s*\\{)\\s*[.(]`).test(text));
     if (leaked.length || globals.length) {
       console.error(`dist/browser/index.mjs pulls in Node-only code: ${[...leaked, ...globals].join(', ')}`);
       process.exit(1);

@@ -40,3 +40,15 @@ export function describeValue(v: unknown): string {
     return 'an object whose properties throw';
   }
 }
+
+/**
+ * Secure aggregation (SPEC §12; docs/SECAGG.md): a malformed, truncated, corrupted, replayed,
+ * out-of-stage or wrong-round message, a request an honest party refuses, or a round that cannot
+ * complete (fewer than `threshold` survivors). The message names what and the value, never a
+ * secret. A message that raises it changed no state.
+ */
+export class SecAggError extends DgpError {
+  constructor(message: string) {
+    super(message);
+  }
+}

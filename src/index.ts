@@ -18,3 +18,5 @@ export { addGaussianNoise, noiseGrid, snappedSensitivity, NOISE_GRID_STEPS } fro
 export { planDistributed, quantizeWithNoise, DistributedPlan, DistributedPlanParams, MAX_CLIENT_SCALE } from './privacy/distributed';
 export { dpEpsilonDistributed, distributedRho, distributedTau, epsilonFromRho, DistributedEpsilonParams } from './privacy/distributed_accountant';
 export { dequantizeSum, quantizeValues, quantizedSensitivity, coordinateBound, sumBound, SUM_LIMIT, NOISE_TAIL_SDS } from './privacy/quantize';
+export { SecAggServer, SecAggClient, SecAggError, SECAGG_SERVER_ID } from './secagg';
+export type { SecAggServerOptions, SecAggClientOptions, SecAggServerStage, SecAggUnsafeSeed } from './secagg';

@@ -65,6 +65,8 @@ testBundle('esbuild --bundle --platform=browser of an app importing tfjs-dgp suc
 
 testBundle('the browser entry never touches process, __dirname, Buffer or require', () => {
   const text = fs.readFileSync(path.join(root, 'dist', 'browser', 'index.mjs'), 'utf8');
-  for (const name of ['process', '__dirname', 'Buffer', 'require']) expect({ name, found: new RegExp(`\\b${name}\\b`).test(text) }).toEqual({ name, found: false });
+  // a property or method of that name (noble-hashes' `this.process(view, 0)`, `process(view, offset) {`) is not the global
+  for (const name of ['process', '__dirname', 'Buffer', 'require'])
+    expect({ name, found: new RegExp(`(?<![.\\w$])${name}\\b(?!\\s*\\([^)]*\\)\\s*\\{)`).test(text) }).toEqual({ name, found: false });
   expect(text).not.toMatch(/from ["'](fs|path|os|child_process|worker_threads|node:[a-z_]+)["']/);
 });
