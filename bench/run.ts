@@ -9,6 +9,9 @@
  * `--secagg-kernels` runs the secure-aggregation kernel section (bench/secagg_kernels_section.ts:
  * 17 maskAdd of 10^6 words and quantizeStochastic of 10^6 values on native, wasm and TypeScript)
  * with --filter / --only too (a full run always has it).
+ * `--secagg [--quick] [--large]` runs only the secure-aggregation cost table (bench/secagg_cost.ts:
+ * a client's time and upload bytes per round for 10^5-10^7 values and k = 8, 16, 32 neighbours; the
+ * server's time for 10, 100 and 1,000 clients; docs/SECAGG.md "Cost").
  *
  * Times every contender (bench/contenders.ts) on every workload (bench/workloads.ts) in one
  * process with benchmark.js, checks once per workload that the contenders' outputs agree with
@@ -71,7 +74,7 @@ function parseArgs(argv: string[]): Args {
     else if (arg === '--record') a.record = true;
     else if (arg === '--help' || arg === '-h') {
       console.log(
-        'npm run bench -- [--quick] [--filter=<workload id substring>] [--only=<contender ids>] [--out=<dir>] [--no-limits] [--sweep] [--out-vs-fresh] [--noise] [--secagg-kernels] [--record]',
+        'npm run bench -- [--quick] [--filter=<workload id substring>] [--only=<contender ids>] [--out=<dir>] [--no-limits] [--sweep] [--out-vs-fresh] [--noise] [--secagg-kernels] [--record]   |   npm run bench -- --secagg [--quick] [--large]',
       );
       process.exit(0);
     } else throw new Error(`bench: unknown argument '${arg}'`);
