@@ -202,7 +202,7 @@ export class SecAggServer {
     try {
       this.acc!.add(body);
     } catch (e) {
-      if (e instanceof DgpFormatError) throw new SecAggError(`${what}: its integer update (kind 5) is refused: ${e.message}`);
+      if (e instanceof DgpFormatError) throw new SecAggError(`${what}: its integer update (kind 5) is refused: ${e.message.replace(/^Aggregator\.add: call \d+: /, '')}`);
       throw e;
     }
   }
