@@ -2,17 +2,20 @@
  * Golden vectors of docs/SECAGG.md ("Golden vectors"): with fixed UNSAFE seeds the RoundStart,
  * AdvertiseKeys, MaskedInput and UnmaskRequest messages of a 2-client round are fixed bytes (the
  * ShareKeys and Unmask messages are not: Shamir's coefficients always come from the library's
- * CSPRNG). They pin the frame, the key derivations, the mask expansion and the CRC.
+ * CSPRNG). They pin the frame, the key derivations, the mask expansion, the CRC and the MaskedInput
+ * body: a kind-5 integer update (docs/FORMAT.md) with the default layout, one dense layer 'input'.
  */
 import { SecAggServer, SecAggClient } from '../../src/secagg';
 import { setBackend, getBackend, backendInfo, BackendName } from '../../src/backend';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
-async function goldenRound() {
-  const server = new SecAggServer({ round: 1, length: 4, threshold: 2, clients: 2, unsafeSeed: 1 });
+type Layout = { layers?: Array<{ name: string; length: number }>; positionsId?: number };
+
+async function goldenRound(layout: Layout = {}) {
+  const server = new SecAggServer({ round: 1, length: 4, threshold: 2, clients: 2, unsafeSeed: 1, ...layout });
   const inputs = [Uint32Array.of(1, 2, 3, 4), Uint32Array.of(10, 20, 30, 0xffffffff)];
-  const clients = [0, 1].map((id) => new SecAggClient({ id, round: 1, length: 4, input: inputs[id], unsafeSeed: 100 + id }));
+  const clients = [0, 1].map((id) => new SecAggClient({ id, round: 1, length: 4, input: inputs[id], unsafeSeed: 100 + id, ...layout }));
   const seen: Record<string, string> = {};
   for (let stage = 0; stage < 4; stage++) {
     for (const [id, msg] of server.messages()) {
@@ -48,6 +51,29 @@ test.each(backends)('golden vectors on the %s backend', async (backend) => {
     const got = await goldenRound();
     if (process.env.SECAGG_PRINT_GOLDEN) console.log(JSON.stringify(got, null, 2));
     expect(got).toEqual(GOLDEN);
+  } finally {
+    setBackend(before);
+  }
+});
+
+/** The same round on an aligned layout of two layers: the same masked values, another kind-5 envelope. */
+const ALIGNED: Layout = { layers: [{ name: 'a', length: 1 }, { name: 'b', length: 3 }], positionsId: 0x838dbb86 };
+const GOLDEN_ALIGNED: Record<string, string> = {
+  // frame (body 50) | kind 5: totalLength 50, round 1, 2 layers, positionsId 0x838dbb86 | 'a' count 1, value | 'b' count 3, values | CRCs
+  'answer 2 from 0': '44475341010600000100000000000000ffffffff32000000444750570105000032000000010000000200000086bb8d83016101b164131f016203cf912a19e60968b5ffe1a1afec1699bb7740bdee',
+  'answer 2 from 1': '44475341010600000100000001000000ffffffff32000000444750570105000032000000010000000200000086bb8d83016101541b839c016203d387e309463a0e49af8dbab30d8812a307a0a658',
+  result: GOLDEN.result,
+};
+
+test.each(backends)('golden MaskedInput on an aligned two-layer layout, %s backend', async (backend) => {
+  const before = getBackend();
+  setBackend(backend);
+  try {
+    const got = await goldenRound(ALIGNED);
+    if (process.env.SECAGG_PRINT_GOLDEN) console.log(JSON.stringify(got, null, 2));
+    expect({ 'answer 2 from 0': got['answer 2 from 0'], 'answer 2 from 1': got['answer 2 from 1'], result: got.result }).toEqual(GOLDEN_ALIGNED);
+    // the rest of the round is the default layout's: the layout only changes the MaskedInput body
+    for (const key of Object.keys(GOLDEN)) if (!key.startsWith('answer 2')) expect(got[key]).toEqual(GOLDEN[key]);
   } finally {
     setBackend(before);
   }
