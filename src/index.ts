@@ -19,4 +19,4 @@ export { planDistributed, quantizeWithNoise, DistributedPlan, DistributedPlanPar
 export { dpEpsilonDistributed, distributedRho, distributedTau, epsilonFromRho, DistributedEpsilonParams } from './privacy/distributed_accountant';
 export { dequantizeSum, quantizeValues, quantizedSensitivity, coordinateBound, sumBound, SUM_LIMIT, NOISE_TAIL_SDS } from './privacy/quantize';
 export { SecAggServer, SecAggClient, SecAggError, SECAGG_SERVER_ID } from './secagg';
-export type { SecAggServerOptions, SecAggClientOptions, SecAggServerStage, SecAggUnsafeSeed } from './secagg';
+export type { SecAggServerOptions, SecAggClientOptions, SecAggServerStage, SecAggUnsafeSeed, SecAggLayer, SecAggLayoutOptions, SecAggLayerSums } from './secagg';

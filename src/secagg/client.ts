@@ -20,12 +20,13 @@ import {
   LABEL_SHARE_KEY, LABEL_PAIR_MASK, LABEL_SELF_MASK, MASK_SELF, MASK_PAIR,
 } from './crypto';
 import {
-  Kind, KIND_NAMES, STAGE_NAMES, StageName, SERVER_ID, SHARE_BYTES, PLAINTEXT_BYTES, HEADER_BYTES,
-  readFrame, stageOf, seal, readRoundStart, readShareKeysRequest, readMaskedInputRequest, readUnmaskRequest,
-  writeAdvertiseKeys, writeShareKeys, newMaskedInput, maskedInputView, writeMaskedValues, writeUnmask,
+  Kind, KIND_NAMES, STAGE_NAMES, StageName, SERVER_ID, SHARE_BYTES, PLAINTEXT_BYTES,
+  readFrame, stageOf, readRoundStart, readShareKeysRequest, readMaskedInputRequest, readUnmaskRequest,
+  writeAdvertiseKeys, writeShareKeys, writeMaskedInput, writeUnmask,
   shareAad, PeerKeys, Sealed, RevealedShare,
 } from './messages';
-import { MAX_SHARES, SecAggClientOptions, readClientOptions, readInput } from './options';
+import { MAX_SHARES, SecAggClientOptions, SecAggLayer, readClientOptions, readInput } from './options';
+import { encodeIntegerUpdate } from '../fl/integer';
 
 const WHO = 'SecAggClient.respond';
 
@@ -45,6 +46,10 @@ export class SecAggClient {
   readonly id: number;
   readonly round: number;
   readonly length: number;
+  /** The round's layers (options.layers; default one layer 'input' of `length`), as the MaskedInput's kind-5 update carries them. */
+  readonly layers: readonly SecAggLayer[];
+  /** The ADGP positions' id of an aligned round; 0 for dense layers. */
+  readonly positionsId: number;
   /** True when this client's randomness comes from `unsafeSeed` (tests only). */
   readonly unsafe: boolean;
 
@@ -72,6 +77,8 @@ export class SecAggClient {
     this.id = p.id;
     this.round = p.round;
     this.length = p.length;
+    this.layers = Object.freeze(p.layout.layers.map((l) => Object.freeze({ ...l })));
+    this.positionsId = p.layout.positionsId;
     this.input = p.input?.slice();
     this.entropy = new Entropy(p.unsafeSeed);
     this.unsafe = this.entropy.unsafe;
@@ -211,17 +218,21 @@ export class SecAggClient {
       got.set(e.id, { b: plain.slice(0, SHARE_BYTES), s: plain.slice(SHARE_BYTES) });
       wipe(plain);
     }
-    const out = newMaskedInput(this.round, this.id, this.length);
-    const bodyView = out.subarray(HEADER_BYTES, HEADER_BYTES + 4 * this.length);
-    const view = maskedInputView(bodyView);
-    const y = view ?? new Uint32Array(this.length);
-    y.set(this.input);
+    const y = this.input.slice();
     const selfKey = derive(this.selfSeed!, LABEL_SELF_MASK, this.round, this.id, this.id);
     applyMask(y, selfKey, this.round, MASK_SELF, false);
     wipe(selfKey);
     for (const e of list) applyMask(y, this.secrets.get(e.id)!.maskSeed, this.round, MASK_PAIR, e.id > this.id);
-    if (!view) writeMaskedValues(bodyView, y);
-    seal(out);
+    // the masks cover the concatenated vector; the body is a kind-5 update with the round's layout
+    const dense = this.positionsId === 0;
+    let at = 0;
+    const layers = this.layers.map((l) => {
+      const values = y.subarray(at, at + l.length);
+      at += l.length;
+      return dense ? { name: l.name, shape: [l.length], values } : { name: l.name, values };
+    });
+    const update = encodeIntegerUpdate({ round: this.round, positionsId: this.positionsId, layers });
+    const out = writeMaskedInput(this.round, this.id, update);
     for (const [id, h] of got) this.held.set(id, h);
     wipe(this.selfSeed);
     this.selfSeed = null;

@@ -61,7 +61,6 @@ export type StageName = (typeof STAGE_NAMES)[number];
 
 export const stageOf = (kind: number): number => (kind - 1) >> 1;
 
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /** A frame read and checked by readFrame; `body` is a view into the message. */
 export interface Frame {
@@ -325,31 +324,13 @@ export const writeMaskedInputRequest = (round: number, receiver: number, list: r
 export const readMaskedInputRequest = (who: string, body: Uint8Array): Sealed[] => readSealedList(who, Kind.MaskedInputRequest, body, 'sender');
 
 /**
- * MaskedInput (client -> server): the masked vector, L little-endian uint32. The frame is made
- * with newMaskedInput and the vector written through maskedInputView before seal().
+ * MaskedInput (client -> server): the body is a kind-5 integer update (docs/FORMAT.md, made by
+ * encodeIntegerUpdate) carrying the round's layout and the masked values; framed and sealed here.
  */
-export const newMaskedInput = (round: number, sender: number, length: number): Uint8Array =>
-  newFrame(Kind.MaskedInput, round, sender, SERVER_ID, 4 * length);
-
-/** The body of a MaskedInput frame as uint32 (a view on little-endian hosts, else null: use readMaskedInput). */
-export function maskedInputView(body: Uint8Array): Uint32Array | null {
-  return LITTLE_ENDIAN && body.byteOffset % 4 === 0 ? new Uint32Array(body.buffer, body.byteOffset, body.length >>> 2) : null;
-}
-
-/** The MaskedInput body as uint32 values: a view when the host allows, else a copy. */
-export function readMaskedInput(who: string, body: Uint8Array, length: number): Uint32Array {
-  if (body.length !== 4 * length)
-    throw new SecAggError(`${who}: MaskedInput body is ${body.length} bytes, want ${4 * length} (${length} uint32 values)`);
-  const view = maskedInputView(body);
-  if (view) return view;
-  const out = new Uint32Array(length);
-  for (let i = 0; i < length; i++) out[i] = getU32(body, 4 * i);
-  return out;
-}
-
-/** Writes uint32 values into a MaskedInput body (big-endian hosts; little-endian hosts write through the view). */
-export function writeMaskedValues(body: Uint8Array, values: Uint32Array): void {
-  for (let i = 0; i < values.length; i++) putU32(body, 4 * i, values[i]);
+export function writeMaskedInput(round: number, sender: number, integerUpdate: Uint8Array): Uint8Array {
+  const f = newFrame(Kind.MaskedInput, round, sender, SERVER_ID, integerUpdate.length);
+  f.set(integerUpdate, HEADER_BYTES);
+  return seal(f);
 }
 
 /** UnmaskRequest (server -> client): the receiver's neighbours that sent a masked input, and those that did not. */

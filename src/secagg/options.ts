@@ -5,6 +5,8 @@
  */
 import { describeValue } from '../errors';
 import { readObject, readArray, readTyped } from '../read';
+import { nameBytes, quoteName, uniqueNames } from '../layers';
+import { integerMeta } from '../fl/integer';
 import type { SecAggUnsafeSeed } from './crypto';
 import { SERVER_ID } from './messages';
 
@@ -12,8 +14,33 @@ import { SERVER_ID } from './messages';
 export const MAX_SHARES = 255;
 /** Longest input (values): a MaskedInput body must fit a uint32 byte length. */
 export const MAX_LENGTH = 0x3fffffff;
+/** The layer name of the default one-layer layout. */
+export const DEFAULT_LAYER = 'input';
 
-export interface SecAggServerOptions {
+/** One layer of the round's layout: its name and how many of the L values it holds, in order. */
+export interface SecAggLayer {
+  name: string;
+  length: number;
+}
+
+/**
+ * The round's layer layout (docs/SECAGG.md, "Layout"), the same on the server and every client:
+ * the MaskedInput body is a kind-5 integer update (docs/FORMAT.md) with these layers. Dense
+ * (positionsId 0): each layer has shape [length]; aligned (positionsId != 0, the ADGP positions'
+ * id): each layer has count = length. ErrorFeedback.stepSecure's `layers` and `positionsId` fit as
+ * they are.
+ */
+export interface SecAggLayoutOptions {
+  /**
+   * The layers, in the order their values appear in the input (the sum of lengths is `length`).
+   * Absent: one layer named 'input' of `length` values.
+   */
+  layers?: ReadonlyArray<SecAggLayer>;
+  /** The ADGP positions' id (decodePositions().id, stepSecure's positionsId) when the round is aligned; absent or 0: dense layers. */
+  positionsId?: number;
+}
+
+export interface SecAggServerOptions extends SecAggLayoutOptions {
   /** The round number (uint32); every message is bound to it. */
   round: number;
   /** Values per input (L >= 1); every client's input is a Uint32Array of this length. */
@@ -38,7 +65,7 @@ export interface SecAggServerOptions {
   unsafeSeed?: SecAggUnsafeSeed;
 }
 
-export interface SecAggClientOptions {
+export interface SecAggClientOptions extends SecAggLayoutOptions {
   /** This client's id (integer in [0, 2^32 - 2]), as the server knows it. */
   id: number;
   /** The round (uint32): messages of any other round are refused. */
@@ -89,9 +116,51 @@ export function readInput(v: unknown, length: number, what: string): Uint32Array
   return x;
 }
 
+/** A layout read from the options: the layers with their kind-5 metadata bytes. */
+export interface Layout {
+  /** 0: dense layers. */
+  positionsId: number;
+  layers: SecAggLayer[];
+  /** Each layer's kind-5 metadata (name, then rank 1 and [length], or the count). */
+  metas: Uint8Array[];
+  /** Bytes of the kind-5 integer update that is the MaskedInput body. */
+  bodyBytes: number;
+}
+
+/** Kind-5 header (20) + positionsId (4) and CRC (4) around the layers. */
+const INTEGER_OVERHEAD = 28;
+
+export function readLayout(o: Record<string, unknown>, length: number, W: string): Layout {
+  let positionsId = 0;
+  if (o.positionsId !== undefined) positionsId = readUint32(o.positionsId, `${W}: options.positionsId`);
+  let layers: SecAggLayer[];
+  if (o.layers === undefined) layers = [{ name: DEFAULT_LAYER, length }];
+  else {
+    const list = readArray(o.layers, `${W}: options.layers`, 'an Array of {name, length}');
+    if (list.length === 0) throw new RangeError(`${W}: options.layers must list at least one layer, got none`);
+    layers = list.map((e, i) => {
+      const l = readObject(e, `${W}: options.layers[${i}]`, 'an object {name, length}');
+      const name = l.name;
+      nameBytes(name, `${W}: options.layers[${i}]`);
+      const n = readUint32(l.length, `${W}: options.layers[${i}] (${quoteName(name as string)}).length`);
+      return { name: name as string, length: n };
+    });
+    uniqueNames(layers.map((l) => l.name), `${W}: options.layers`);
+    const sum = layers.reduce((s, l) => s + l.length, 0);
+    if (sum !== length)
+      throw new RangeError(`${W}: options.layers hold ${sum} values in all ([${layers.map((l) => l.length).join(', ')}]), but options.length is ${length}`);
+  }
+  const metas = layers.map((l) => integerMeta(nameBytes(l.name, W), positionsId === 0 ? [l.length] : l.length));
+  const bodyBytes = INTEGER_OVERHEAD + metas.reduce((s, m) => s + m.length, 0) + 4 * length;
+  if (bodyBytes > 0xffffffff - 28)
+    throw new RangeError(`${W}: the MaskedInput message would be ${bodyBytes + 28} bytes; at most 2^32 - 1 are allowed (fewer values or shorter names)`);
+  return { positionsId, layers, metas, bodyBytes };
+}
+
 export interface ServerParams {
   round: number;
   length: number;
+  layout: Layout;
   threshold: number;
   ids: number[];
   /** 0: the complete graph. */
@@ -101,7 +170,7 @@ export interface ServerParams {
 
 export function readServerOptions(v: unknown): ServerParams {
   const W = 'SecAggServer';
-  const o = readObject(v, `${W}: options`, 'an object { round, length, threshold, clients, neighbours? }');
+  const o = readObject(v, `${W}: options`, 'an object { round, length, threshold, clients, neighbours?, layers?, positionsId? }');
   const round = readUint32(o.round, `${W}: options.round`);
   const length = readLength(o.length, `${W}: options.length`);
   const c = o.clients;
@@ -138,23 +207,26 @@ export function readServerOptions(v: unknown): ServerParams {
   if (typeof t !== 'number') throw new TypeError(`${W}: options.threshold must be a number, got ${describeValue(t)}`);
   if (!(Number.isInteger(t) && t >= 2 && t <= hood))
     throw new RangeError(`${W}: options.threshold must be an integer in [2, ${hood}] (the neighbourhood: the client and its ${hood - 1} neighbours), got ${describeValue(t)}`);
-  return { round, length, threshold: t, ids, neighbours, unsafeSeed: readSeed(o.unsafeSeed, `${W}: options.unsafeSeed`) };
+  const layout = readLayout(o, length, W);
+  return { round, length, layout, threshold: t, ids, neighbours, unsafeSeed: readSeed(o.unsafeSeed, `${W}: options.unsafeSeed`) };
 }
 
 export interface ClientParams {
   id: number;
   round: number;
   length: number;
+  layout: Layout;
   input: Uint32Array | undefined;
   unsafeSeed: SecAggUnsafeSeed | undefined;
 }
 
 export function readClientOptions(v: unknown): ClientParams {
   const W = 'SecAggClient';
-  const o = readObject(v, `${W}: options`, 'an object { id, round, length, input?, unsafeSeed? }');
+  const o = readObject(v, `${W}: options`, 'an object { id, round, length, input?, layers?, positionsId?, unsafeSeed? }');
   const id = readId(o.id, `${W}: options.id`);
   const round = readUint32(o.round, `${W}: options.round`);
   const length = readLength(o.length, `${W}: options.length`);
   const input = o.input === undefined ? undefined : readInput(o.input, length, `${W}: options.input`);
-  return { id, round, length, input, unsafeSeed: readSeed(o.unsafeSeed, `${W}: options.unsafeSeed`) };
+  const layout = readLayout(o, length, W);
+  return { id, round, length, layout, input, unsafeSeed: readSeed(o.unsafeSeed, `${W}: options.unsafeSeed`) };
 }

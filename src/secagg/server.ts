@@ -14,14 +14,25 @@
  * SecAggError before any further request is made.
  */
 import { SecAggError } from '../errors';
-import { accumulateMasked } from './accumulate';
+import { Aggregator, ModularAggregatorOptions } from '../fl/aggregator';
+import { DgpFormatError } from '../fl/errors';
+import { getU32 } from '../fl/codec';
 import { Entropy, agree, pairKey, derive, applyMask, combineShares, publicKeyOf, equalBytes, wipe, LABEL_PAIR_MASK, LABEL_SELF_MASK, MASK_SELF, MASK_PAIR } from './crypto';
 import { Graph, buildGraph, prune } from './graph';
 import {
-  Kind, KIND_NAMES, STAGE_NAMES, SERVER_ID, readFrame, stageOf, readAdvertiseKeys, readShareKeys, readMaskedInput, readUnmask,
+  Kind, KIND_NAMES, STAGE_NAMES, SERVER_ID, readFrame, stageOf, readAdvertiseKeys, readShareKeys, readUnmask,
   writeRoundStart, writeShareKeysRequest, writeMaskedInputRequest, writeUnmaskRequest, PublicKeys, Unmask,
 } from './messages';
-import { SecAggServerOptions, ServerParams, readServerOptions } from './options';
+import { Layout, SecAggLayer, SecAggServerOptions, ServerParams, readServerOptions } from './options';
+
+/** resultLayers(): the sum split into the round's layers, for dequantizing per layer. */
+export interface SecAggLayerSums {
+  round: number;
+  /** The ADGP positions' id for an aligned round; absent for dense layers. */
+  positionsId?: number;
+  /** In layout order; each `values` is a view on result()'s array (length `length`). */
+  layers: Array<{ name: string; length: number; values: Uint32Array }>;
+}
 
 const WHO = 'SecAggServer.receive';
 
@@ -37,6 +48,10 @@ export class SecAggServer {
   readonly clients: readonly number[];
   /** The public seed of the neighbour graph's permutation (sent in RoundStart). */
   readonly graphSeed: Uint8Array;
+  /** The round's layers (options.layers; default one layer 'input' of `length`): every MaskedInput body is a kind-5 update with exactly these. */
+  readonly layers: readonly SecAggLayer[];
+  /** The ADGP positions' id of an aligned round; 0 for dense layers. */
+  readonly positionsId: number;
 
   private readonly graph: Graph;
   private stageIndex = 0;
@@ -50,7 +65,9 @@ export class SecAggServer {
   private sealed = new Map<number, Map<number, Uint8Array>>();
   /** Stage 1 survivors after pruning (U2): the clients whose shares were delivered. */
   private sharers = new Set<number>();
-  private acc: Uint32Array | null = null;
+  private readonly layout: Layout;
+  /** Stage 2: the modular Aggregator every accepted masked input (a kind-5 update) is added to. */
+  private acc: Aggregator<ModularAggregatorOptions> | null = null;
   /** U3, in arrival order. */
   private maskedFrom = new Set<number>();
   /** Stage 3 requests and answers. */
@@ -65,6 +82,9 @@ export class SecAggServer {
     this.threshold = p.threshold;
     this.neighbours = p.neighbours;
     this.clients = p.ids;
+    this.layout = p.layout;
+    this.layers = Object.freeze(p.layout.layers.map((l) => Object.freeze({ ...l })));
+    this.positionsId = p.layout.positionsId;
     this.graphSeed = new Entropy(p.unsafeSeed).bytes(32);
     this.graph = buildGraph(p.ids, p.neighbours, this.graphSeed);
     this.active = new Set(p.ids);
@@ -150,8 +170,7 @@ export class SecAggServer {
       }
       case Kind.MaskedInput: {
         if (this.maskedFrom.has(u)) throw duplicate(u, f.kind);
-        const y = readMaskedInput(WHO, f.body, this.length);
-        accumulateMasked(this.acc!, y);
+        this.addMasked(u, f.body);
         this.maskedFrom.add(u);
         break;
       }
@@ -171,6 +190,34 @@ export class SecAggServer {
     return u;
   }
 
+  /**
+   * A MaskedInput body is a kind-5 integer update: its round must be this round, then the modular
+   * Aggregator checks it in full against the layout (frame, CRC, positionsId, names, shapes or
+   * counts) before adding it mod 2^32; a refused one changes nothing.
+   */
+  private addMasked(u: number, body: Uint8Array): void {
+    const what = `${WHO}: MaskedInput from client ${u}`;
+    if (body.length >= 16 && getU32(body, 12) !== this.round)
+      throw new SecAggError(`${what} carries an integer update of round ${getU32(body, 12)}, but this server runs round ${this.round}`);
+    try {
+      this.acc!.add(body);
+    } catch (e) {
+      if (e instanceof DgpFormatError) throw new SecAggError(`${what}: its integer update (kind 5) is refused: ${e.message.replace(/^Aggregator\.add: call \d+: /, '')}`);
+      throw e;
+    }
+  }
+
+  /** The modular Aggregator for the masked inputs, on the round's layout. */
+  private newAggregator(): Aggregator<ModularAggregatorOptions> {
+    const { positionsId, layers } = this.layout;
+    const layout =
+      positionsId === 0
+        ? layers.map((l) => ({ name: l.name, shape: [l.length] }))
+        : // the Aggregator takes aligned layouts as positions; only their id, names and counts matter here
+          { round: this.round, id: positionsId, layers: layers.map((l) => ({ name: l.name, shape: [l.length], indices: ascending(l.length) })) };
+    return new Aggregator({ modular: true, maxElements: this.length, layout });
+  }
+
   /** The neighbours a stage-1 client shares with: its neighbours still in U1 (after pruning). */
   private shareTargets(u: number): number[] {
     return this.graph.get(u)!.filter((v) => this.active.has(v));
@@ -179,7 +226,7 @@ export class SecAggServer {
   private fail(message: string): never {
     this.failed = true;
     this.outgoing.clear();
-    if (this.acc) this.acc.fill(0);
+    this.acc = null;
     throw new SecAggError(`SecAggServer.advance: round ${this.round}, stage ${STAGE_NAMES[this.stageIndex]}: ${message}; the round cannot complete (nothing more is revealed)`);
   }
 
@@ -235,7 +282,7 @@ export class SecAggServer {
       this.outgoing.set(u, writeMaskedInputRequest(this.round, u, list));
     }
     this.sealed.clear();
-    this.acc = new Uint32Array(this.length);
+    this.acc = this.newAggregator();
     this.stageIndex = 2;
   }
 
@@ -296,7 +343,17 @@ export class SecAggServer {
       for (const s of [...seeds.values(), ...keys.values()]) wipe(s);
       this.fail(e instanceof Error ? e.message : 'reconstruction failed');
     }
-    const sum = this.acc!;
+    // the masks cover the concatenated vector: the layers' sums, in order
+    const parts = this.acc!.result();
+    this.acc = null;
+    const sum = parts.length === 1 ? parts[0].values : new Uint32Array(this.length);
+    if (parts.length > 1) {
+      let at = 0;
+      for (const part of parts) {
+        sum.set(part.values, at);
+        at += part.values.length;
+      }
+    }
     for (const [u, b] of seeds) {
       const k = derive(b, LABEL_SELF_MASK, this.round, u, u);
       applyMask(sum, k, this.round, MASK_SELF, true);
@@ -316,7 +373,6 @@ export class SecAggServer {
       wipe(sk);
     }
     this.sum = sum;
-    this.acc = null;
     this.outgoing.clear();
     this.stageIndex = 4;
   }
@@ -326,6 +382,30 @@ export class SecAggServer {
     if (this.sum === null) throw new SecAggError(`SecAggServer.result: round ${this.round} is ${this.failed ? 'failed' : `in stage ${this.stage}`}; no result`);
     return this.sum;
   }
+
+  /**
+   * The sum split into the round's layers, with their names (and the positions' id of an aligned
+   * round), so that each layer can be dequantized on its own (dequantizeSum). The values are
+   * views on result()'s array: no copy.
+   */
+  resultLayers(): SecAggLayerSums {
+    const sum = this.result();
+    let at = 0;
+    const layers = this.layers.map((l) => {
+      const values = sum.subarray(at, at + l.length);
+      at += l.length;
+      return { name: l.name, length: l.length, values };
+    });
+    const out: SecAggLayerSums = { round: this.round, layers };
+    if (this.positionsId !== 0) out.positionsId = this.positionsId;
+    return out;
+  }
+}
+
+function ascending(n: number): Uint32Array {
+  const a = new Uint32Array(n);
+  for (let i = 0; i < n; i++) a[i] = i;
+  return a;
 }
 
 function duplicate(u: number, kind: Kind): SecAggError {

@@ -24,7 +24,7 @@ export function setup(options: SecAggServerOptions, seed = 1, unsafe = true): Ro
   for (const id of server.clients) {
     const input = randomInput(options.length, seed * 7919 + id);
     inputs.set(id, input);
-    clients.set(id, new SecAggClient({ id, round: options.round, length: options.length, input, ...(unsafe ? { unsafeSeed: seed * 100003 + id } : {}) }));
+    clients.set(id, new SecAggClient({ id, round: options.round, length: options.length, input, layers: options.layers, positionsId: options.positionsId, ...(unsafe ? { unsafeSeed: seed * 100003 + id } : {}) }));
   }
   return { server, clients, inputs };
 }

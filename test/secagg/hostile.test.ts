@@ -5,8 +5,9 @@
  */
 import { SecAggError } from '../../src/errors';
 import { SecAggClient, SecAggServer } from '../../src/secagg';
+import { encodeIntegerUpdate } from '../../src/fl/integer';
 import {
-  seal, newFrame, writeUnmaskRequest, writeUnmask, writeShareKeysRequest, newMaskedInput, Kind, HEADER_BYTES, SERVER_ID,
+  seal, newFrame, writeUnmaskRequest, writeUnmask, writeShareKeysRequest, writeMaskedInput, Kind, HEADER_BYTES, SERVER_ID,
 } from '../../src/secagg/messages';
 import { mulberry32 } from '../../shared-dev/seeded';
 import { setup, expectedSum, RoundSetup } from './harness';
@@ -104,7 +105,7 @@ describe('the server refuses hostile answers and changes nothing', () => {
     await r.server.advance();
     expect(() => r.server.receive(late)).toThrow(/replayed or late/);
     // a well-formed answer of a later stage now: out of stage
-    const early = seal(newMaskedInput(5, 0, L));
+    const early = writeMaskedInput(5, 0, encodeIntegerUpdate({ round: 5, layers: [{ name: 'input', shape: [L], values: new Uint32Array(L) }] }));
     expect(() => r.server.receive(early)).toThrow(/stage masked-input, but the server is in stage share-keys/);
     for (let stage = 1; stage < 4; stage++) {
       for (const [id, msg] of r.server.messages()) r.server.receive(await r.clients.get(id)!.respond(msg));

@@ -6,6 +6,7 @@
  */
 import { SecAggServer, SecAggClient } from '../../src/secagg';
 import { HEADER_BYTES, TRAILER_BYTES } from '../../src/secagg/messages';
+import { decodeIntegerUpdate } from '../../src/fl/integer';
 
 const L = 1 << 16; // 262144 bytes: 1024 expected per byte value
 
@@ -28,7 +29,11 @@ async function maskedUploads(n: number, input: Uint32Array, seed: number): Promi
   for (let stage = 0; stage < 3; stage++) {
     for (const [id, msg] of server.messages()) {
       const a = await clients[id].respond(msg);
-      if (stage === 2) uploads.push(a.subarray(HEADER_BYTES, a.length - TRAILER_BYTES));
+      if (stage === 2) {
+        // the body is a kind-5 integer update: take its masked values
+        const values = decodeIntegerUpdate(a.subarray(HEADER_BYTES, a.length - TRAILER_BYTES)).layers[0].values;
+        uploads.push(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+      }
       server.receive(a);
     }
     await server.advance();
