@@ -44,7 +44,7 @@ export class ExampleClient {
       this.lastInput = update.integers;
       const seed = this.options.unsafeSeed;
       this.secagg = new this.dgp.SecAggClient({
-        id: this.options.id, round, length: update.integers.length, input: update.integers,
+        id: this.options.id, round, length: update.integers.length, input: update.integers, layers: update.layers, positionsId: update.positionsId,
         ...(seed === undefined ? {} : { unsafeSeed: seed * 7919 + round }),
       });
       return new Uint8Array(0);

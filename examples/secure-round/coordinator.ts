@@ -70,7 +70,11 @@ export async function runSecureRounds(options: RunOptions): Promise<RoundReport[
     const setup = encodeSetup(round, flatten(weights), dense ? null : positionsBytes);
     await Promise.all(connections.map((c) => c.exchange(setup)));
 
-    const server = new dgp.SecAggServer({ round, length, threshold, clients: ids });
+    // The round's public layout: the model's layers, or the broadcast positions' (values only).
+    const layers = dense
+      ? weights.map((w) => ({ name: w.name, length: w.values.length }))
+      : positions!.layers.map((l) => ({ name: l.name, length: l.indices.length }));
+    const server = new dgp.SecAggServer({ round, length, threshold, clients: ids, layers, positionsId: dense ? undefined : positions!.id });
     const uploaded = new Map(ids.map((id) => [id, 0]));
     while (server.stage !== 'done') {
       await Promise.all(
