@@ -146,14 +146,48 @@ constexpr bool bernoulli_exp_frac_ref(S& s, uint64_t a, uint64_t b) {
 // Bernoulli(a / c), the same decision from the same bits, 8 digits of a/c at a time: digit i
 // (branch-free) against stream bit i of a peeked window; the first index where they differ, or
 // where the remainder is 0 (the digits end), decides, and exactly the bits up to it are consumed.
+constexpr int kDigits = 4;
+// For c = 2^L the digits of a/c are the bits of a from bit L - 1 down, and the remainder is 0
+// after digit L - 1 - ctz(a): 8 digits at a time against the window reversed by table.
+struct Rev8 {
+  uint8_t r[256] = {};
+  constexpr Rev8() {
+    for (int v = 0; v < 256; v++) {
+      int x = 0;
+      for (int i = 0; i < 8; i++) x |= ((v >> i) & 1) << (7 - i);
+      r[v] = uint8_t(x);
+    }
+  }
+};
+constexpr Rev8 kRev8{};
+
 bool bernoulli_frac(BitStream& s, uint64_t a, uint64_t c) {
   if (a == 0) return false;
   if (a >= c) return true;
+  if ((c & (c - 1)) == 0) {
+    int len = __builtin_ctzll(c);  // digits left before the expansion's end: len - ctz(a)
+    for (;;) {
+      if (s.near_end) return bernoulli_frac_ref(s, a, c);
+      const uint32_t r = s.peek();
+      const uint32_t top = len >= 8 ? uint32_t(a >> (len - 8)) : uint32_t(a << (8 - len));  // digit 0 at bit 7
+      const uint32_t x = (uint32_t(kRev8.r[r & 0xffu]) ^ top) & 0xffu;
+      const int f = x ? __builtin_clz(x) - 24 : 8;   // first digit that differs
+      const int zi = len - 1 - __builtin_ctzll(a);   // the last nonzero digit
+      const int stop = f < zi ? f : zi;
+      if (stop < 8) {
+        s.skip(stop + 1);
+        return f == stop && ((top >> (7 - f)) & 1u);
+      }
+      s.skip(8);
+      len -= 8;
+      a &= (uint64_t(1) << len) - 1;
+    }
+  }
   for (;;) {
     if (s.near_end) return bernoulli_frac_ref(s, a, c);
     const uint32_t r = s.peek();
     uint32_t d = 0, z = 0;
-    for (int i = 0; i < 8; i++) {
+    for (int i = 0; i < kDigits; i++) {
       a *= 2;
       const uint64_t ge = a >= c ? 1 : 0;
       a -= c & (0 - ge);
@@ -161,12 +195,12 @@ bool bernoulli_frac(BitStream& s, uint64_t a, uint64_t c) {
       z |= uint32_t(a == 0) << i;
     }
     const uint32_t stop = (r ^ d) | z;
-    if (stop & 0xffu) {
+    if (stop & ((1u << kDigits) - 1u)) {
       const int i = __builtin_ctz(stop);
       s.skip(i + 1);
       return ((~r & d) >> i) & 1u;
     }
-    s.skip(8);
+    s.skip(kDigits);
   }
 }
 
