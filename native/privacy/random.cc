@@ -210,10 +210,11 @@ bool bernoulli_frac(BitStream& s, uint64_t a, uint64_t c) {
 constexpr int kE1Bits = 12;
 struct WindowBits {
   uint32_t w;
+  int limit;
   int at = 0;
   bool over = false;
   constexpr uint32_t bit() {
-    if (at >= kE1Bits) {
+    if (at >= limit) {
       over = true;
       return 0;
     }
@@ -225,7 +226,7 @@ struct E1Table {
   uint8_t e[1u << kE1Bits] = {};
   constexpr E1Table() {
     for (uint32_t w = 0; w < (1u << kE1Bits); w++) {
-      WindowBits src{w, 0, false};
+      WindowBits src{w, kE1Bits, 0, false};
       const bool r = bernoulli_exp_frac_ref(src, 1, 1);
       e[w] = src.over ? 0 : uint8_t(src.at | (r ? 0x80 : 0));
     }
@@ -256,6 +257,23 @@ inline bool bernoulli_exp1(BitStream& s) {
   return bernoulli_exp_frac(s, 1, 1);
 }
 
+// The geometric count of the discrete Laplace (successes of Bernoulli(exp(-1)) before the first
+// failure) by table: entry w (the next kGeoBits bits) holds the bits the whole loop consumes (low
+// 5 bits, 0: more than kGeoBits) and the count (above), made by running the reference loop on w.
+constexpr int kGeoBits = 12;
+struct GeoTable {
+  uint16_t e[1u << kGeoBits] = {};
+  constexpr GeoTable() {
+    for (uint32_t w = 0; w < (1u << kGeoBits); w++) {
+      WindowBits src{w, kGeoBits, 0, false};
+      uint32_t v = 0;
+      while (bernoulli_exp_frac_ref(src, 1, 1) && !src.over) v++;
+      e[w] = src.over ? 0 : uint16_t(src.at | (v << 5));
+    }
+  }
+};
+constexpr GeoTable kGeo{};
+
 // Bernoulli(exp(-a / b)) for a < 2^53, 1 <= b <= 2^52.
 bool bernoulli_exp(BitStream& s, uint64_t a, uint64_t b) {
   uint64_t q = 0, r = a;
@@ -279,7 +297,17 @@ int32_t gaussian_draw(BitStream& s, uint32_t t) {
     }
     uint64_t x = u;
     bool far = false;
-    while (bernoulli_exp1(s) && !s.exhausted()) {
+    uint32_t g = 0;
+    if (!s.near_end) {
+      g = kGeo.e[s.peek() & ((1u << kGeoBits) - 1u)];
+      if (g != 0 && x + uint64_t(g >> 5) * t < kLimit) {
+        s.skip(int(g & 31u));
+        x += uint64_t(g >> 5) * t;
+      } else {
+        g = 0;
+      }
+    }
+    if (g == 0) while (bernoulli_exp1(s) && !s.exhausted()) {
       x += t;
       if (x >= kLimit) {
         far = true;
