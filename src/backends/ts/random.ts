@@ -365,6 +365,33 @@ for (let w = 0; w < 1 << E1_BITS; w++) {
   E1[w] = src.over ? 0 : src.at | (r ? 0x80 : 0);
 }
 
+/**
+ * The geometric count of the discrete Laplace (successes of Bernoulli(exp(-1)) before the first
+ * failure) by table: GEO[w] for the next GEO_BITS bits w holds the bits the whole loop consumes
+ * (low 5 bits; 0: more than GEO_BITS) and the count (above), made by running the reference loop on w.
+ */
+const GEO_BITS = 12;
+const GEO = new Uint16Array(1 << GEO_BITS);
+for (let w = 0; w < 1 << GEO_BITS; w++) {
+  const src = {
+    at: 0,
+    over: false,
+    bit(): number {
+      if (this.at >= GEO_BITS) {
+        this.over = true;
+        return 0;
+      }
+      return (w >> this.at++) & 1;
+    },
+    get exhausted(): boolean {
+      return this.over;
+    },
+  };
+  let v = 0;
+  while (bernoulliExpFracRef(src, 1, 1) && !src.over) v++;
+  GEO[w] = src.over ? 0 : src.at | (v << 5);
+}
+
 /** bernoulliExpFrac(s, 1, 1). */
 function bernoulliExp1(s: BitStream): boolean {
   if (!s.nearEnd) {
@@ -408,13 +435,22 @@ function gaussianDraw(s: BitStream, t: number): number {
     }
     let x = u;
     let far = false;
-    while (bernoulliExp1(s) && !s.exhausted) {
-      x += t;
-      if (x >= DG_LIMIT) {
-        far = true; // |y| would reach DG_LIMIT: reject the proposal (conditioning on |z| < DG_LIMIT)
-        break;
-      }
+    let g = 0;
+    if (!s.nearEnd) {
+      g = GEO[s.peek() & ((1 << GEO_BITS) - 1)];
+      if (g !== 0 && x + (g >> 5) * t < DG_LIMIT) {
+        s.skip(g & 31);
+        x += (g >> 5) * t;
+      } else g = 0;
     }
+    if (g === 0)
+      while (bernoulliExp1(s) && !s.exhausted) {
+        x += t;
+        if (x >= DG_LIMIT) {
+          far = true; // |y| would reach DG_LIMIT: reject the proposal (conditioning on |z| < DG_LIMIT)
+          break;
+        }
+      }
     if (s.exhausted) return 0;
     if (far) continue;
     const sign = s.bit();
