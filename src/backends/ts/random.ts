@@ -256,6 +256,14 @@ for (let v = 0; v < 256; v++) {
   REV8[v] = x;
 }
 
+/** POW2[i] = 2^i and INV_POW2[i] = 2^-i, exact, for 0 <= i <= 64 (no Math.pow in the hot path). */
+const POW2 = new Float64Array(65);
+const INV_POW2 = new Float64Array(65);
+for (let i = 0; i <= 64; i++) {
+  POW2[i] = 2 ** i;
+  INV_POW2[i] = 2 ** -i;
+}
+
 /** log2(c) when the integer c (1 <= c <= 2^53) is a power of two, else -1. */
 function pow2Exponent(c: number): number {
   if (c <= 0xffffffff) {
@@ -291,7 +299,7 @@ function bernoulliFrac(s: BitStream, a: number, c: number): boolean {
     for (;;) {
       if (s.nearEnd) return bernoulliFracRef(s, a, c);
       const r = s.peek();
-      const top = len >= 8 ? Math.floor(a / 2 ** (len - 8)) : a * 2 ** (8 - len); // digit 0 at bit 7
+      const top = len >= 8 ? Math.floor(a * INV_POW2[len - 8]) : a * POW2[8 - len]; // digit 0 at bit 7
       const x = (REV8[r & 0xff] ^ top) & 0xff;
       const f = x !== 0 ? Math.clz32(x) - 24 : 8;
       const zi = len - 1 - ctz53(a);
@@ -302,7 +310,7 @@ function bernoulliFrac(s: BitStream, a: number, c: number): boolean {
       }
       s.skip(8);
       len -= 8;
-      a -= Math.floor(a / 2 ** len) * 2 ** len;
+      a -= Math.floor(a * INV_POW2[len]) * POW2[len];
     }
   }
   for (;;) {
