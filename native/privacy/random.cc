@@ -161,28 +161,30 @@ struct Rev8 {
 };
 constexpr Rev8 kRev8{};
 
+// bernoulli_frac for c = 2^len, 0 < a < c.
+inline __attribute__((always_inline)) bool bernoulli_frac_pow2(BitStream& s, uint64_t a, int len) {
+  for (;;) {
+    if (__builtin_expect(s.near_end, 0)) return bernoulli_frac_ref(s, a, uint64_t(1) << len);
+    const uint32_t r = s.peek();
+    const uint32_t top = len >= 8 ? uint32_t(a >> (len - 8)) : uint32_t(a << (8 - len));  // digit 0 at bit 7
+    const uint32_t x = (uint32_t(kRev8.r[r & 0xffu]) ^ top) & 0xffu;
+    const int f = x ? __builtin_clz(x) - 24 : 8;   // first digit that differs
+    const int zi = len - 1 - __builtin_ctzll(a);   // the last nonzero digit
+    const int stop = f < zi ? f : zi;
+    if (__builtin_expect(stop < 8, 1)) {
+      s.skip(stop + 1);
+      return (f == stop) & ((top >> (7 - f)) & 1u);
+    }
+    s.skip(8);
+    len -= 8;
+    a &= (uint64_t(1) << len) - 1;
+  }
+}
+
 bool bernoulli_frac(BitStream& s, uint64_t a, uint64_t c) {
   if (a == 0) return false;
   if (a >= c) return true;
-  if ((c & (c - 1)) == 0) {
-    int len = __builtin_ctzll(c);  // digits left before the expansion's end: len - ctz(a)
-    for (;;) {
-      if (s.near_end) return bernoulli_frac_ref(s, a, c);
-      const uint32_t r = s.peek();
-      const uint32_t top = len >= 8 ? uint32_t(a >> (len - 8)) : uint32_t(a << (8 - len));  // digit 0 at bit 7
-      const uint32_t x = (uint32_t(kRev8.r[r & 0xffu]) ^ top) & 0xffu;
-      const int f = x ? __builtin_clz(x) - 24 : 8;   // first digit that differs
-      const int zi = len - 1 - __builtin_ctzll(a);   // the last nonzero digit
-      const int stop = f < zi ? f : zi;
-      if (stop < 8) {
-        s.skip(stop + 1);
-        return f == stop && ((top >> (7 - f)) & 1u);
-      }
-      s.skip(8);
-      len -= 8;
-      a &= (uint64_t(1) << len) - 1;
-    }
-  }
+  if ((c & (c - 1)) == 0) return bernoulli_frac_pow2(s, a, __builtin_ctzll(c));
   for (;;) {
     if (s.near_end) return bernoulli_frac_ref(s, a, c);
     const uint32_t r = s.peek();
@@ -234,8 +236,24 @@ struct E1Table {
 };
 constexpr E1Table kE1{};
 
-// Bernoulli(exp(-a / b)) for 0 <= a <= b <= 2^52 (CKS Algorithm 1, γ in [0, 1]).
+// Bernoulli(exp(-a / b)) for 0 <= a <= b <= 2^52 (CKS Algorithm 1, γ in [0, 1]). For b = 2^L
+// the steps k = 2^j (k·b = 2^(L+j) <= 2^52) take the power-of-two path inline.
 bool bernoulli_exp_frac(BitStream& s, uint64_t a, uint64_t b) {
+  if ((b & (b - 1)) == 0 && a != 0) {
+    const int lb = __builtin_ctzll(b);
+    uint64_t k = 1;
+    for (;;) {
+      bool hit;
+      const int len = lb + __builtin_ctzll(k);
+      if ((k & (k - 1)) == 0 && len <= 52)
+        hit = a >= (uint64_t(1) << len) || bernoulli_frac_pow2(s, a, len);
+      else
+        hit = k * b <= kTwo52 ? bernoulli_frac(s, a, k * b) : (bernoulli_frac(s, a, b) && bernoulli_frac(s, 1, k));
+      if (!hit || s.exhausted()) break;
+      k++;
+    }
+    return (k & 1) == 1;
+  }
   uint64_t k = 1;
   for (;;) {
     const bool hit = k * b <= kTwo52 ? bernoulli_frac(s, a, k * b) : (bernoulli_frac(s, a, b) && bernoulli_frac(s, 1, k));
