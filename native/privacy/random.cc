@@ -143,9 +143,11 @@ constexpr bool bernoulli_exp_frac_ref(S& s, uint64_t a, uint64_t b) {
   return (k & 1) == 1;
 }
 
-// Bernoulli(a / c), the same decision from the same bits, 8 digits of a/c at a time: digit i
-// (branch-free) against stream bit i of a peeked window; the first index where they differ, or
-// where the remainder is 0 (the digits end), decides, and exactly the bits up to it are consumed.
+// Bernoulli(a / c), the same decision from the same bits as bernoulli_frac_ref, kDigits digits of
+// a/c at a time: digit i (branch-free doubling) against stream bit i of a peeked window; the first
+// index where they differ, or where the remainder is 0 (the digits end), decides, and exactly the
+// bits up to it are consumed (the window's bits past the end are zeros, so the multi-bit paths
+// run only while near_end is false; then the reference loop takes over from the same state).
 constexpr int kDigits = 4;
 // For c = 2^L the digits of a/c are the bits of a from bit L - 1 down, and the remainder is 0
 // after digit L - 1 - ctz(a): 8 digits at a time against the window reversed by table.
