@@ -64,3 +64,39 @@ DGP_TEST(discrete_gaussian_is_deterministic_and_refuses_to_wrap) {
   // the last block holds about 5 draws at scale 2^20: 1000 draws from block 2^32 - 1 run out
   DGP_CHECK(discreteGaussian(g, in(key), in(nonce), 0xffffffffull, 1u << 20, mut(a)) == -1);
 }
+
+// The draws and the blocks consumed must never change (committed results replay from fixed seeds):
+// FNV-1a digests of the draws, with the returns, recorded from the one-bit-at-a-time sampler that
+// preceded the multi-bit fast paths (its TypeScript form: test/privacy/dg_reference.ts).
+DGP_TEST(discrete_gaussian_draws_are_pinned) {
+  using namespace dgp_kernels;
+  struct Case {
+    uint32_t scale;
+    uint64_t counter;
+    size_t n;
+    double used;
+    uint64_t fnv;
+  };
+  const Case cases[] = {
+      {1u, 0x5ull, 10000, 231, 0x6538c4defe16b2dull},
+      {3u, 0x5ull, 10000, 401, 0x341c6ea9489a791eull},
+      {1000u, 0x5ull, 10000, 748, 0xf0c0ef3285342b56ull},
+      {1048575u, 0x5ull, 10000, 1137, 0x4cfdd9b6c3fb6d77ull},
+      {1048576u, 0x5ull, 10000, 1138, 0x49fa6957fd7846deull},
+      {1048576u, 0xfffffff0ull, 100000, -1, 0x2c805430edeffce9ull},
+      {7u, 0xffffffffull, 100, -1, 0xc7165b99d2225285ull},
+  };
+  std::vector<uint32_t> key = {1, 2, 3, 4, 5, 6, 7, 8}, nonce = {9, 0, 0xffffffffu};
+  for (const Case& c : cases) {
+    Guard g;
+    std::vector<int32_t> z(c.n);
+    const double used = discreteGaussian(g, in(key), in(nonce), c.counter, c.scale, mut(z));
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (int32_t v : z) {
+      h ^= uint32_t(v);
+      h *= 0x100000001b3ull;
+    }
+    DGP_CHECK_MSG(used == c.used && h == c.fnv, "scale %u counter %llu: used %g, digest %llx", c.scale,
+                  (unsigned long long)c.counter, used, (unsigned long long)h);
+  }
+}

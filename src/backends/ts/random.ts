@@ -94,62 +94,105 @@ export function chacha20Blocks(key: Uint32Array, nonce: Uint32Array, counter: nu
   for (let b = 0, at = 0; at < out.length; b++, at += 16) block(key, nonce, counter + b, out, at);
 }
 
-/** The keystream as bits (see the file comment for the order). */
+const MAX_CHUNK = 64; // blocks per keystream refill, at most
+
+/**
+ * The keystream as bits (see the file comment for the order), kept as a bit position: `lo` holds
+ * the current word's `avail` (1..32) unread bits, `hi` the next word; words come from a buffer of
+ * whole blocks (growing from 1 to MAX_CHUNK blocks per refill). Only the bits consumed count:
+ * `used` is the blocks holding consumed bits, what generating one block when its first bit is
+ * read would count, so the blocks generated ahead change nothing. Past block 2^32 - 1 the words
+ * are zeros and the stream is exhausted once a bit there is consumed.
+ */
 class BitStream {
-  private readonly words = new Uint32Array(16);
-  private word = 16;
-  private buf = 0;
+  private words = new Uint32Array(16);
+  private wi = 0;
+  private wn = 0;
+  private generated = 0;
+  private chunk = 1;
+  private taken = 0;
+  private lo = 0;
   private avail = 0;
-  /** Blocks generated so far. */
-  used = 0;
-  /** Set when the stream would pass block 2^32 - 1; every read then gives zeros. */
-  exhausted = false;
+  private hi = 0;
+  private readonly totalBits: number;
+  /** True once the buffer reaches the stream's last block: the multi-bit fast paths then defer to the bit loops. */
+  nearEnd = false;
 
   constructor(
     private readonly key: Uint32Array,
     private readonly nonce: Uint32Array,
     private readonly counter: number,
-  ) {}
+  ) {
+    this.totalBits = (0x100000000 - counter) * 512;
+    this.lo = this.nextWord();
+    this.avail = 32;
+    this.hi = this.nextWord();
+  }
 
-  private next(): number {
-    if (this.word === 16) {
-      const c = this.counter + this.used;
-      if (c > 0xffffffff) {
-        this.exhausted = true;
-        return 0;
-      }
-      block(this.key, this.nonce, c, this.words, 0);
-      this.used++;
-      this.word = 0;
+  private refill(): void {
+    const first = this.counter + this.generated;
+    const nb = this.chunk;
+    if (this.chunk < MAX_CHUNK) this.chunk *= 2;
+    if (this.words.length < nb * 16) this.words = new Uint32Array(nb * 16);
+    const left = first <= 0xffffffff ? 0x100000000 - first : 0;
+    const real = nb < left ? nb : left;
+    for (let b = 0; b < real; b++) block(this.key, this.nonce, first + b, this.words, b * 16);
+    if (real < nb) this.words.fill(0, real * 16, nb * 16);
+    if (real === left) this.nearEnd = true;
+    this.generated += nb;
+    this.wi = 0;
+    this.wn = nb * 16;
+  }
+
+  private nextWord(): number {
+    if (this.wi === this.wn) this.refill();
+    this.taken++;
+    return this.words[this.wi++];
+  }
+
+  /** The next 32 bits, unconsumed (the next bit lowest). */
+  peek(): number {
+    return this.avail === 32 ? this.lo : (this.lo | (this.hi << this.avail)) >>> 0;
+  }
+
+  /** Consumes k bits, 1 <= k <= 32. */
+  skip(k: number): void {
+    if (k < this.avail) {
+      this.lo >>>= k;
+      this.avail -= k;
+    } else {
+      const need = k - this.avail;
+      this.lo = this.hi >>> need;
+      this.avail = 32 - need;
+      this.hi = this.nextWord();
     }
-    return this.words[this.word++];
   }
 
   bit(): number {
-    if (this.avail === 0) {
-      this.buf = this.next();
-      this.avail = 32;
-    }
-    const b = this.buf & 1;
-    this.buf >>>= 1;
-    this.avail--;
+    const b = this.lo & 1;
+    this.skip(1);
     return b;
   }
 
   /** k uniform bits, 1 <= k <= 30. */
   bits(k: number): number {
-    if (this.avail >= k) {
-      const v = this.buf & ((1 << k) - 1);
-      this.buf >>>= k;
-      this.avail -= k;
-      return v;
-    }
-    const need = k - this.avail;
-    const w = this.next();
-    const v = this.buf | ((w & ((1 << need) - 1)) << this.avail);
-    this.buf = w >>> need;
-    this.avail = 32 - need;
+    const v = this.peek() & ((1 << k) - 1);
+    this.skip(k);
     return v;
+  }
+
+  /** Set when a bit past block 2^32 - 1 was consumed (those bits read as zeros). */
+  get exhausted(): boolean {
+    return this.nearEnd && this.pos() > this.totalBits;
+  }
+
+  /** Blocks holding consumed bits. */
+  get used(): number {
+    return Math.ceil(this.pos() / 512);
+  }
+
+  private pos(): number {
+    return this.taken * 32 - this.avail - 32;
   }
 }
 
@@ -163,11 +206,18 @@ function uniformBelow(s: BitStream, n: number): number {
   }
 }
 
+/** A bit source for the reference loops: bit() and exhausted. */
+interface Bits {
+  bit(): number;
+  readonly exhausted: boolean;
+}
+
 /**
- * Bernoulli(a / c) for integers 0 <= a <= c <= 2^52: compares a uniform binary fraction with the
- * binary expansion of a / c, one bit at a time (2 bits expected).
+ * The reference: Bernoulli(a / c) for integers 0 <= a <= c <= 2^52, comparing a uniform binary
+ * fraction with the binary expansion of a / c one bit at a time (2 bits expected). This loop
+ * defines the bits consumed; the fast paths below give the same result from the same bits.
  */
-function bernoulliFrac(s: BitStream, a: number, c: number): boolean {
+function bernoulliFracRef(s: Bits, a: number, c: number): boolean {
   if (a === 0) return false;
   if (a >= c) return true;
   for (;;) {
@@ -184,12 +234,112 @@ function bernoulliFrac(s: BitStream, a: number, c: number): boolean {
 }
 
 const TWO52 = 2 ** 52;
+const TWO32 = 2 ** 32;
+
+/** The reference: Bernoulli(exp(-a / b)) for integers 0 <= a <= b <= 2^52 (CKS Algorithm 1, γ in [0, 1]). */
+function bernoulliExpFracRef(s: Bits, a: number, b: number): boolean {
+  let k = 1;
+  for (;;) {
+    // Bernoulli(γ / k) = Bernoulli(a / (k b)); split into Bernoulli(γ)·Bernoulli(1/k) once k·b passes 2^52
+    const hit = k * b <= TWO52 ? bernoulliFracRef(s, a, k * b) : bernoulliFracRef(s, a, b) && bernoulliFracRef(s, 1, k);
+    if (!hit || s.exhausted) break;
+    k++;
+  }
+  return (k & 1) === 1;
+}
+
+/** Reverses the 8 bits of v (table). */
+const REV8 = new Uint8Array(256);
+for (let v = 0; v < 256; v++) {
+  let x = 0;
+  for (let i = 0; i < 8; i++) x |= ((v >> i) & 1) << (7 - i);
+  REV8[v] = x;
+}
+
+/** POW2[i] = 2^i and INV_POW2[i] = 2^-i, exact, for 0 <= i <= 64 (no Math.pow in the hot path). */
+const POW2 = new Float64Array(65);
+const INV_POW2 = new Float64Array(65);
+for (let i = 0; i <= 64; i++) {
+  POW2[i] = 2 ** i;
+  INV_POW2[i] = 2 ** -i;
+}
+
+/** log2(c) when the integer c (1 <= c <= 2^53) is a power of two, else -1. */
+function pow2Exponent(c: number): number {
+  if (c <= 0xffffffff) {
+    const x = c >>> 0;
+    return (x & (x - 1)) === 0 ? 31 - Math.clz32(x) : -1;
+  }
+  const h = c / TWO32;
+  if (h !== Math.floor(h)) return -1;
+  const x = h >>> 0;
+  return (x & (x - 1)) === 0 ? 63 - Math.clz32(x) : -1;
+}
+
+/** Trailing zeros of the integer 1 <= a < 2^53. */
+function ctz53(a: number): number {
+  const l = a >>> 0;
+  if (l !== 0) return 31 - Math.clz32(l & -l);
+  const h = Math.floor(a / TWO32) >>> 0;
+  return 63 - Math.clz32(h & -h);
+}
+
+/**
+ * Bernoulli(a / c), the same decision from the same bits as bernoulliFracRef, several digits at a
+ * time against a peeked window: the first digit that differs from its stream bit, or after which
+ * the expansion ends, decides, and exactly the bits up to it are consumed. For c = 2^L the digits
+ * are the bits of a from bit L - 1 down (ending after digit L - 1 - ctz(a)), 8 at a time against
+ * the reversed window; otherwise 4 digits at a time by doubling.
+ */
+function bernoulliFrac(s: BitStream, a: number, c: number): boolean {
+  if (a === 0) return false;
+  if (a >= c) return true;
+  let len = pow2Exponent(c);
+  if (len >= 0) {
+    for (;;) {
+      if (s.nearEnd) return bernoulliFracRef(s, a, c);
+      const r = s.peek();
+      const top = len >= 8 ? Math.floor(a * INV_POW2[len - 8]) : a * POW2[8 - len]; // digit 0 at bit 7
+      const x = (REV8[r & 0xff] ^ top) & 0xff;
+      const f = x !== 0 ? Math.clz32(x) - 24 : 8;
+      const zi = len - 1 - ctz53(a);
+      const stop = f < zi ? f : zi;
+      if (stop < 8) {
+        s.skip(stop + 1);
+        return f === stop && ((top >> (7 - f)) & 1) === 1;
+      }
+      s.skip(8);
+      len -= 8;
+      a -= Math.floor(a * INV_POW2[len]) * POW2[len];
+    }
+  }
+  for (;;) {
+    if (s.nearEnd) return bernoulliFracRef(s, a, c);
+    const r = s.peek();
+    let d = 0;
+    let z = 0;
+    for (let i = 0; i < 4; i++) {
+      a *= 2;
+      if (a >= c) {
+        a -= c;
+        d |= 1 << i;
+      }
+      if (a === 0) z |= 1 << i;
+    }
+    const stop = ((r ^ d) | z) & 15;
+    if (stop !== 0) {
+      const i = 31 - Math.clz32(stop & -stop);
+      s.skip(i + 1);
+      return ((~r & d) >> i & 1) === 1;
+    }
+    s.skip(4);
+  }
+}
 
 /** Bernoulli(exp(-a / b)) for integers 0 <= a <= b <= 2^52 (CKS Algorithm 1, γ in [0, 1]). */
 function bernoulliExpFrac(s: BitStream, a: number, b: number): boolean {
   let k = 1;
   for (;;) {
-    // Bernoulli(γ / k) = Bernoulli(a / (k b)); split into Bernoulli(γ)·Bernoulli(1/k) once k·b passes 2^52
     const hit = k * b <= TWO52 ? bernoulliFrac(s, a, k * b) : bernoulliFrac(s, a, b) && bernoulliFrac(s, 1, k);
     if (!hit || s.exhausted) break;
     k++;
@@ -197,14 +347,83 @@ function bernoulliExpFrac(s: BitStream, a: number, b: number): boolean {
   return (k & 1) === 1;
 }
 
+/**
+ * Bernoulli(exp(-1)) by table: E1[w] for the next E1_BITS bits w holds the bits consumed (low 5
+ * bits; 0: more than E1_BITS, run the loop) and the result (bit 7), made by running the reference
+ * loop on w.
+ */
+const E1_BITS = 12;
+const E1 = new Uint8Array(1 << E1_BITS);
+for (let w = 0; w < 1 << E1_BITS; w++) {
+  const src = {
+    at: 0,
+    over: false,
+    bit(): number {
+      if (this.at >= E1_BITS) {
+        this.over = true;
+        return 0;
+      }
+      return (w >> this.at++) & 1;
+    },
+    get exhausted(): boolean {
+      return this.over;
+    },
+  };
+  const r = bernoulliExpFracRef(src, 1, 1);
+  E1[w] = src.over ? 0 : src.at | (r ? 0x80 : 0);
+}
+
+/**
+ * The geometric count of the discrete Laplace (successes of Bernoulli(exp(-1)) before the first
+ * failure) by table: GEO[w] for the next GEO_BITS bits w holds the bits the whole loop consumes
+ * (low 5 bits; 0: more than GEO_BITS) and the count (above), made by running the reference loop on w.
+ */
+const GEO_BITS = 12;
+const GEO = new Uint16Array(1 << GEO_BITS);
+for (let w = 0; w < 1 << GEO_BITS; w++) {
+  const src = {
+    at: 0,
+    over: false,
+    bit(): number {
+      if (this.at >= GEO_BITS) {
+        this.over = true;
+        return 0;
+      }
+      return (w >> this.at++) & 1;
+    },
+    get exhausted(): boolean {
+      return this.over;
+    },
+  };
+  let v = 0;
+  while (bernoulliExpFracRef(src, 1, 1) && !src.over) v++;
+  GEO[w] = src.over ? 0 : src.at | (v << 5);
+}
+
+/** bernoulliExpFrac(s, 1, 1). */
+function bernoulliExp1(s: BitStream): boolean {
+  if (!s.nearEnd) {
+    const e = E1[s.peek() & ((1 << E1_BITS) - 1)];
+    if (e !== 0) {
+      s.skip(e & 31);
+      return e >= 0x80;
+    }
+  }
+  return bernoulliExpFrac(s, 1, 1);
+}
+
 /** Bernoulli(exp(-a / b)) for integers a >= 0, 1 <= b <= 2^52, a < 2^53 (CKS Algorithm 1). */
 function bernoulliExp(s: BitStream, a: number, b: number): boolean {
-  let q = Math.floor(a / b);
-  // the float quotient may round across an integer: correct q so that 0 <= a - q·b < b (exact)
-  if (q * b > a) q--;
-  else if (a - q * b >= b) q++;
-  const r = a - q * b;
-  for (let i = 0; i < q; i++) if (!bernoulliExpFrac(s, 1, 1) || s.exhausted) return false;
+  let q = 0;
+  let r = a;
+  if (a >= b) {
+    q = Math.floor(a / b);
+    // the float quotient may round across an integer: correct q so that 0 <= a - q·b < b (exact)
+    if (q * b > a) q--;
+    else if (a - q * b >= b) q++;
+    r = a - q * b;
+  }
+  for (let i = 0; i < q; i++) if (!bernoulliExp1(s) || s.exhausted) return false;
   return bernoulliExpFrac(s, r, b);
 }
 
@@ -224,13 +443,22 @@ function gaussianDraw(s: BitStream, t: number): number {
     }
     let x = u;
     let far = false;
-    while (bernoulliExpFrac(s, 1, 1) && !s.exhausted) {
-      x += t;
-      if (x >= DG_LIMIT) {
-        far = true; // |y| would reach DG_LIMIT: reject the proposal (conditioning on |z| < DG_LIMIT)
-        break;
-      }
+    let g = 0;
+    if (!s.nearEnd) {
+      g = GEO[s.peek() & ((1 << GEO_BITS) - 1)];
+      if (g !== 0 && x + (g >> 5) * t < DG_LIMIT) {
+        s.skip(g & 31);
+        x += (g >> 5) * t;
+      } else g = 0;
     }
+    if (g === 0)
+      while (bernoulliExp1(s) && !s.exhausted) {
+        x += t;
+        if (x >= DG_LIMIT) {
+          far = true; // |y| would reach DG_LIMIT: reject the proposal (conditioning on |z| < DG_LIMIT)
+          break;
+        }
+      }
     if (s.exhausted) return 0;
     if (far) continue;
     const sign = s.bit();
