@@ -21,6 +21,15 @@
  * reveal to everyone else. Against the server itself these updates are as exposed as in the
  * attack tables (clipping only rescales them).
  *
+ * Distributed noise (issue 21; `--noise central,distributed --min-clients M`, results
+ * dp-fedavg-distributed.*): simulated, since the product's 'distributed' mode is not built yet.
+ * Clients clip as in central mode; once the round's n sampled clients are known the round's
+ * Aggregator adds noise with multiplier z·√(n/M), the distribution of the sum of n shares of
+ * standard deviation z·clipNorm/√M (up to the distributed mechanism's quantization); a round with
+ * n < M takes no step. ε: the amplified value and the bound without amplification (the server
+ * running secure aggregation sees who took part). Selection 'adgp': ErrorFeedback.stepAligned at
+ * public positions (DP_SELECTIONS.adgp), summed by an Aggregator laid out on the positions.
+ *
  * Results go to <dir>/dp-fedavg.json and .md (dir: out/results/eval, or eval/results with --record);
  * each finished run is saved at once, and a later call with the same settings skips the runs the
  * file already holds (so a run can be stopped and resumed, or extended with more seeds).

@@ -132,7 +132,6 @@ export function sumMatcher(w: Weights, target: Grads, clip: number | null, kind:
 
 /** columns: per-column ratio images of the rank-N truncation, the N most image-like distinct ones. */
 export function columnsAttack(U: Float64Array, V: Float64Array, N: number): Float64Array {
-  const rows = PIXELS + 1;
   const cands: Array<{ x: Float64Array; bad: number }> = [];
   let maxB = 0;
   const bias = new Float64Array(HIDDEN);
@@ -150,7 +149,6 @@ export function columnsAttack(U: Float64Array, V: Float64Array, N: number): Floa
     }
     cands.push({ x, bad });
   }
-  void rows;
   cands.sort((a, b) => a.bad - b.bad);
   const out = new Float64Array(N * PIXELS);
   const picked: Float64Array[] = [];
