@@ -10,12 +10,11 @@ import { describeValue, DgpError } from '../errors';
 import { DgpFormatError } from './errors';
 import { probeMissing, readArray, readChoice, readFlag, readObject, readTyped, typedArrayTag } from '../read';
 import { kernelsFor } from '../backend';
-import { getU32 } from './codec';
+import { getU32, layerMetaBytes } from './codec';
 import { KIND_NAMES } from '../surface/format';
 import { readPositions } from './objects';
 import { ModularLayer, ModularSums } from './modular';
-import { integerMeta } from './integer';
-import { checkLimit } from './options';
+import { checkLayoutSize, checkLimit } from './options';
 import { encodePartialBytes, layerMeta } from './partial';
 import { wireMessage } from '../surface/messages';
 import { describeLayerAt, readPartialLayout, readUpdateHeads, StreamLayer } from './wire_reader';
@@ -380,14 +379,14 @@ export class Aggregator<O extends AggregatorOptions | ModularAggregatorOptions =
         const { name, shape } = readObject(entry, `${caller}: options.layout[${i}]`, 'an object {name, shape}');
         const nb = nameBytes(name, `${caller}: options.layout[${i}]`);
         const s = readShape(shape, `${caller}: options.layout[${i}] (${quoteName(name as string)})`);
-        return { name: name as string, shape: s.shape, n: s.n, meta: integerMeta(nb, s.shape) };
+        return { name: name as string, shape: s.shape, n: s.n, meta: layerMetaBytes(nb, s.shape) };
       });
       return { positionsId: 0, layers };
     }
     const p = readPositions(layout, `${caller}: options.layout`, kernelsFor);
     if (p.id === 0)
       throw new RangeError(`${caller}: options.layout: positions whose id (CRC-32) is 0 cannot be named by an integer update (positionsId 0 means dense layers); broadcast them again (another round)`);
-    return { positionsId: p.id, layers: p.layers.map((l) => ({ name: l.name, shape: null, n: l.indices.length, meta: integerMeta(l.nameBytes, l.indices.length) })) };
+    return { positionsId: p.id, layers: p.layers.map((l) => ({ name: l.name, shape: null, n: l.indices.length, meta: layerMetaBytes(l.nameBytes, l.indices.length) })) };
   }
 
   /** 'mean': Σw, or under options.privacy the expected clients; 'sum': 1. */
@@ -520,14 +519,7 @@ export class Aggregator<O extends AggregatorOptions | ModularAggregatorOptions =
   }
 
   private checkLayers(layers: Array<{ name: string; n: number }>, caller: string, E: new (m: string) => Error): void {
-    const seen = new Set<string>();
-    let total = 0;
-    for (const l of layers) {
-      if (seen.has(l.name)) throw new E(`${caller}: layer name '${l.name}' appears twice in the layout`);
-      seen.add(l.name);
-      total += l.n;
-    }
-    if (total > this.maxElements) throw new E(`${caller}: the layout needs ${total} dense elements, more than options.maxElements = ${this.maxElements}`);
+    checkLayoutSize(layers, this.maxElements, caller, E, ' dense');
   }
 
   private makeState(of: number, round: number, positionsId: number, layers: StreamLayer[]): State {
@@ -570,3 +562,4 @@ export class Aggregator<O extends AggregatorOptions | ModularAggregatorOptions =
     return new DgpFormatError(`${caller}: call ${this.calls - 1}: ${where}${text} (at byte ${at})`);
   }
 }
+

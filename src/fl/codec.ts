@@ -160,3 +160,19 @@ export class Reader {
     return { shape, n };
   }
 }
+
+/**
+ * A layer's metadata bytes as kinds 1, 3, 4, 5 and 6 carry them (docs/FORMAT.md): nameLength
+ * varint, the UTF-8 name `nb`, then rank u8 + dims varints (a shape) or a count varint.
+ */
+export function layerMetaBytes(nb: Uint8Array, shapeOrCount: number[] | number): Uint8Array {
+  const tail = typeof shapeOrCount === 'number' ? [shapeOrCount] : shapeOrCount;
+  const size = varintLength(nb.length) + nb.length + (typeof shapeOrCount === 'number' ? 0 : 1) + tail.reduce((s, d) => s + varintLength(d), 0);
+  const out = new Uint8Array(size);
+  let o = putVarint(out, 0, nb.length);
+  out.set(nb, o);
+  o += nb.length;
+  if (typeof shapeOrCount !== 'number') out[o++] = shapeOrCount.length;
+  for (const d of tail) o = putVarint(out, o, d);
+  return out;
+}

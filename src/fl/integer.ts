@@ -10,7 +10,7 @@ import { layerLabelOf, nameBytes, readShape, uniqueNames } from '../layers';
 import { readArray, readObject, readTyped } from '../read';
 import { kernelsFor } from '../backend';
 import { CRC_BYTES, EXTRA_HEADER_BYTES, HEADER_BYTES, KIND_INTEGER, KIND_MODULAR_PARTIAL, MAX_U32 } from '../surface/format';
-import { checkRound, putU32, putVarint, varintLength, writeHeader, writeU32s } from './codec';
+import { checkRound, layerMetaBytes, putU32, writeHeader, writeU32s } from './codec';
 import { integerLayers, readIntegerLayout, StreamLayer } from './wire_reader';
 
 /** One layer of an integer update: dense (shape) when positionsId is 0, else on the positions. */
@@ -71,18 +71,6 @@ function writeBody(kind: number, round: number, positionsId: number, extra: numb
   return out;
 }
 
-/** nameLength varint, name, then rank u8 + dims varints (dense) or count varint (aligned). */
-export function integerMeta(nb: Uint8Array, shapeOrCount: number[] | number): Uint8Array {
-  const tail = typeof shapeOrCount === 'number' ? [shapeOrCount] : shapeOrCount;
-  const size = varintLength(nb.length) + nb.length + (typeof shapeOrCount === 'number' ? 0 : 1) + tail.reduce((s, d) => s + varintLength(d), 0);
-  const out = new Uint8Array(size);
-  let o = putVarint(out, 0, nb.length);
-  out.set(nb, o);
-  o += nb.length;
-  if (typeof shapeOrCount !== 'number') out[o++] = shapeOrCount.length;
-  for (const d of tail) o = putVarint(out, o, d);
-  return out;
-}
 
 /**
  * One client's integer vector mod 2^32 as a kind-5 message (docs/FORMAT.md "Integer update"):
@@ -106,12 +94,12 @@ export function encodeIntegerUpdate(update: IntegerUpdate): Uint8Array {
       if (count !== undefined) throw new TypeError(`${where}: count is for aligned layers (positionsId != 0); a dense layer (positionsId 0) gives its shape`);
       const s = readShape(shape, where);
       if (vals.length !== s.n) throw new RangeError(`${where}: values has ${vals.length} entries but shape [${s.shape}] has ${s.n}`);
-      meta = integerMeta(nb, s.shape);
+      meta = layerMetaBytes(nb, s.shape);
     } else {
       if (shape !== undefined) throw new TypeError(`${where}: shape is for dense layers (positionsId 0); an aligned layer's size is its positions' count`);
       if (count !== undefined && readU32(count, `${where}: count`) !== vals.length)
         throw new RangeError(`${where}: count ${count} but values has ${vals.length} entries`);
-      meta = integerMeta(nb, vals.length);
+      meta = layerMetaBytes(nb, vals.length);
     }
     return { name: name as string, meta, values: vals };
   });

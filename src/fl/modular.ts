@@ -15,6 +15,7 @@ import { wireMessage } from '../surface/messages';
 import { StreamCode } from '../surface/stream';
 import { describeLayerAt, IntegerLayout, readIntegerLayout, StreamLayer } from './wire_reader';
 import { encodeModularPartialBytes } from './integer';
+import { checkLayoutSize } from './options';
 
 /** One layer of a modular result: the sums mod 2^32. */
 export interface ModularLayer {
@@ -101,14 +102,7 @@ export class ModularSums {
   }
 
   private adopt(positionsId: number, layers: StreamLayer[], caller: string, E: new (m: string) => Error): void {
-    const seen = new Set<string>();
-    let total = 0;
-    for (const l of layers) {
-      if (seen.has(l.name)) throw new E(`${caller}: layer name '${l.name}' appears twice in the layout`);
-      seen.add(l.name);
-      total += l.n;
-    }
-    if (total > this.maxElements) throw new E(`${caller}: the layout needs ${total} elements, more than options.maxElements = ${this.maxElements}`);
+    const total = checkLayoutSize(layers, this.maxElements, caller, E);
     this.positionsId = positionsId >>> 0;
     this.layers = layers.map(({ name, shape, n, meta }) => ({ name, shape, n, meta }));
     this.sums = layers.map((l) => new Uint32Array(l.n));

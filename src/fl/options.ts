@@ -71,3 +71,22 @@ export function checkList<T>(list: unknown, caller: string, what: string): T[] {
   if (items.length === 0) throw new TypeError(`${caller}: ${what} must be a non-empty Array, got ${describeValue(list)}`);
   return items as T[];
 }
+
+/**
+ * A layout's names are distinct and its elements fit options.maxElements (the float and the
+ * modular modes alike); returns the element count. `E` is the error class for the caller's case
+ * (RangeError for an option, DgpFormatError for a message).
+ */
+export function checkLayoutSize(
+  layers: ReadonlyArray<{ name: string; n: number }>, maxElements: number, caller: string, E: new (m: string) => Error, what = '',
+): number {
+  const seen = new Set<string>();
+  let total = 0;
+  for (const l of layers) {
+    if (seen.has(l.name)) throw new E(`${caller}: layer name '${l.name}' appears twice in the layout`);
+    seen.add(l.name);
+    total += l.n;
+  }
+  if (total > maxElements) throw new E(`${caller}: the layout needs ${total}${what} elements, more than options.maxElements = ${maxElements}`);
+  return total;
+}

@@ -8,22 +8,13 @@ import { nameBytes } from '../layers';
 import { readTyped } from '../read';
 import { DgpFormatError } from './errors';
 import { kernelsFor } from '../backend';
-import { putU32, putVarint, varintLength } from './codec';
+import { layerMetaBytes, putU32 } from './codec';
 import { CRC_BYTES, FORMAT_VERSION, HEADER_BYTES, KIND_PARTIAL, KIND_UPDATE, MAGIC, PARTIAL_EXTRA_BYTES } from '../surface/format';
 import { readPartialLayout, StreamLayer } from './wire_reader';
 
 /** nameLength varint, name, then rank u8 + dims varints (update) or count varint (aligned). */
 export function layerMeta(name: string, shapeOrCount: number[] | number): Uint8Array {
-  const nb = nameBytes(name, 'layerMeta');
-  const tail = typeof shapeOrCount === 'number' ? [shapeOrCount] : shapeOrCount;
-  const size = varintLength(nb.length) + nb.length + (typeof shapeOrCount === 'number' ? 0 : 1) + tail.reduce((s, d) => s + varintLength(d), 0);
-  const out = new Uint8Array(size);
-  let o = putVarint(out, 0, nb.length);
-  out.set(nb, o);
-  o += nb.length;
-  if (typeof shapeOrCount !== 'number') out[o++] = shapeOrCount.length;
-  for (const d of tail) o = putVarint(out, o, d);
-  return out;
+  return layerMetaBytes(nameBytes(name, 'layerMeta'), shapeOrCount);
 }
 
 /** A decoded partial aggregate (decodePartial). */

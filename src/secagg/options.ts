@@ -6,7 +6,7 @@
 import { describeValue } from '../errors';
 import { readObject, readArray, readTyped } from '../read';
 import { nameBytes, quoteName, uniqueNames } from '../layers';
-import { integerMeta } from '../fl/integer';
+import { layerMetaBytes } from '../fl/codec';
 import type { SecAggUnsafeSeed } from './crypto';
 import { SERVER_ID } from './messages';
 
@@ -150,7 +150,7 @@ export function readLayout(o: Record<string, unknown>, length: number, W: string
     if (sum !== length)
       throw new RangeError(`${W}: options.layers hold ${sum} values in all ([${layers.map((l) => l.length).join(', ')}]), but options.length is ${length}`);
   }
-  const metas = layers.map((l) => integerMeta(nameBytes(l.name, W), positionsId === 0 ? [l.length] : l.length));
+  const metas = layers.map((l) => layerMetaBytes(nameBytes(l.name, W), positionsId === 0 ? [l.length] : l.length));
   const bodyBytes = INTEGER_OVERHEAD + metas.reduce((s, m) => s + m.length, 0) + 4 * length;
   if (bodyBytes > 0xffffffff - 28)
     throw new RangeError(`${W}: the MaskedInput message would be ${bodyBytes + 28} bytes; at most 2^32 - 1 are allowed (fewer values or shorter names)`);
