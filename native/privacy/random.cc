@@ -175,7 +175,7 @@ inline __attribute__((always_inline)) bool bernoulli_frac_pow2(BitStream& s, uin
     const int stop = f < zi ? f : zi;
     if (__builtin_expect(stop < 8, 1)) {
       s.skip(stop + 1);
-      return (f == stop) & ((top >> (7 - f)) & 1u);
+      return f == stop && ((top >> (7 - f)) & 1u);  // f == stop < 8 here: the shift is defined
     }
     s.skip(8);
     len -= 8;
