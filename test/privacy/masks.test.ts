@@ -6,7 +6,7 @@
  */
 import { randomKernelBackends } from './random_backends';
 import { tsKernels } from '../../src/backends/ts/kernels';
-import { mulberry32 } from '../../shared-dev/seeded';
+import { mulberry32, seededUniform } from '../../shared-dev/seeded';
 
 const KEY = Uint32Array.from([1, 2, 3, 4, 5, 6, 7, 0xdeadbeef]);
 const NONCE = Uint32Array.from([9, 0, 0x80000000]);
@@ -20,11 +20,12 @@ function keystream(counter: number, n: number): Uint32Array {
 
 function randomWords(n: number, seed: number): Uint32Array {
   const next = mulberry32(seed);
-  return Uint32Array.from({ length: n }, () => Math.floor(next() * 2 ** 32));
+  return Uint32Array.from({ length: n }, () => next());
 }
 
+/** Values in ±5 (every seventh in ±5e-6), so some are clamped by a bound of 2.5 and most are not. */
 function randomValues(n: number, seed: number): Float32Array {
-  const next = mulberry32(seed);
+  const next = seededUniform(seed);
   const v = new Float32Array(n);
   for (let i = 0; i < n; i++) v[i] = (next() - 0.5) * 10 * (i % 7 === 0 ? 1e-6 : 1);
   return v;

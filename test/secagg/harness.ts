@@ -14,7 +14,7 @@ export interface RoundSetup {
 
 export function randomInput(length: number, seed: number): Uint32Array {
   const next = mulberry32(seed);
-  return Uint32Array.from({ length }, () => Math.floor(next() * 2 ** 32));
+  return Uint32Array.from({ length }, () => next());
 }
 
 export function setup(options: SecAggServerOptions, seed = 1, unsafe = true): RoundSetup {
