@@ -26,6 +26,7 @@
  */
 import { describeValue } from '../errors';
 import type { SecureRandom } from './random';
+import { kernelsFor } from '../backend';
 import { coordinateBound, NOISE_TAIL_SDS, quantizedSensitivity, quantizeValues, SUM_LIMIT, sumBound } from './quantize';
 
 /** The largest per-client scale the discreteGaussian kernel takes. */
@@ -198,13 +199,16 @@ export function quantizeWithNoise(values: Float32Array, plan: DistributedPlan, r
     throw new TypeError(`${caller}: quantized must be an Int32Array of ${values.length} integers, got ${describeValue(quantized)}`);
   const q = quantizeValues(values, plan.clipRange, plan.inverseStep, random);
   if (quantized) quantized.set(q);
-  const out = new Uint32Array(q.length);
+  // The integers in place as 32-bit words; the noise is added mod 2^32 (two's complement: the
+  // same words as int32 sums) by the modularAdd kernel, a chunk of draws at a time.
+  const out = new Uint32Array(q.buffer, q.byteOffset, q.length);
+  const k = kernelsFor(q.length);
   const noise = new Int32Array(Math.min(q.length, CHUNK));
+  const noiseWords = new Uint32Array(noise.buffer);
   for (let at = 0; at < q.length; at += CHUNK) {
     const len = Math.min(CHUNK, q.length - at);
-    const z = len === noise.length ? noise : noise.subarray(0, len);
-    random.discreteGaussian(plan.scale, z);
-    for (let j = 0; j < len; j++) out[at + j] = q[at + j] + z[j];
+    random.discreteGaussian(plan.scale, len === noise.length ? noise : noise.subarray(0, len));
+    k.modularAdd(out.subarray(at, at + len), len === noise.length ? noiseWords : noiseWords.subarray(0, len), false);
   }
   return out;
 }

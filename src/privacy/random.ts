@@ -30,7 +30,7 @@ export interface SecureRandomOptions {
 }
 
 /** The randomness kernels a SecureRandom runs on: the current backend's (every backend gives the same bits). */
-function randomKernels(elements: number): Pick<Kernels, 'chacha20Blocks' | 'discreteGaussian' | 'quantizeStochastic'> {
+function randomKernels(elements: number): Pick<Kernels, 'chacha20Blocks' | 'discreteGaussian' | 'quantizeStochastic' | 'firstNonFinite'> {
   return kernelsFor(elements);
 }
 
@@ -152,17 +152,24 @@ export class SecureRandom {
       );
     const n = values.length;
     if (n === 0) return;
-    for (let i = 0; i < n; i++)
-      if (!Number.isFinite(values[i])) throw new RangeError(`${caller}: values[${i}] is ${describeValue(values[i])}; quantization needs finite values`);
     const blocks = Math.ceil(n / 8);
     if (blocks > 0x1000000) {
-      // at most 2^24 blocks per kernel call; chunks of 2^27 values (a multiple of 8: no block is split)
+      // at most 2^24 blocks per kernel call; chunks of 2^27 values (a multiple of 8: no block is
+      // split). Every value is checked first, so a bad one late in the array draws nothing.
+      const bad = randomKernels(n).firstNonFinite(values);
+      if (bad >= 0) throw new RangeError(`${caller}: values[${bad}] is ${describeValue(values[bad])}; quantization needs finite values`);
       for (let at = 0; at < n; at += 0x8000000)
         this.quantizeStochastic(values.subarray(at, Math.min(n, at + 0x8000000)), bound, inverseStep, out.subarray(at, Math.min(n, at + 0x8000000)));
       return;
     }
+    const [stream, high, counter] = [this.nonce[0], this.nonce[1], this.counter];
     if (this.counter + blocks > BLOCK_LIMIT) this.nextStream();
-    randomKernels(n).quantizeStochastic(this.key, this.nonce, this.counter, values, bound, inverseStep, out);
+    // The kernel scans for NaN/±Inf before it draws or writes anything (one pass, not two).
+    const bad = randomKernels(n).quantizeStochastic(this.key, this.nonce, this.counter, values, bound, inverseStep, out);
+    if (bad >= 0) {
+      [this.nonce[0], this.nonce[1], this.counter] = [stream, high, counter]; // nothing changed
+      throw new RangeError(`${caller}: values[${bad}] is ${describeValue(values[bad])}; quantization needs finite values`);
+    }
     this.counter += blocks;
   }
 }

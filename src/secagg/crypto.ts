@@ -19,7 +19,8 @@ import { kernelsFor } from '../backend';
 import { SecAggError } from '../errors';
 import { platform } from '../platform';
 import { SecureRandom } from '../privacy/random';
-import { putU32, KEY_BYTES, NONCE_BYTES, CIPHERTEXT_BYTES, PLAINTEXT_BYTES } from './messages';
+import { putU32 } from '../fl/codec';
+import { KEY_BYTES, NONCE_BYTES, CIPHERTEXT_BYTES, PLAINTEXT_BYTES } from './messages';
 
 /** A fixed seed for every random choice of one party. UNSAFE: tests and golden vectors only. */
 export type SecAggUnsafeSeed = number | Uint8Array;

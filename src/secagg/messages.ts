@@ -20,6 +20,7 @@
  * ciphertexts and, in Unmask, shares the receiver is meant to see).
  */
 import { kernelsFor } from '../backend';
+import { getU32, putU32 } from '../fl/codec';
 import { SecAggError } from '../errors';
 
 export const MAGIC = Uint8Array.from([0x44, 0x47, 0x53, 0x41]); // "DGSA"
@@ -69,17 +70,6 @@ export interface Frame {
   sender: number;
   receiver: number;
   body: Uint8Array;
-}
-
-function putU32(out: Uint8Array, at: number, v: number): void {
-  out[at] = v & 0xff;
-  out[at + 1] = (v >>> 8) & 0xff;
-  out[at + 2] = (v >>> 16) & 0xff;
-  out[at + 3] = (v >>> 24) & 0xff;
-}
-
-function getU32(b: Uint8Array, at: number): number {
-  return (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
 }
 
 const crc = (bytes: Uint8Array, end: number): number => kernelsFor(end).crc32(bytes, 0, end) >>> 0;
@@ -424,4 +414,3 @@ export function shareAad(round: number, sender: number, receiver: number): Uint8
   return a;
 }
 
-export { putU32, getU32 };

@@ -155,3 +155,18 @@ describe('SecureRandom', () => {
     expect(() => r.discreteGaussian(2 ** 20 + 1, new Int32Array(1))).toThrow(RangeError);
   });
 });
+
+test('SecureRandom.quantizeStochastic: a NaN is a RangeError naming its index, and the stream has not moved', () => {
+  const a = SecureRandom.create({ unsafeSeed: 5 });
+  const b = SecureRandom.create({ unsafeSeed: 5 });
+  const out = new Int32Array(20).fill(7);
+  const bad = Float32Array.from({ length: 20 }, (_, i) => (i === 13 ? NaN : i / 10));
+  expect(() => a.quantizeStochastic(bad, 4, 100, out)).toThrow(/values\[13\] is NaN/);
+  expect(out.every((v) => v === 7)).toBe(true);
+  expect(a.position()).toEqual({ stream: 0, block: 0 });
+  const good = Float32Array.from({ length: 20 }, (_, i) => i / 10);
+  const x = new Int32Array(20), y = new Int32Array(20);
+  a.quantizeStochastic(good, 4, 100, x);
+  b.quantizeStochastic(good, 4, 100, y);
+  expect(Array.from(x)).toEqual(Array.from(y));
+});
