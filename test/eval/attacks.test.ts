@@ -2,6 +2,7 @@
 import { gradients, gradientParams, lossAndInputGrad, toWeights, LAYER_NAMES } from '../../eval/mlp';
 import { MODELS, Params } from '../../eval/models';
 import { Rng } from '../../eval/rng';
+import { digit } from './images';
 import { matchTarget, matcher, cosineLoss, l2Loss } from '../../eval/attacks/match_loss';
 import { rank1Matcher } from '../../eval/attacks/rank1_match';
 import { completeLowRank, stackFirstLayer, rank1Image } from '../../eval/attacks/completion';
@@ -16,15 +17,6 @@ const m = MODELS.mlp;
 const weights = m.init(new Rng(8));
 const w = toWeights(weights);
 
-/** a digit-like image: a bright ring on a black background, soft edges */
-function digit(seed: number): Float64Array {
-  const r = new Rng(seed);
-  const cx = 10 + r.int(8), cy = 10 + r.int(8), rad = 5 + r.int(3);
-  return Float64Array.from({ length: 784 }, (_, i) => {
-    const d = Math.abs(Math.hypot((i % 28) - cx, Math.floor(i / 28) - cy) - rad);
-    return d < 1 ? 1 : d < 2 ? 2 - d : 0;
-  });
-}
 
 function view(g: Params, sent: Record<string, Uint8Array> | null, band = false, B = 1): AttackerView {
   const values: Params = {};

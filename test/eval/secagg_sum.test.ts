@@ -2,21 +2,12 @@
 import { gradients, toWeights, Grads } from '../../eval/mlp';
 import { MODELS } from '../../eval/models';
 import { Rng } from '../../eval/rng';
+import { digit } from './images';
 import { sumMatcher, columnsAttack, roundEpsilon } from '../../eval/secagg_sum';
 import { completeLowRank, stackFirstLayer } from '../../eval/attacks/completion';
 import { psnr } from '../../eval/metrics';
 
 const w = toWeights(MODELS.mlp.init(new Rng(8)));
-
-/** a digit-like image: a bright ring on a black background */
-function digit(seed: number): Float64Array {
-  const r = new Rng(seed);
-  const cx = 10 + r.int(8), cy = 10 + r.int(8), rad = 5 + r.int(3);
-  return Float64Array.from({ length: 784 }, (_, i) => {
-    const d = Math.abs(Math.hypot((i % 28) - cx, Math.floor(i / 28) - cy) - rad);
-    return d < 1 ? 1 : d < 2 ? 2 - d : 0;
-  });
-}
 
 /** Σ_i s_i g(x_i), s_i = min(1, clip / ‖g(x_i)‖) */
 function sumOf(xs: Float64Array[], labels: number[], clip: number | null): Grads {

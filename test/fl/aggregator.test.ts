@@ -10,11 +10,10 @@ import * as path from 'path';
 import {
   Aggregator, decodePartial, decodePositions, DgpFormatError, encodeAligned, encodePositions, encodeUpdate, Update,
 } from '../../src/fl';
-import * as ts from '../../src/backends/ts/wire';
 import { kernelsFor, nativeBinding } from '../../src/backend';
 import { tsKernels } from '../../src/backends/ts/kernels';
 import { wasmKernels } from '../../src/backends/wasm/kernels';
-import { BACKENDS, gradient, onBackend, sameBits, subset } from './helpers';
+import { BACKENDS, gradient, onBackend, reseal, sameBits, subset } from './helpers';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'wire');
 const SHAPES: Array<[string, number[]]> = [['conv/kernel', [3, 3, 4, 8]], ['dense', [40, 30]], ['bias', [30]], ['scalar', []]];
@@ -45,14 +44,6 @@ function reference(updates: Update[], weights: number[], mean: boolean): Float32
     });
     return Float32Array.from(acc, (x) => (mean ? x / total : x));
   });
-}
-
-function reseal(bytes: Uint8Array): Uint8Array {
-  const b = bytes.slice();
-  const v = new DataView(b.buffer);
-  v.setUint32(8, b.length, true);
-  v.setUint32(b.length - 4, ts.crc32(b, 0, b.length - 4), true);
-  return b;
 }
 
 test('each backend runs its own streaming kernels (native: the addon\'s exports themselves)', () => {

@@ -1,5 +1,6 @@
 /** Shared test helpers: deterministic random gradients and running a body on each backend. */
 import { backendInfo, setBackend } from '../../src/backend';
+import * as tsWire from '../../src/backends/ts/wire';
 import { rng, sameBits } from '../helpers/reference';
 
 /** The shared PRNG and bit-exact float comparison (+0/-0 differ). */
@@ -57,4 +58,13 @@ export function expectThrowName(fn: () => unknown, name: string, message?: RegEx
   expect(caught).not.toBeNull();
   expect((caught as Error).name).toBe(name);
   if (message) expect((caught as Error).message).toMatch(message);
+}
+
+/** A copy of a message with its totalLength and CRC rewritten, so a test reaches the checks past the CRC. */
+export function reseal(bytes: Uint8Array): Uint8Array {
+  const b = bytes.slice();
+  const v = new DataView(b.buffer);
+  v.setUint32(8, b.length, true);
+  v.setUint32(b.length - 4, tsWire.crc32(b, 0, b.length - 4), true);
+  return b;
 }

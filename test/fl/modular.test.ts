@@ -11,9 +11,8 @@ import {
   Aggregator, decodeIntegerUpdate, decodeModularPartial, decodePositions, DgpFormatError, encodeAligned, encodeIntegerUpdate, encodePositions,
   encodeUpdate, IntegerUpdate, ModularLayer,
 } from '../../src/fl';
-import * as ts from '../../src/backends/ts/wire';
 import { INTEGER_ALIGNED, INTEGER_DENSE, INTEGER_DENSE_2, POSITIONS } from './golden';
-import { BACKENDS, bytesEqual, onBackend, rng } from './helpers';
+import { BACKENDS, bytesEqual, onBackend, reseal, rng } from './helpers';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'wire');
 const WRITE = process.env.DGP_WRITE_GOLDEN === '1';
@@ -55,14 +54,6 @@ function exactSums(updates: IntegerUpdate[]): Uint32Array[] {
 
 function snapshot(agg: Aggregator<{ modular: true; maxElements: number }>): { count: number; sums: Uint32Array[] } {
   return { count: agg.count, sums: agg.result().map((l) => l.values) };
-}
-
-function reseal(bytes: Uint8Array): Uint8Array {
-  const b = bytes.slice();
-  const v = new DataView(b.buffer);
-  v.setUint32(8, b.length, true);
-  v.setUint32(b.length - 4, ts.crc32(b, 0, b.length - 4), true);
-  return b;
 }
 
 const REFUSED = ['DgpFormatError', 'TypeError', 'RangeError'];
