@@ -61,9 +61,10 @@ export function runOutVsFresh(quick: boolean, log: (s: string) => void): OutRow[
         const x = a[l].codes!, y = owned[l].out.codes;
         for (let i = 0; i < n; i++) if (x[i] !== y[i]) throw new Error(`bench: out and fresh codes differ (layer ${l}, element ${i})`);
       }
-      // About 20 ms per batch; rounds alternate which form goes first.
-      const calls = Math.max(1, Math.round(0.02 / batch(runFresh, 3)));
-      const rounds = quick ? 6 : 20;
+      // About 10 ms per batch, 60 rounds (a few ms of noise on the shared machine moves a median
+      // of 20 by several percent); rounds alternate which form goes first.
+      const calls = Math.max(1, Math.round(0.01 / batch(runFresh, 3)));
+      const rounds = quick ? 6 : 60;
       const f: number[] = [];
       const o: number[] = [];
       for (let r = 0; r < rounds; r++) {

@@ -98,6 +98,17 @@ const align8 = (bytes: number): number => (bytes + 7) & ~7;
 
 type OutputKey = keyof LayerSelection;
 type ViewCtor = typeof Uint8Array | typeof Float32Array | typeof Uint32Array;
+type AnyViewCtor = (new (b: ArrayBufferLike, o: number, n: number) => ArrayBufferView & { length: number }) & { readonly name: string };
+
+/** Whether a typed array's ArrayBuffer has been detached (transferred): no view of it can be made. */
+function isDetached(arr: unknown): boolean {
+  try {
+    new Uint8Array(typedArrayBuffer(arr), 0, 0);
+    return false;
+  } catch {
+    return true;
+  }
+}
 /** Each output: its key, element type, and whether it holds n elements (else the kept count). */
 const OUTPUT_TYPES: ReadonlyArray<[OutputKey, ViewCtor, boolean, number]> = [
   ['codes', Uint8Array, true, 0],
@@ -159,33 +170,48 @@ function readLayer(layer: unknown, position: number, wanted: Wanted, call: { giv
 }
 
 /**
- * The caller's own output arrays of one layer (`out`), checked against the layer by their
- * internal slots: no view, label or message is made unless one is wrong (a training loop passes
- * a thousand of them per call).
+ * The caller's own output arrays of one layer (`out`): each field read once and its kind checked
+ * by its internal slots; no view, label or message is made unless one is wrong (a training loop
+ * passes a thousand of them per call). Their lengths are checked once, by recheck, after every
+ * argument has been read: a getter read later could still detach one.
  */
 function readGiven(job: Job, out: unknown, wanted: Wanted, into: Given, caller: string): void {
-  if (out === null || typeof out !== 'object' || toString.call(out) !== '[object Object]')
-    readObject(out, `${caller}: ${labelOf(job)} out`, 'an object of output arrays'); // throws
+  // Arrays and typed arrays are refused at once; any other built-in (Map, Date...) only when none
+  // of its fields is an output (readObject's check), so a plain object costs no toString call.
+  if (out === null || typeof out !== 'object' || Array.isArray(out) || ArrayBuffer.isView(out)) refuseOut(job, out, caller);
   const fields = out as Record<string, unknown>;
   const at = SLOTS * job.position;
-  const kept = job.n - job.kTop - job.kBottom;
+  let found = false;
   for (let w = 0; w < wanted.length; w++) {
-    const out = wanted[w];
-    const index = out[3];
+    const index = wanted[w][3];
     // named loads (one inline cache each), not fields[key]: an output not asked for is ignored
     const arr = index === 0 ? fields.codes : index === 1 ? fields.pruned : index === 2 ? fields.keptIndices : fields.keptValues;
     if (arr === undefined) continue; // allocated by setUpOutputs once the call is valid
-    const length = out[2] ? job.n : kept;
-    if (typedArrayTag(arr) !== TAGS[index] || typedArrayLength(arr) !== length || length === 0) {
-      const [key, ctor] = out;
-      // the rare and wrong cases, with their messages (a detached array reads as length 0)
-      const what = `${caller}: ${labelOf(job)} out.${key}`;
-      const view = readTyped(arr, ctor as new (b: ArrayBufferLike, o: number, n: number) => ArrayBufferView & { length: number }, what);
-      if (view.length !== length) throw new RangeError(`${what} must hold ${length} elements, got ${describeValue(arr)}`);
-    }
+    // the wrong kind, with its message
+    if (typedArrayTag(arr) !== TAGS[index]) readTyped(arr, wanted[w][1] as AnyViewCtor, `${caller}: ${labelOf(job)} out.${wanted[w][0]}`);
     into[at + index] = arr as ArrayBufferView;
-    job.given = true;
+    found = true;
   }
+  if (found) job.given = true;
+  else if (toString.call(out) !== '[object Object]') refuseOut(job, out, caller);
+}
+
+function refuseOut(job: Job, out: unknown, caller: string): never {
+  readObject(out, `${caller}: ${labelOf(job)} out`, 'an object of output arrays');
+  throw new TypeError(`${caller}: ${labelOf(job)} out must be an object of output arrays, got ${describeValue(out)}`);
+}
+
+/**
+ * A caller's output array whose length did not match at first sight: returns if it does hold
+ * `length` elements (an empty layer's empty array), else throws why not. A detached array reads
+ * as length 0, and the getter that detached it may have run after it was read.
+ */
+function checkGivenLength(job: Job, arr: unknown, out: Wanted[number], length: number, caller: string): void {
+  const what = `${caller}: ${labelOf(job)} out.${out[0]}`;
+  if (isDetached(arr))
+    throw new TypeError(`${what} was detached while the arguments were read (or before the call); pass an array whose ArrayBuffer has not been transferred`);
+  const view = readTyped(arr, out[1] as AnyViewCtor, what);
+  if (view.length !== length) throw new RangeError(`${what} must hold ${length} elements, got ${describeValue(arr)}`);
 }
 
 interface Span {
@@ -214,7 +240,8 @@ interface Verified {
 
 /**
  * Checks, once all arguments are read, that no getter read later detached (transferred) or
- * shrank an array read earlier; returns whether the call passes exactly the arrays (at the same
+ * shrank a layer's values read earlier, and checks the caller's output arrays' lengths (read only
+ * here, so once per call); returns whether the call passes exactly the arrays (at the same
  * lengths) of `record`.
  */
 function recheck(jobs: Job[], wanted: Wanted, given: Given | null, record: Verified | undefined, caller: string): boolean {
@@ -231,8 +258,9 @@ function recheck(jobs: Job[], wanted: Wanted, given: Given | null, record: Verif
       const slot = at + wanted[w][3];
       const arr = given![slot];
       if (arr === undefined) continue;
-      if (typedArrayLength(arr) !== (wanted[w][2] ? n : kept))
-        throw new TypeError(`${caller}: ${labelOf(job)} out.${wanted[w][0]} was detached while the arguments were read`);
+      // the one length check of a caller's output array, after every getter has run
+      const length = wanted[w][2] ? n : kept;
+      if (typedArrayLength(arr) !== length || length === 0) checkGivenLength(job, arr, wanted[w], length, caller);
       // an output given now must be the one given then (one not given now is allocated fresh)
       if (same) same = record!.given[slot] === arr;
     }
