@@ -17,14 +17,13 @@ import { ModularLayer, ModularSums } from './modular';
 import { checkLayoutSize, checkLimit } from './options';
 import { encodePartialBytes, layerMeta } from './partial';
 import { wireMessage } from '../surface/messages';
-import { describeLayerAt, readPartialLayout, readUpdateHeads, StreamLayer } from './wire_reader';
+import { describeLayerAt, readPartialLayout, readUpdateHeads, StreamLayer, valuesSquaredSum } from './wire_reader';
 import { streamHead } from '../surface/stream';
 import type { Kernels, ResidentAccumulator } from '../surface/kernels';
 import { OUT_SLOTS, StreamCode, StreamSpec } from '../surface/stream';
 import { KIND_ALIGNED, KIND_UPDATE } from '../surface/format';
 import type { AlignedPositions, AlignedValues, DenseLayer, Update } from './types';
 import { decodeAligned, decodeUpdate } from './wire';
-import { l2Norm } from '../privacy/clip';
 import { ReadServerPrivacy, readServerPrivacy, ServerPrivacyOptions } from '../privacy/options';
 import { SecureRandom } from '../privacy/random';
 import { addGaussianNoise } from '../privacy/noise';
@@ -34,7 +33,7 @@ import { addGaussianNoise } from '../privacy/noise';
  * (times its weight) exceeds clipNorm. The message is well formed; nothing was added.
  */
 export class DgpPrivacyError extends DgpError {
-  /** weight · ‖update‖₂ as the Aggregator computed it (float64, privacy/clip.ts l2Norm). */
+  /** weight · ‖update‖₂ as the Aggregator computed it (float64, summed as privacy/clip.ts l2Norm sums). */
   readonly norm: number;
   /** The bound: options.privacy.clipNorm. */
   readonly clipNorm: number;
@@ -423,27 +422,31 @@ export class Aggregator<O extends AggregatorOptions | ModularAggregatorOptions =
 
   /**
    * options.privacy: throws DgpPrivacyError when weight · ‖update‖₂ > clipNorm (checked before
-   * anything is added). A message that does not decode is left to the streaming kernel, which
-   * reports it as any bad message.
+   * anything is added). The norm comes from one walk over the values (valuesSquaredSum), not a
+   * decode: the streaming kernel validates the message next. Only a refusal decodes it, so that
+   * a message that does not decode is reported by the kernel as any bad message, not refused
+   * for a norm read from bytes that are not an update.
    */
   private checkNorm(bytes: Uint8Array, weight: number, caller: string): void {
     const p = this.privacy;
     if (!p) return;
-    let values: Float32Array[];
+    // an aligned aggregator's non-aligned message is the kernel's to refuse, as any wrong kind
+    if (this.positions !== null && bytes[5] !== KIND_ALIGNED) return;
+    const squares = valuesSquaredSum(bytes);
+    if (squares === null || !(weight * Math.sqrt(squares) > p.clipNorm)) return;
     try {
-      const aligned = this.positions !== null || (bytes.length > 5 && bytes[5] === KIND_ALIGNED);
-      values = aligned ? decodeAligned(bytes).layers.map((l) => l.values) : decodeUpdate(bytes).layers.map((l) => l.values);
+      if (bytes[5] === KIND_ALIGNED) decodeAligned(bytes);
+      else decodeUpdate(bytes);
     } catch (e) {
       if (e instanceof DgpFormatError) return;
       throw e;
     }
-    const norm = weight * l2Norm(values);
-    if (norm > p.clipNorm)
-      throw new DgpPrivacyError(
-        `${caller}: call ${this.calls - 1}: the update's L2 norm${weight === 1 ? '' : ` times its weight ${weight}`} is ${norm}, above options.privacy.clipNorm = ${p.clipNorm}; clip it on the client (ErrorFeedback options.privacy); nothing was added`,
-        norm,
-        p.clipNorm,
-      );
+    const norm = weight * Math.sqrt(squares);
+    throw new DgpPrivacyError(
+      `${caller}: call ${this.calls - 1}: the update's L2 norm${weight === 1 ? '' : ` times its weight ${weight}`} is ${norm}, above options.privacy.clipNorm = ${p.clipNorm}; clip it on the client (ErrorFeedback options.privacy); nothing was added`,
+      norm,
+      p.clipNorm,
+    );
   }
 
   private addNow(input: Uint8Array, weight: number, caller: string): void {

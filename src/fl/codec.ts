@@ -37,7 +37,8 @@ export function getU32(b: Uint8Array, o: number): number {
   return (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0;
 }
 
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+/** Whether this host stores numbers little-endian, as the wire format does. */
+export const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /**
  * Writes values as little-endian float32 at out[offset]; returns the end offset. Not a kernel:
@@ -51,6 +52,25 @@ export function writeValues(out: Uint8Array, offset: number, values: Float32Arra
     for (let j = 0; j < values.length; j++) view.setFloat32(j * 4, values[j], true);
   }
   return offset + values.length * 4;
+}
+
+/**
+ * `sum` plus the squares of `count` little-endian float32s at b[offset], added one by one in
+ * order as float64 (so a running sum over several layers matches a single loop's), read in
+ * place (no copy).
+ */
+export function sumSquaresF32(sum: number, b: Uint8Array, offset: number, count: number): number {
+  if (LITTLE_ENDIAN && ((b.byteOffset + offset) & 3) === 0) {
+    const v = new Float32Array(b.buffer, b.byteOffset + offset, count);
+    for (let j = 0; j < count; j++) sum += v[j] * v[j];
+  } else {
+    const view = new DataView(b.buffer, b.byteOffset + offset, 4 * count);
+    for (let j = 0; j < count; j++) {
+      const x = view.getFloat32(4 * j, true);
+      sum += x * x;
+    }
+  }
+  return sum;
 }
 
 /** Reads out.length little-endian u32s from b[offset]; returns out. */

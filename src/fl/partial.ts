@@ -8,7 +8,7 @@ import { nameBytes } from '../layers';
 import { readTyped } from '../read';
 import { DgpFormatError } from './errors';
 import { kernelsFor } from '../backend';
-import { layerMetaBytes, putU32 } from './codec';
+import { layerMetaBytes, LITTLE_ENDIAN, putU32 } from './codec';
 import { CRC_BYTES, FORMAT_VERSION, HEADER_BYTES, KIND_PARTIAL, KIND_UPDATE, MAGIC, PARTIAL_EXTRA_BYTES } from '../surface/format';
 import { readPartialLayout, StreamLayer } from './wire_reader';
 
@@ -59,7 +59,6 @@ export interface PartialState {
   sums: Float64Array;
 }
 
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /** Writes a partial aggregate (kind 4) of the given state. */
 export function encodePartialBytes(s: PartialState, caller: string): Uint8Array {

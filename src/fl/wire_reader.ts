@@ -18,7 +18,7 @@ import {
 } from '../surface/format';
 import { wireMessage } from '../surface/messages';
 import { StreamCode } from '../surface/stream';
-import { getU32, readU32s, Reader } from './codec';
+import { getU32, readU32s, Reader, sumSquaresF32 } from './codec';
 import { DgpFormatError } from './errors';
 import type { UpdateLayer } from './types';
 
@@ -306,6 +306,63 @@ export function readUpdateHeads(bytes: Uint8Array): Array<{ name: string; shape:
       layers.push({ name, shape, n, meta });
     }
     return r.remaining() === 0 ? layers : null;
+  } catch (e) {
+    if (e instanceof DgpFormatError) return null;
+    throw e;
+  }
+}
+
+/** The offset after `count` LEB128 varints from b[pos] (the bytes before `end`), or -1. */
+function skipVarints(b: Uint8Array, pos: number, end: number, count: number): number {
+  for (let k = 0; k < count; pos++) {
+    if (pos >= end) return -1;
+    if ((b[pos] & 0x80) === 0) k++;
+  }
+  return pos;
+}
+
+/**
+ * The sum of the squares of an update's (kind 1) or aligned upload's (kind 3) values, in message
+ * order, as float64 (what l2Norm of the decoded values sums), read in one walk without checking
+ * the CRC or index blocks and without copying anything; null when anything in the walk is off.
+ * For a caller whose streaming kernel validates the whole message next (the Aggregator's clip
+ * check under options.privacy), so the message is decoded once.
+ */
+export function valuesSquaredSum(bytes: Uint8Array): number | null {
+  const len = bytes.length;
+  const kind = bytes[5];
+  const headerBytes = HEADER_BYTES + (kind === KIND_ALIGNED ? EXTRA_HEADER_BYTES[KIND_ALIGNED] : 0);
+  if (len < headerBytes + CRC_BYTES || MAGIC.some((m, i) => bytes[i] !== m) || bytes[4] !== FORMAT_VERSION ||
+      (kind !== KIND_UPDATE && kind !== KIND_ALIGNED) || getU32(bytes, 8) !== len)
+    return null;
+  const layerCount = getU32(bytes, 16);
+  let sum = 0;
+  try {
+    const r = new Reader(bytes, headerBytes, len - CRC_BYTES, 'valuesSquaredSum');
+    if (layerCount > r.remaining() / 2) return null;
+    for (let i = 0; i < layerCount; i++) {
+      r.name();
+      let count: number;
+      if (kind === KIND_UPDATE) {
+        const { n } = r.shape();
+        const coding = r.u8('index coding');
+        count = r.varint('count');
+        if (count > n || (coding !== CODING_BITMAP && coding !== CODING_DELTA)) return null;
+        if (coding === CODING_BITMAP) {
+          r.need(Math.ceil(n / 8), 'bitmap');
+          r.pos += Math.ceil(n / 8);
+        } else {
+          // only where the values start: the kernel checks the indices next
+          const end = skipVarints(bytes, r.pos, r.end, count);
+          if (end < 0) return null;
+          r.pos = end;
+        }
+      } else count = r.varint('count');
+      r.need(4 * count, 'values');
+      sum = sumSquaresF32(sum, bytes, r.pos, count);
+      r.pos += 4 * count;
+    }
+    return r.remaining() === 0 ? sum : null;
   } catch (e) {
     if (e instanceof DgpFormatError) return null;
     throw e;

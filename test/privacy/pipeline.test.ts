@@ -8,6 +8,9 @@ import {
   ErrorFeedback, Update,
 } from '../../src';
 import { DgpPrivacyError } from '../../src/fl/aggregator';
+import { DgpFormatError } from '../../src/fl/errors';
+import { decodeAligned, decodeUpdate } from '../../src/fl/wire';
+import { valuesSquaredSum } from '../../src/fl/wire_reader';
 import { clipInPlace, l2Norm } from '../../src/privacy/clip';
 import { SecureRandom } from '../../src/privacy/random';
 import { addGaussianNoise } from '../../src/privacy/noise';
@@ -202,6 +205,27 @@ describe('Aggregator, central mode', () => {
     expect(agg.count).toBe(1);
     expect(agg.totalWeight).toBe(1);
     expect(Buffer.from(agg.encodePartial()).equals(Buffer.from(before))).toBe(true);
+  });
+
+  test('the norm comes from one walk over the values: equal to l2Norm of the decoded values, bit for bit; a corrupt over-norm message is a format error', () => {
+    for (let seed = 0; seed < 40; seed++) {
+      // bitmap and delta index codings (dense and sparse layers), updates and aligned uploads
+      const ratios = seed % 2 ? CONFIG : { topRatio: 0.01, bottomRatio: 0.97 };
+      const u = new ErrorFeedback(ratios).step(grads(100 + seed, 1 + (seed % 5)));
+      const bytes = encodeUpdate(u);
+      expect(Math.sqrt(valuesSquaredSum(bytes)!)).toBe(l2Norm(decodeUpdate(bytes).layers.map((l) => l.values)));
+      const aligned = encodeAligned({ round: 1, positionsId: 7, layers: u.layers.map((l) => ({ name: l.name, values: l.values })) });
+      expect(Math.sqrt(valuesSquaredSum(aligned)!)).toBe(l2Norm(decodeAligned(aligned).layers.map((l) => l.values)));
+      // any truncation is refused by the walk or gives a sum; never an exception
+      for (const cut of [0, 5, 20, 21, bytes.length - 5, bytes.length - 1]) expect(() => valuesSquaredSum(bytes.subarray(0, cut))).not.toThrow();
+    }
+    // an over-norm message with a bad CRC: the kernel's format error, as before, and nothing added
+    const agg = new Aggregator({ maxElements: 10000, privacy: { clipNorm: C, noiseMultiplier: 1 } });
+    agg.add(under(30));
+    const bad = over();
+    bad[bad.length - 1] ^= 1;
+    expect(() => agg.add(bad)).toThrow(DgpFormatError);
+    expect(agg.count).toBe(1);
   });
 
   test('noise once: repeated results are identical, and nothing more is summed after it', () => {
