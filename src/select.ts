@@ -128,6 +128,15 @@ type Given = Array<ArrayBufferView | undefined>;
 /** Slots per layer in a Given. */
 const SLOTS = 4;
 
+/** What one call has read so far: the caller's output arrays, and how many. */
+interface Call {
+  given: Given | null;
+  /** Layers in the call. */
+  count: number;
+  /** Caller-owned output arrays read (of count · outputs asked for). */
+  givenCount: number;
+}
+
 /** The outputs asked for, in OUTPUT_TYPES order. */
 function readWant(want: unknown, caller: string): Wanted {
   const w = readObject(want, `${caller}: want`, 'an object {codes?, pruned?, sparse?} of booleans');
@@ -141,7 +150,7 @@ function readWant(want: unknown, caller: string): Wanted {
 const toString = Object.prototype.toString;
 
 /** Reads one layer (each field once) and checks it; messages are built only on failure. */
-function readLayer(layer: unknown, position: number, wanted: Wanted, call: { given: Given | null; count: number }, caller: string): Job {
+function readLayer(layer: unknown, position: number, wanted: Wanted, call: Call, caller: string): Job {
   if (layer === null || typeof layer !== 'object' || toString.call(layer) !== '[object Object]')
     readObject(layer, `${caller}: layers[${position}]`, 'an object {values, kTop, kBottom, name?, out?}'); // throws
   const { name, values, kTop, kBottom, out } = layer as Record<string, unknown>;
@@ -165,7 +174,7 @@ function readLayer(layer: unknown, position: number, wanted: Wanted, call: { giv
     job.kTop = counts.kTop;
     job.kBottom = counts.kBottom;
   }
-  if (out !== undefined) readGiven(job, out, wanted, (call.given ??= new Array(SLOTS * call.count)), caller);
+  if (out !== undefined) call.givenCount += readGiven(job, out, wanted, (call.given ??= new Array(SLOTS * call.count)), caller);
   return job;
 }
 
@@ -175,25 +184,27 @@ function readLayer(layer: unknown, position: number, wanted: Wanted, call: { giv
  * passes a thousand of them per call). Their lengths are checked once, by recheck, after every
  * argument has been read: a getter read later could still detach one.
  */
-function readGiven(job: Job, out: unknown, wanted: Wanted, into: Given, caller: string): void {
+function readGiven(job: Job, out: unknown, wanted: Wanted, into: Given, caller: string): number {
   // Arrays and typed arrays are refused at once; any other built-in (Map, Date...) only when none
   // of its fields is an output (readObject's check), so a plain object costs no toString call.
   if (out === null || typeof out !== 'object' || Array.isArray(out) || ArrayBuffer.isView(out)) refuseOut(job, out, caller);
   const fields = out as Record<string, unknown>;
   const at = SLOTS * job.position;
-  let found = false;
+  let found = 0;
   for (let w = 0; w < wanted.length; w++) {
     const index = wanted[w][3];
     // named loads (one inline cache each), not fields[key]: an output not asked for is ignored
     const arr = index === 0 ? fields.codes : index === 1 ? fields.pruned : index === 2 ? fields.keptIndices : fields.keptValues;
     if (arr === undefined) continue; // allocated by setUpOutputs once the call is valid
     // the wrong kind, with its message
-    if (typedArrayTag(arr) !== TAGS[index]) readTyped(arr, wanted[w][1] as AnyViewCtor, `${caller}: ${labelOf(job)} out.${wanted[w][0]}`);
+    if (typedArrayTag(arr) !== TAGS[index])
+      readTyped(arr, wanted[w][1] as AnyViewCtor, `${caller}: ${labelOf(job)} out.${wanted[w][0]}`);
     into[at + index] = arr as ArrayBufferView;
-    found = true;
+    found++;
   }
-  if (found) job.given = true;
+  if (found > 0) job.given = true;
   else if (toString.call(out) !== '[object Object]') refuseOut(job, out, caller);
+  return found;
 }
 
 function refuseOut(job: Job, out: unknown, caller: string): never {
@@ -346,11 +357,12 @@ function checkNoAliasing(jobs: Job[], given: Given, caller: string): void {
  * that read properties), else arrays allocated here (small layers' carved from one buffer). Runs
  * only once the whole call is valid.
  */
-function setUpOutputs(jobs: Job[], wanted: Wanted, given: Given | null, fresh: boolean): SelectOutputs {
+function setUpOutputs(jobs: Job[], wanted: Wanted, given: Given | null, allGiven: boolean, fresh: boolean): SelectOutputs {
   const count = jobs.length;
   const lists: Array<Array<ArrayBufferView | null>> = wanted.map(() => new Array(count));
   let carved = 0;
-  for (let i = 0; i < count; i++) {
+  // nothing to carve when the caller gave every output (a training loop's usual call)
+  for (let i = 0; i < count && !allGiven; i++) {
     const j = jobs[i];
     if (j.n > CARVE_MAX_ELEMENTS) continue;
     const kept = j.n - j.kTop - j.kBottom;
@@ -366,9 +378,12 @@ function setUpOutputs(jobs: Job[], wanted: Wanted, given: Given | null, fresh: b
     const kept = j.n - j.kTop - j.kBottom;
     const carve = j.n <= CARVE_MAX_ELEMENTS;
     for (let w = 0; w < wanted.length; w++) {
-      const [key, ctor, full, index] = wanted[w];
-      const own = given === null ? undefined : given[SLOTS * i + index];
-      const length = full ? j.n : kept;
+      const out = wanted[w];
+      const key = out[0];
+      // indexed reads, not a destructuring: this loop runs for every layer and output
+      const own = given === null ? undefined : given[SLOTS * i + out[3]];
+      const length = out[2] ? j.n : kept;
+      const ctor = out[1];
       if (own !== undefined) {
         lists[w][i] = fresh ? freshView(ctor as new (b: ArrayBufferLike, o: number, n: number) => ArrayBufferView, own, length) : own;
         (j.result as Record<OutputKey, unknown>)[key] = own; // the caller's own array is what it gets back
@@ -398,7 +413,7 @@ function prepare(layers: LayerInput[], want: SelectWant, caller: string, backend
   const wanted = readWant(want, caller);
   const count = list.length;
   const jobs: Job[] = new Array(count);
-  const call: { given: Given | null; count: number } = { given: null, count };
+  const call: Call = { given: null, count, givenCount: 0 };
   let total = 0;
   let owned = false;
   for (let i = 0; i < count; i++) {
@@ -419,7 +434,7 @@ function prepare(layers: LayerInput[], want: SelectWant, caller: string, backend
   // read `length` and elements as properties, so they get fresh views (a subclass's getters
   // cannot redirect those).
   const fresh = kernels.readsCallerArrays !== true;
-  const outputs = setUpOutputs(jobs, wanted, given, fresh);
+  const outputs = setUpOutputs(jobs, wanted, given, call.givenCount === count * wanted.length, fresh);
   outputs.disposable = !owned; // the package's own arrays are dropped unseen on an error
   // Every kernel finds all layers' cuts before it writes any output, so a NaN/Inf in a later
   // layer leaves caller-owned outputs untouched with no separate finiteness pass here.
