@@ -1,8 +1,8 @@
 /**
  * `npm run bench [-- --quick] [-- --filter=<workload id part>] [-- --only=<contender,ids>]`
  * `--no-limits` also runs the slow contenders on the workloads they skip by default.
- * `--out-vs-fresh` runs the caller-owned `out` vs fresh rows (bench/out_section.ts) with
- * --filter / --only too (a full run always has them).
+ * `--out-vs-fresh` runs the caller-owned `out` vs fresh rows (bench/out_section.ts, in a process
+ * of its own) with --filter / --only too (a full run always has them).
  * `--noise` runs the noise section (bench/noise_section.ts: 10^7 exact discrete-Gaussian draws on
  * native, wasm and TypeScript against numpy's normal) with --filter / --only too (a full run always
  * has it; `node out/bench/noise_section.js` runs it alone).
@@ -33,7 +33,7 @@ import { benchBinding, contenders, initTfjs, keepSink, tfjsInfo, Contender, TFJS
 import type { PythonContender } from './python_peers';
 import { runSweep, sweepSvg, SweepResult } from './sweep';
 import { runFl, FlResult } from './fl_section';
-import { runOutVsFresh, OutRow } from './out_section';
+import { runOutVsFreshApart, OutRow } from './out_section';
 import { runNoise, NoiseResult } from './noise_section';
 import { runSecaggKernels, SecaggResult } from './secagg_kernels_section';
 import { workloads, Workload } from './workloads';
@@ -422,7 +422,7 @@ async function main(): Promise<void> {
   let sweep: SweepResult | null = null;
   if (!partial || args.sweep) sweep = runSweep(args.quick, (line) => console.log(line));
   let outRows: OutRow[] | string | null = null;
-  if (!partial || args.outVsFresh) outRows = runOutVsFresh(args.quick, (line) => console.log(line));
+  if (!partial || args.outVsFresh) outRows = runOutVsFreshApart(args.quick, (line) => console.log(line));
   let noise: NoiseResult | string | null = null;
   if (!partial || args.noise) {
     try {
