@@ -18,6 +18,8 @@ export interface OutRow {
   /** outMs / freshMs. */
   ratio: number;
   rounds: number;
+  /** Processes measured (runOutVsFreshApart): the row is the one with the median ratio. */
+  processes?: number;
 }
 
 export const OUT_SHAPES: Array<[number, number]> = [
@@ -91,18 +93,30 @@ export function runOutVsFresh(quick: boolean, log: (s: string) => void): OutRow[
 }
 
 /**
- * runOutVsFresh in a process of its own (this file run by Node), as `npm run bench` calls it: a
- * training loop calls one form over and over, while the bench's earlier rows have called
- * selectLayers thousands of times with fresh outputs only, and code V8 compiled for those calls
- * measured the `out` form 3-8% slower than a process of its own does (same machine, minutes apart).
+ * runOutVsFresh in processes of their own (this file run by Node), as `npm run bench` calls it,
+ * and per shape the row of the process with the median ratio. Apart: a training loop calls one
+ * form over and over, while the bench's earlier rows have called selectLayers thousands of times
+ * with fresh outputs only, and code V8 compiled for those calls measured the `out` form 3-8%
+ * slower than a process of its own does (same machine, minutes apart). Several: what V8 compiles
+ * differs from process to process, and one process's ratio ranged over 0.93-1.13x in ten runs on
+ * the shared machine, where the median of three moves far less.
  */
-export function runOutVsFreshApart(quick: boolean, log: (s: string) => void): OutRow[] | string {
-  const r = spawnSync(process.execPath, [__filename, ...(quick ? ['--quick'] : [])], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  const lines = (r.stdout ?? '').trimEnd().split('\n');
-  const last = lines.pop() ?? '';
-  for (const line of lines) log(line);
-  if (r.status !== 0 || !last.startsWith('ROWS ')) return `the out-vs-fresh process failed (status ${r.status}): ${last}`;
-  return JSON.parse(last.slice(5)) as OutRow[] | string;
+export function runOutVsFreshApart(quick: boolean, log: (s: string) => void, processes = quick ? 1 : 3): OutRow[] | string {
+  const runs: OutRow[][] = [];
+  for (let p = 0; p < processes; p++) {
+    const r = spawnSync(process.execPath, [__filename, ...(quick ? ['--quick'] : [])], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    const lines = (r.stdout ?? '').trimEnd().split('\n');
+    const last = lines.pop() ?? '';
+    for (const line of lines) if (p === 0 || !line.startsWith('\n##')) log(line.startsWith('  ') ? `${line}  [process ${p + 1} of ${processes}]` : line);
+    if (r.status !== 0 || !last.startsWith('ROWS ')) return `the out-vs-fresh process failed (status ${r.status}): ${last}`;
+    const rows = JSON.parse(last.slice(5)) as OutRow[] | string;
+    if (typeof rows === 'string') return rows;
+    runs.push(rows);
+  }
+  return runs[0].map((_, i) => {
+    const byRatio = runs.map((rows) => rows[i]).sort((x, y) => x.ratio - y.ratio);
+    return { ...byRatio[byRatio.length >> 1], processes };
+  });
 }
 
 if (require.main === module) {

@@ -523,7 +523,7 @@ async function main(): Promise<void> {
     md.push(`\nOne layer of 100 elements through dualTopBottomK: ${Object.entries(sweep.dualTopBottomK100).map(([k, v]) => `${k} ${v.toFixed(2)} µs`).join(', ')}. Plot: \`${stem}-sweep.svg\`.\n`);
   }
   if (outRows) {
-    md.push('## Caller-owned out vs fresh outputs (selectLayers codes, native, 1 thread, named layers; alternating rounds, medians)\n');
+    md.push('## Caller-owned out vs fresh outputs (selectLayers codes, native, 1 thread, named layers; alternating rounds, medians; the median of three processes of their own)\n');
     if (typeof outRows === 'string') md.push(`not run: ${outRows}\n`);
     else md.push(table([['layers', 'fresh ms', 'out ms', 'out / fresh'], ...outRows.map((r) => [r.shape, r.freshMs.toFixed(3), r.outMs.toFixed(3), `${r.ratio.toFixed(2)}x`])], true) + '\n');
   }
