@@ -83,25 +83,25 @@ export interface DpNoiseMultiplierParams {
 
 // ---- argument checks (docs/ERRORS.md: TypeError for the wrong type, RangeError for a bad value)
 
-function readMultiplier(v: unknown, what: string): number {
+export function readMultiplier(v: unknown, what: string): number {
   if (typeof v !== 'number') throw new TypeError(`${what} must be a number >= 0, got ${describeValue(v)}`);
   if (!Number.isFinite(v) || v < 0) throw new RangeError(`${what} must be a finite number >= 0, got ${describeValue(v)}`);
   return v;
 }
 
-function readRate(v: unknown, what: string): number {
+export function readRate(v: unknown, what: string): number {
   if (typeof v !== 'number') throw new TypeError(`${what} must be a number in [0, 1], got ${describeValue(v)}`);
   if (!(v >= 0 && v <= 1)) throw new RangeError(`${what} must be a finite number in [0, 1], got ${describeValue(v)}`);
   return v;
 }
 
-function readRounds(v: unknown, what: string): number {
+export function readRounds(v: unknown, what: string): number {
   if (typeof v !== 'number') throw new TypeError(`${what} must be a non-negative integer, got ${describeValue(v)}`);
   if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`${what} must be a non-negative integer, got ${describeValue(v)}`);
   return v;
 }
 
-function readDelta(v: unknown, what: string): number {
+export function readDelta(v: unknown, what: string): number {
   if (typeof v !== 'number') throw new TypeError(`${what} must be a number in (0, 1), got ${describeValue(v)}`);
   if (!(v > 0 && v < 1)) throw new RangeError(`${what} must be a number in (0, 1), got ${describeValue(v)}`);
   return v;
