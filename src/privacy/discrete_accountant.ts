@@ -6,7 +6,7 @@
  * Gaussian. For the discrete Gaussian the first step of their argument carries over exactly (at
  * integer orders the mixture's moment equals the continuous one term by term), the rest has not
  * been proven. This module uses instead a bound that holds for any mechanism: Zhu and Wang 2019
- * ("Poisson Subsampled Rényi Differential Privacy", ICML, Theorem 6), at integer orders α >= 2,
+ * ("Poisson Subsampled Rényi Differential Privacy", ICML: its general upper bound), at integer orders α >= 2,
  * from the base mechanism's RDP ε(ℓ) at the orders ℓ = 2…α:
  *
  *   (α-1)·ε'(α) <= log[ (1-q)^(α-1)·(αq - q + 1) + C(α,2)·q²·(1-q)^(α-2)·e^ε(2)
