@@ -109,6 +109,7 @@ function isDetached(arr: unknown): boolean {
     return true;
   }
 }
+
 /** Each output: its key, element type, and whether it holds n elements (else the kept count). */
 const OUTPUT_TYPES: ReadonlyArray<[OutputKey, ViewCtor, boolean, number]> = [
   ['codes', Uint8Array, true, 0],

@@ -59,7 +59,6 @@ export interface PartialState {
   sums: Float64Array;
 }
 
-
 /** Writes a partial aggregate (kind 4) of the given state. */
 export function encodePartialBytes(s: PartialState, caller: string): Uint8Array {
   const body = s.layers.reduce((t, l) => t + l.meta.length + 8 * l.n, 0);
