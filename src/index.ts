@@ -16,7 +16,7 @@ export type { NoiseMode, ClientPrivacyOptions, ServerPrivacyOptions, UnsafeSeed 
 export { SecureRandom, SecureRandomOptions } from './privacy/random';
 export { addGaussianNoise, noiseGrid, snappedSensitivity, NOISE_GRID_STEPS } from './privacy/noise';
 export { planDistributed, quantizeWithNoise, DistributedPlan, DistributedPlanParams, MAX_CLIENT_SCALE } from './privacy/distributed';
-export { dpEpsilonDiscreteGaussian, rdpSubsampledDiscreteGaussian, INTEGER_RDP_ORDERS } from './privacy/discrete_accountant';
+export { dpEpsilonDiscreteGaussian, dpNoiseMultiplierDiscreteGaussian, rdpSubsampledDiscreteGaussian, INTEGER_RDP_ORDERS } from './privacy/discrete_accountant';
 export { dpEpsilonDistributed, distributedRho, distributedTau, epsilonFromRho, DistributedEpsilonParams } from './privacy/distributed_accountant';
 export { dequantizeSum, quantizeValues, quantizedSensitivity, coordinateBound, sumBound, SUM_LIMIT, NOISE_TAIL_SDS } from './privacy/quantize';
 export { SecAggServer, SecAggClient, SecAggError, SECAGG_SERVER_ID } from './secagg';

@@ -107,7 +107,7 @@ export function readDelta(v: unknown, what: string): number {
   return v;
 }
 
-function readTargetEpsilon(v: unknown, what: string): number {
+export function readTargetEpsilon(v: unknown, what: string): number {
   if (typeof v !== 'number') throw new TypeError(`${what} must be a finite number > 0, got ${describeValue(v)}`);
   if (!Number.isFinite(v) || !(v > 0)) throw new RangeError(`${what} must be a finite number > 0, got ${describeValue(v)}`);
   return v;
@@ -340,9 +340,17 @@ export function dpNoiseMultiplier(params: DpNoiseMultiplierParams): number {
   const q = readRate(o.samplingRate, 'dpNoiseMultiplier: samplingRate');
   const rounds = readRounds(o.rounds, 'dpNoiseMultiplier: rounds');
   if (rounds === 0 || q === 0) return 0;
-  // g(z) = log(ε(z) / target): > 0 misses the target, <= 0 meets it. ε(z) does not increase with
-  // z, is ∞ at 0 and reaches 0 for z large enough.
-  const g = (z: number): number => Math.log(epsilonOf(z, q, rounds, delta) / target);
+  return smallestMultiplier((z) => epsilonOf(z, q, rounds, delta), target, delta, 'dpNoiseMultiplier');
+}
+
+/**
+ * The smallest multiplier z whose `epsilonAt(z)` is at most `target`, bracketed to a relative
+ * width of NOISE_MULTIPLIER_RTOL; the bracket's upper end. `epsilonAt` must not increase with z,
+ * be ∞ at 0 and reach 0 for z large enough (every accountant here).
+ */
+export function smallestMultiplier(epsilonAt: (z: number) => number, target: number, delta: number, caller: string): number {
+  // g(z) = log(ε(z) / target): > 0 misses the target, <= 0 meets it.
+  const g = (z: number): number => Math.log(epsilonAt(z) / target);
   // Bracket [lo, hi] with g(lo) > 0 >= g(hi), by doubling or halving from 1.
   let lo: number;
   let hi: number;
@@ -374,7 +382,7 @@ export function dpNoiseMultiplier(params: DpNoiseMultiplierParams): number {
       lo = hi;
       glo = ghi;
       hi *= 2;
-      if (hi > 1e300) throw new RangeError(`dpNoiseMultiplier: no finite noise multiplier meets epsilon ${target} at delta ${delta}`);
+      if (hi > 1e300) throw new RangeError(`${caller}: no finite noise multiplier meets epsilon ${target} at delta ${delta}`);
       ghi = g(hi);
     }
   }

@@ -21,7 +21,10 @@
  */
 import { describeValue } from '../errors';
 import { readArray, readObject } from '../read';
-import { DEFAULT_RDP_ORDERS, epsilonAndOrderFromRdp, MAX_RDP_ORDER, readDelta, readMultiplier, readRate, readRounds } from './accountant';
+import {
+  DEFAULT_RDP_ORDERS, DpEpsilonParams, DpNoiseMultiplierParams, epsilonAndOrderFromRdp, MAX_RDP_ORDER, readDelta, readMultiplier, readRate, readRounds,
+  readTargetEpsilon, smallestMultiplier,
+} from './accountant';
 import { logSumExp } from './special';
 
 /** The integer orders of DEFAULT_RDP_ORDERS: the general bound is stated at integer orders only. */
@@ -74,21 +77,41 @@ function rdpDiscreteOne(q: number, z: number, alpha: number): number {
   return Math.max(0, Math.min(unsampled, bound));
 }
 
+/** ε after `rounds` rounds (arguments already checked). */
+function discreteEpsilonOf(z: number, q: number, rounds: number, delta: number): number {
+  if (rounds === 0 || q === 0) return 0;
+  if (z === 0) return Infinity;
+  const rdp = INTEGER_RDP_ORDERS.map((a) => rounds * rdpDiscreteOne(q, z, a));
+  return epsilonAndOrderFromRdp(INTEGER_RDP_ORDERS, rdp, delta).epsilon;
+}
+
 /**
  * ε of (ε, δ)-DP after `rounds` rounds of the Poisson-subsampled discrete Gaussian, by a bound
  * proven for it (Zhu and Wang's; see the top of this file): what central mode's noise
  * guarantees without the step dpEpsilon takes from the continuous Gaussian. The same arguments
  * and checks as dpEpsilon.
  */
-export function dpEpsilonDiscreteGaussian(params: { noiseMultiplier: number; samplingRate: number; rounds: number; delta: number }): number {
+export function dpEpsilonDiscreteGaussian(params: DpEpsilonParams): number {
   const caller = 'dpEpsilonDiscreteGaussian';
   const o = readObject(params, `${caller}: the argument`, 'an object { noiseMultiplier, samplingRate, rounds, delta }');
   const z = readMultiplier(o.noiseMultiplier, `${caller}: noiseMultiplier`);
   const q = readRate(o.samplingRate, `${caller}: samplingRate`);
   const rounds = readRounds(o.rounds, `${caller}: rounds`);
   const delta = readDelta(o.delta, `${caller}: delta`);
+  return discreteEpsilonOf(z, q, rounds, delta);
+}
+
+/**
+ * The smallest noise multiplier whose dpEpsilonDiscreteGaussian is at most `epsilon`, found as
+ * dpNoiseMultiplier finds its own (the same bracketing and tolerance).
+ */
+export function dpNoiseMultiplierDiscreteGaussian(params: DpNoiseMultiplierParams): number {
+  const caller = 'dpNoiseMultiplierDiscreteGaussian';
+  const o = readObject(params, `${caller}: the argument`, 'an object { epsilon, delta, samplingRate, rounds }');
+  const target = readTargetEpsilon(o.epsilon, `${caller}: epsilon`);
+  const delta = readDelta(o.delta, `${caller}: delta`);
+  const q = readRate(o.samplingRate, `${caller}: samplingRate`);
+  const rounds = readRounds(o.rounds, `${caller}: rounds`);
   if (rounds === 0 || q === 0) return 0;
-  if (z === 0) return Infinity;
-  const rdp = INTEGER_RDP_ORDERS.map((a) => rounds * rdpDiscreteOne(q, z, a));
-  return epsilonAndOrderFromRdp(INTEGER_RDP_ORDERS, rdp, delta).epsilon;
+  return smallestMultiplier((z) => discreteEpsilonOf(z, q, rounds, delta), target, delta, caller);
 }

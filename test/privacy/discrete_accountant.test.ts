@@ -4,7 +4,10 @@
  * the subsampled discrete Gaussian, computed here by summing over the integers in both directions,
  * it agrees with the exact moment at order 2, and it is never below dpEpsilon's value.
  */
-import { dpEpsilon, dpEpsilonDiscreteGaussian, INTEGER_RDP_ORDERS, rdpSubsampledDiscreteGaussian, rdpSubsampledGaussian } from '../../src';
+import {
+  dpEpsilon, dpEpsilonDiscreteGaussian, dpNoiseMultiplier, dpNoiseMultiplierDiscreteGaussian, INTEGER_RDP_ORDERS, rdpSubsampledDiscreteGaussian,
+  rdpSubsampledGaussian,
+} from '../../src';
 import { logAdd, logSumExp } from '../../src/privacy/special';
 
 /**
@@ -66,6 +69,17 @@ describe('dpEpsilonDiscreteGaussian: a proven bound for central mode\'s noise', 
     // The evaluation's DP-FedAvg settings (eval/README.md): ε = 8 and 2 by dpEpsilon.
     expect(dpEpsilonDiscreteGaussian({ noiseMultiplier: 1.1958, samplingRate: 0.1, rounds: 200, delta: 1e-5 })).toBeCloseTo(9.755, 2);
     expect(dpEpsilonDiscreteGaussian({ noiseMultiplier: 3.2371, samplingRate: 0.1, rounds: 200, delta: 1e-5 })).toBeCloseTo(3.903, 2);
+  });
+
+  test('dpNoiseMultiplierDiscreteGaussian: the smallest multiplier that meets ε by this bound (never below dpNoiseMultiplier\'s)', () => {
+    for (const [epsilon, q, rounds] of [[8, 0.1, 200], [2, 0.1, 200], [1, 0.01, 1000]]) {
+      const z = dpNoiseMultiplierDiscreteGaussian({ epsilon, delta: 1e-5, samplingRate: q, rounds });
+      expect(dpEpsilonDiscreteGaussian({ noiseMultiplier: z, samplingRate: q, rounds, delta: 1e-5 })).toBeLessThanOrEqual(epsilon);
+      expect(dpEpsilonDiscreteGaussian({ noiseMultiplier: z * (1 - 2e-6), samplingRate: q, rounds, delta: 1e-5 })).toBeGreaterThan(epsilon);
+      expect(z).toBeGreaterThanOrEqual(dpNoiseMultiplier({ epsilon, delta: 1e-5, samplingRate: q, rounds }));
+    }
+    expect(dpNoiseMultiplierDiscreteGaussian({ epsilon: 8, delta: 1e-5, samplingRate: 0.1, rounds: 200 })).toBeCloseTo(1.3748, 3);
+    expect(() => dpNoiseMultiplierDiscreteGaussian({ epsilon: 0, delta: 1e-5, samplingRate: 0.1, rounds: 1 })).toThrow(/^dpNoiseMultiplierDiscreteGaussian: epsilon must be a finite number > 0, got 0$/);
   });
 
   test('bad arguments are TypeError / RangeError naming the argument', () => {
