@@ -5,7 +5,11 @@
  * aggregators (250 messages each) whose partial aggregates the main thread merges.
  * Reports messages/s, MB/s of message bytes and peak RSS, each mode in a fresh child process.
  *
- *   npm run bench:server [-- --messages 1000 --backend native|wasm|ts]
+ *   npm run bench:server [-- --messages 1000 --backend native|wasm|ts] [-- --privacy]
+ *
+ * `--privacy`: the single aggregator enforces a clip norm (central mode, options.privacy with a
+ * bound no message reaches and no noise): each message's norm is checked before it is added
+ * (docs/PRIVACY.md "Central mode"), so the row against a run without it is that check's cost.
  *
  * Messages: `DISTINCT` different client updates (random kept sets and log-normal values) are
  * encoded up front (by the parent, into a temporary folder) and sent in turn; validation and scatter-add cost does not depend on which.
@@ -25,10 +29,10 @@ import { resnet18Shapes } from './fl';
 const DISTINCT = 4;
 const KEPT = 0.19; // top 1% and bottom 80% removed
 
-function args(): { messages: number; backend: string; mode: string; dir: string } {
+function args(): { messages: number; backend: string; mode: string; dir: string; privacy: boolean } {
   const a = process.argv.slice(2);
   const get = (k: string, d: string) => (a.includes(k) ? a[a.indexOf(k) + 1] : d);
-  return { messages: Number(get('--messages', '1000')), backend: get('--backend', 'native'), mode: get('--mode', ''), dir: get('--dir', '') };
+  return { messages: Number(get('--messages', '1000')), backend: get('--backend', 'native'), mode: get('--mode', ''), dir: get('--dir', ''), privacy: a.includes('--privacy') };
 }
 
 /** The messages, made once by the parent and read from files, so generating them does not raise a child's peak RSS. */
@@ -63,11 +67,13 @@ const mb = (bytes: number) => bytes / 1e6;
 const rssMb = () => process.resourceUsage().maxRSS / 1024; // maxRSS is in KiB
 
 /** One aggregator, `count` messages, on this thread. */
-function single(count: number, backend: string, dir: string): object {
+function single(count: number, backend: string, dir: string, privacy: boolean): object {
   setBackend(backend as 'native');
   const msgs = load(dir);
   const before = rssMb();
-  const agg = new Aggregator({ reduce: 'mean', maxElements: 2e7, layout: layout() });
+  const agg = privacy
+    ? new Aggregator({ reduce: 'sum', maxElements: 2e7, layout: layout(), privacy: { clipNorm: 1e30, noiseMultiplier: 0 } })
+    : new Aggregator({ reduce: 'mean', maxElements: 2e7, layout: layout() });
   let bytes = 0;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
@@ -131,16 +137,16 @@ async function tree(count: number, backend: string, dir: string): Promise<object
 
 async function main(): Promise<void> {
   const a = args();
-  if (a.mode === 'single') return void console.log(JSON.stringify(single(a.messages, a.backend, a.dir)));
+  if (a.mode === 'single') return void console.log(JSON.stringify(single(a.messages, a.backend, a.dir, a.privacy)));
   if (a.mode === 'tree') return void console.log(JSON.stringify(await tree(a.messages, a.backend, a.dir)));
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dgp-bench-server-'));
   for (let c = 0; c < DISTINCT; c++) fs.writeFileSync(path.join(dir, `client${c}.bin`), message(c));
   const dense = layout().reduce((s, l) => s + 4 * l.shape.reduce((x, y) => x * y, 1), 0);
-  const run = (mode: string) => JSON.parse(execFileSync(process.execPath, [__filename, '--mode', mode, '--messages', String(a.messages), '--backend', a.backend, '--dir', dir], { encoding: 'utf8', maxBuffer: 1 << 20 }));
+  const run = (mode: string) => JSON.parse(execFileSync(process.execPath, [__filename, '--mode', mode, '--messages', String(a.messages), '--backend', a.backend, '--dir', dir, ...(a.privacy ? ['--privacy'] : [])], { encoding: 'utf8', maxBuffer: 1 << 20 }));
   const s = run('single');
   const t = run('tree');
   fs.rmSync(dir, { recursive: true });
-  console.log(`ResNet-18 update: ${mb(dense).toFixed(1)} MB dense float32, ${s.messageMB.toFixed(2)} MB per message (top 1% / bottom 80%), backend ${a.backend}, ${a.messages} messages`);
+  console.log(`ResNet-18 update: ${mb(dense).toFixed(1)} MB dense float32, ${s.messageMB.toFixed(2)} MB per message (top 1% / bottom 80%), backend ${a.backend}, ${a.messages} messages${a.privacy ? '; the single aggregator checks each message\'s norm (options.privacy)' : ''}`);
   for (const r of [s, t])
     console.log(`${r.mode.padEnd(18)} ${r.seconds.toFixed(2)} s  ${r.messagesPerSecond.toFixed(1)} msg/s  ${r.MBps.toFixed(0)} MB/s of messages  peak RSS ${r.peakRssMB.toFixed(0)} MB (${r.rssBeforeMB.toFixed(0)} MB before the aggregator)`);
   console.log(`one aggregator: ${s.MBperCpuSecond.toFixed(0)} MB of messages per CPU-second (${s.cpuSeconds.toFixed(1)} CPU-s for the adds)`);
