@@ -107,7 +107,8 @@ export function runOutVsFreshApart(quick: boolean, log: (s: string) => void, pro
     const r = spawnSync(process.execPath, [__filename, ...(quick ? ['--quick'] : [])], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
     const lines = (r.stdout ?? '').trimEnd().split('\n');
     const last = lines.pop() ?? '';
-    for (const line of lines) if (p === 0 || !line.startsWith('\n##')) log(line.startsWith('  ') ? `${line}  [process ${p + 1} of ${processes}]` : line);
+    // the section's heading once; each row marked with its process
+    for (const line of lines) if (p === 0 || line.startsWith('  ')) log(line.startsWith('  ') ? `${line}  [process ${p + 1} of ${processes}]` : line);
     if (r.status !== 0 || !last.startsWith('ROWS ')) return `the out-vs-fresh process failed (status ${r.status}): ${last}`;
     const rows = JSON.parse(last.slice(5)) as OutRow[] | string;
     if (typeof rows === 'string') return rows;
