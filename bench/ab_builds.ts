@@ -5,6 +5,7 @@
 // machine may be shared); prints ns/element medians and the median per-round ratio new/old.
 import * as path from 'path';
 import { seededUniform } from '../shared-dev/seeded';
+import { median } from '../shared-dev/stats';
 
 if (!process.env.OLD) throw new Error('usage: OLD=<dist of the other build> [NEW=dist] [ROUNDS=15] [SHAPES=1x10000000,1000x16] node --expose-gc out/bench/ab_builds.js');
 const OLD: any = require(path.resolve(process.env.OLD)), NEW: any = require(path.resolve(process.env.NEW || 'dist'));
@@ -12,7 +13,6 @@ const rounds = +(process.env.ROUNDS || 15);
 function lognormal(n: number, seed: number): Float32Array { const r = seededUniform(seed), v = new Float32Array(n); for (let i = 0; i < n; i++) { const u = r() || 1e-12, w = r(); v[i] = Math.exp(-11 + 2 * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * w)) * (r() < 0.5 ? -1 : 1); } return v; }
 function layersOf(count: number, n: number): any[] { const out: any[] = []; for (let l = 0; l < count; l++) { const values = lognormal(n, 1000 + l * 7 + n); const { kTop, kBottom } = NEW.countsFromRatios(n, 0.01, 0.8); out.push({ name: `layer${l}`, values, kTop, kBottom }); } return out; }
 const shapes = (process.env.SHAPES || '1x10000000,1000x16,1000x250,1x250000,100x2500').split(',').map((s) => s.split('x').map(Number));
-const median = (a: number[]): number => { const s = [...a].sort((x, y) => x - y); return s[s.length >> 1]; };
 for (const [count, n] of shapes) {
   const layers = layersOf(count, n);
   const outs = layers.map((l) => ({ codes: new Uint8Array(l.values.length) }));

@@ -19,6 +19,7 @@ import {
   encodeAligned, encodePositions, encodeUpdate, ErrorFeedback, Update,
 } from '../src/fl';
 import { seededUniformOpen } from '../shared-dev/seeded';
+import { median } from '../shared-dev/stats';
 
 export const FL_RATIOS = { topRatio: 0.01, bottomRatio: 0.9 };
 
@@ -64,11 +65,6 @@ export function logNormalGradient(shapes: Array<[string, number[]]>, seed: numbe
     }
     return { name, shape, values };
   });
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1];
 }
 
 function timeMs(runs: number, fn: () => unknown): number {

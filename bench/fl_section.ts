@@ -13,6 +13,7 @@ import { backendInfo, selectLayers, setBackend } from '../src/index';
 import { aggregateUpdates, decodeUpdate, encodeUpdate } from '../src/fl';
 import type { Update } from '../src/fl';
 import { model, RATIOS } from './workloads';
+import { median } from '../shared-dev/stats';
 
 export interface FlRow {
   op: string;
@@ -26,12 +27,6 @@ export interface FlResult {
   note?: string;
   rows: FlRow[];
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 function time(fn: () => void, quick: boolean): number {
   const b = new Benchmark('fl', fn, quick ? { minSamples: 3, maxTime: 0.05, minTime: 0.02, initCount: 1 } : { minSamples: 10, maxTime: 1, initCount: 1 });

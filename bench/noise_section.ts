@@ -12,6 +12,7 @@ import * as path from 'path';
 import { setBackend, backendInfo } from '../src/backend';
 import { addGaussianNoise, NOISE_GRID_STEPS } from '../src/privacy/noise';
 import { SecureRandom } from '../src/privacy/random';
+import { median } from '../shared-dev/stats';
 
 /** DGP_BENCH_PYTHON, else the first of python3 on PATH and /usr/bin/python3 that has numpy. */
 function python(): string | null {
@@ -34,12 +35,6 @@ export interface NoiseResult {
   rows: NoiseRow[];
   targets: Array<{ name: string; value: number | null; met: boolean | null }>;
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 function timeIt(fn: () => void, repeats: number): number {
   const t: number[] = [];

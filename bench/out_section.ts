@@ -10,6 +10,7 @@ import { spawnSync } from 'child_process';
 import { selectLayers, setThreads } from '../src/index';
 import { nativeBinding } from '../src/backend';
 import { manyLayers } from './workloads';
+import { median } from '../shared-dev/stats';
 
 export interface OutRow {
   shape: string;
@@ -26,12 +27,6 @@ export const OUT_SHAPES: Array<[number, number]> = [
   [1_000, 16],
   [1_000, 250],
 ];
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 /** Seconds per call, one batch. */
 function batch(fn: () => void, calls: number): number {

@@ -20,18 +20,13 @@ import * as vm from 'vm';
 
 import { contenders, initTfjs, Contender, Prepared } from './contenders';
 import { manyLayers, singleLayer, RATIOS, Workload } from './workloads';
+import { median } from '../shared-dev/stats';
 
 // A full collection before each round, so garbage piles up for at most one round of calls. (An
 // earlier version collected before every call; the TypeScript contender's erratic times then came
 // from too short a warm-up, not from the collections: see the warm-up below.)
 v8.setFlagsFromString('--expose-gc');
 const collectGarbage = vm.runInNewContext('gc') as () => void;
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 /** The TypeScript backend of another build, through its own selectLayers. */
 function prevTs(dir: string): Contender {

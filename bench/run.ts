@@ -37,6 +37,7 @@ import { runOutVsFreshApart, OutRow } from './out_section';
 import { runNoise, NoiseResult } from './noise_section';
 import { runSecaggKernels, SecaggResult } from './secagg_kernels_section';
 import { workloads, Workload } from './workloads';
+import { median } from '../shared-dev/stats';
 
 interface Args {
   quick: boolean;
@@ -127,12 +128,6 @@ function compare(ref: Uint8Array[], got: Uint8Array[]): CheckResult {
   }
   return { differing, topDiff, bottomDiff };
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 // A full garbage collection before each contender keeps one contender's garbage (tfjs tensors,
 // the previous workload's arrays) from being collected on the next one's clock.

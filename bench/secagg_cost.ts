@@ -24,12 +24,8 @@ import { backendInfo, getBackend, kernelsFor } from '../src/backend';
 import { SecAggClient, SecAggServer } from '../src/secagg';
 import { writeUnmaskRequest } from '../src/secagg/messages';
 import type { Kernels } from '../src/surface/kernels';
+import { median } from '../shared-dev/stats';
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 const now = (): number => Number(process.hrtime.bigint()) / 1e6; // ms
 
 function randomInput(length: number, seed: number): Uint32Array {

@@ -11,6 +11,7 @@ import { backendInfo, nativeBinding } from '../src/backend';
 import type { Kernels } from '../src/surface/kernels';
 import { tsKernels } from '../src/backends/ts/kernels';
 import { wasmKernels } from '../src/backends/wasm/kernels';
+import { median } from '../shared-dev/stats';
 
 type SecaggKernels = Pick<Kernels, 'maskAdd' | 'quantizeStochastic'>;
 
@@ -30,12 +31,6 @@ export interface SecaggResult {
 
 const CALLS = 17;
 const KEY = Uint32Array.from([0x03020100, 0x07060504, 0x0b0a0908, 0x0f0e0d0c, 0x13121110, 0x17161514, 0x1b1a1918, 0x1f1e1d1c]);
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 function timeMs(fn: () => void, repeats: number): number {
   fn();  // warm-up (JIT, wasm memory growth)

@@ -8,6 +8,7 @@ import { backendInfo, dualTopBottomK, selectLayers, setBackend, setThreads } fro
 import { nativeBinding } from '../src/backend';
 import { benchBinding } from './contenders';
 import { singleLayer, RATIOS } from './workloads';
+import { median } from '../shared-dev/stats';
 
 export interface SweepRow {
   n: number;
@@ -20,11 +21,6 @@ export interface SweepResult {
   /** One layer of 100 elements through dualTopBottomK, microseconds per call (median). */
   dualTopBottomK100: Record<string, number>;
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1];
-};
 
 /** Median seconds per call of fn, calls repeated in batches of `batch` for at least minSeconds. */
 function timeCalls(fn: () => void, minSeconds: number, batch = 1): number {

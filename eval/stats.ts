@@ -5,12 +5,7 @@
  */
 import { Rng } from './rng';
 
-export function median(v: number[]): number {
-  if (!v.length) return NaN;
-  const s = v.slice().sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
+export { median } from '../shared-dev/stats';
 
 export function quantile(sorted: number[], q: number): number {
   const pos = (sorted.length - 1) * q;
