@@ -95,19 +95,19 @@ export function readRate(v: unknown, what: string): number {
   return v;
 }
 
-export function readRounds(v: unknown, what: string): number {
+function readRounds(v: unknown, what: string): number {
   if (typeof v !== 'number') throw new TypeError(`${what} must be a non-negative integer, got ${describeValue(v)}`);
   if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`${what} must be a non-negative integer, got ${describeValue(v)}`);
   return v;
 }
 
-export function readDelta(v: unknown, what: string): number {
+function readDelta(v: unknown, what: string): number {
   if (typeof v !== 'number') throw new TypeError(`${what} must be a number in (0, 1), got ${describeValue(v)}`);
   if (!(v > 0 && v < 1)) throw new RangeError(`${what} must be a number in (0, 1), got ${describeValue(v)}`);
   return v;
 }
 
-export function readTargetEpsilon(v: unknown, what: string): number {
+function readTargetEpsilon(v: unknown, what: string): number {
   if (typeof v !== 'number') throw new TypeError(`${what} must be a finite number > 0, got ${describeValue(v)}`);
   if (!Number.isFinite(v) || !(v > 0)) throw new RangeError(`${what} must be a finite number > 0, got ${describeValue(v)}`);
   return v;
@@ -318,12 +318,28 @@ function epsilonOf(z: number, q: number, rounds: number, delta: number): number 
  * `rounds` is 0; Infinity when `noiseMultiplier` is 0 (and a client can take part).
  */
 export function dpEpsilon(params: DpEpsilonParams): number {
-  const o = readObject(params, 'dpEpsilon: the argument', 'an object { noiseMultiplier, samplingRate, rounds, delta }');
-  const z = readMultiplier(o.noiseMultiplier, 'dpEpsilon: noiseMultiplier');
-  const q = readRate(o.samplingRate, 'dpEpsilon: samplingRate');
-  const rounds = readRounds(o.rounds, 'dpEpsilon: rounds');
-  const delta = readDelta(o.delta, 'dpEpsilon: delta');
+  const { z, q, rounds, delta } = readEpsilonParams(params, 'dpEpsilon');
   return epsilonOf(z, q, rounds, delta);
+}
+
+/** DpEpsilonParams read and checked once, each value named by `caller` in its error. */
+export function readEpsilonParams(params: unknown, caller: string): { z: number; q: number; rounds: number; delta: number } {
+  const o = readObject(params, `${caller}: the argument`, 'an object { noiseMultiplier, samplingRate, rounds, delta }');
+  const z = readMultiplier(o.noiseMultiplier, `${caller}: noiseMultiplier`);
+  const q = readRate(o.samplingRate, `${caller}: samplingRate`);
+  const rounds = readRounds(o.rounds, `${caller}: rounds`);
+  const delta = readDelta(o.delta, `${caller}: delta`);
+  return { z, q, rounds, delta };
+}
+
+/** DpNoiseMultiplierParams read and checked once, each value named by `caller` in its error. */
+export function readMultiplierParams(params: unknown, caller: string): { target: number; delta: number; q: number; rounds: number } {
+  const o = readObject(params, `${caller}: the argument`, 'an object { epsilon, delta, samplingRate, rounds }');
+  const target = readTargetEpsilon(o.epsilon, `${caller}: epsilon`);
+  const delta = readDelta(o.delta, `${caller}: delta`);
+  const q = readRate(o.samplingRate, `${caller}: samplingRate`);
+  const rounds = readRounds(o.rounds, `${caller}: rounds`);
+  return { target, delta, q, rounds };
 }
 
 /**
@@ -334,11 +350,7 @@ export function dpEpsilon(params: DpEpsilonParams): number {
  * (no client's data is used, so no noise is needed).
  */
 export function dpNoiseMultiplier(params: DpNoiseMultiplierParams): number {
-  const o = readObject(params, 'dpNoiseMultiplier: the argument', 'an object { epsilon, delta, samplingRate, rounds }');
-  const target = readTargetEpsilon(o.epsilon, 'dpNoiseMultiplier: epsilon');
-  const delta = readDelta(o.delta, 'dpNoiseMultiplier: delta');
-  const q = readRate(o.samplingRate, 'dpNoiseMultiplier: samplingRate');
-  const rounds = readRounds(o.rounds, 'dpNoiseMultiplier: rounds');
+  const { target, delta, q, rounds } = readMultiplierParams(params, 'dpNoiseMultiplier');
   if (rounds === 0 || q === 0) return 0;
   return smallestMultiplier((z) => epsilonOf(z, q, rounds, delta), target, delta, 'dpNoiseMultiplier');
 }

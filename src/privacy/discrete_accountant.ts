@@ -20,10 +20,10 @@
  * composed over rounds and converted as dpEpsilon does (Balle et al. 2020).
  */
 import { describeValue } from '../errors';
-import { readArray, readObject } from '../read';
+import { readArray } from '../read';
 import {
-  DEFAULT_RDP_ORDERS, DpEpsilonParams, DpNoiseMultiplierParams, epsilonAndOrderFromRdp, MAX_RDP_ORDER, readDelta, readMultiplier, readRate, readRounds,
-  readTargetEpsilon, smallestMultiplier,
+  DEFAULT_RDP_ORDERS, DpEpsilonParams, DpNoiseMultiplierParams, epsilonAndOrderFromRdp, MAX_RDP_ORDER, readEpsilonParams, readMultiplier,
+  readMultiplierParams, readRate, smallestMultiplier,
 } from './accountant';
 import { logSumExp } from './special';
 
@@ -92,12 +92,7 @@ function discreteEpsilonOf(z: number, q: number, rounds: number, delta: number):
  * and checks as dpEpsilon.
  */
 export function dpEpsilonDiscreteGaussian(params: DpEpsilonParams): number {
-  const caller = 'dpEpsilonDiscreteGaussian';
-  const o = readObject(params, `${caller}: the argument`, 'an object { noiseMultiplier, samplingRate, rounds, delta }');
-  const z = readMultiplier(o.noiseMultiplier, `${caller}: noiseMultiplier`);
-  const q = readRate(o.samplingRate, `${caller}: samplingRate`);
-  const rounds = readRounds(o.rounds, `${caller}: rounds`);
-  const delta = readDelta(o.delta, `${caller}: delta`);
+  const { z, q, rounds, delta } = readEpsilonParams(params, 'dpEpsilonDiscreteGaussian');
   return discreteEpsilonOf(z, q, rounds, delta);
 }
 
@@ -107,11 +102,7 @@ export function dpEpsilonDiscreteGaussian(params: DpEpsilonParams): number {
  */
 export function dpNoiseMultiplierDiscreteGaussian(params: DpNoiseMultiplierParams): number {
   const caller = 'dpNoiseMultiplierDiscreteGaussian';
-  const o = readObject(params, `${caller}: the argument`, 'an object { epsilon, delta, samplingRate, rounds }');
-  const target = readTargetEpsilon(o.epsilon, `${caller}: epsilon`);
-  const delta = readDelta(o.delta, `${caller}: delta`);
-  const q = readRate(o.samplingRate, `${caller}: samplingRate`);
-  const rounds = readRounds(o.rounds, `${caller}: rounds`);
+  const { target, delta, q, rounds } = readMultiplierParams(params, caller);
   if (rounds === 0 || q === 0) return 0;
   return smallestMultiplier((z) => discreteEpsilonOf(z, q, rounds, delta), target, delta, caller);
 }
