@@ -18,7 +18,7 @@ import { clipInPlace } from '../privacy/clip';
 import { ClientPrivacyOptions, ReadClientPrivacy, readClientPrivacy } from '../privacy/options';
 import { SecureRandom } from '../privacy/random';
 import { addGaussianNoise, snappedSensitivity } from '../privacy/noise';
-import { dpEpsilon } from '../privacy/accountant';
+import { dpEpsilon, readDelta } from '../privacy/accountant';
 import { DistributedPlan, planDistributed, quantizeWithNoise } from '../privacy/distributed';
 import { distributedRho, epsilonFromRho } from '../privacy/distributed_accountant';
 import type { AlignedPositions, AlignedValues, DenseLayer, Update } from './types';
@@ -167,9 +167,9 @@ export class ErrorFeedback {
     const caller = 'ErrorFeedback.privacySpent';
     const p = this.privacyOptions;
     if (!p) throw new DgpError(`${caller}: this ErrorFeedback has no options.privacy: nothing protects its updates (ε = Infinity)`);
-    const { delta, samplingRate, rounds, clients } = readObject(options, `${caller}: options`, 'an object {delta, samplingRate?, rounds?, clients?}');
-    if (typeof delta !== 'number' || !(delta > 0 && delta < 1))
-      throw new (typeof delta === 'number' ? RangeError : TypeError)(`${caller}: options.delta must be a number in (0, 1), got ${describeValue(delta)}`);
+    const o = readObject(options, `${caller}: options`, 'an object {delta, samplingRate?, rounds?, clients?}');
+    const { samplingRate, rounds, clients } = o;
+    const delta = readDelta(o.delta, `${caller}: options.delta`);
     if (p.noise === 'distributed') return this.distributedSpent(delta, samplingRate, rounds, clients, caller);
     if (clients !== undefined)
       throw new TypeError(`${caller}: options.clients is only for noise 'distributed' (the clients whose noise is in the sum), got ${describeValue(clients)}`);

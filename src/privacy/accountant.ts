@@ -101,7 +101,7 @@ function readRounds(v: unknown, what: string): number {
   return v;
 }
 
-function readDelta(v: unknown, what: string): number {
+export function readDelta(v: unknown, what: string): number {
   if (typeof v !== 'number') throw new TypeError(`${what} must be a number in (0, 1), got ${describeValue(v)}`);
   if (!(v > 0 && v < 1)) throw new RangeError(`${what} must be a number in (0, 1), got ${describeValue(v)}`);
   return v;

@@ -30,7 +30,7 @@
  */
 import { describeValue } from '../errors';
 import { readObject } from '../read';
-import { DEFAULT_RDP_ORDERS, epsilonAndOrderFromRdp } from './accountant';
+import { DEFAULT_RDP_ORDERS, epsilonAndOrderFromRdp, readDelta } from './accountant';
 
 export interface DistributedEpsilonParams {
   /** Each client's discrete-Gaussian scale σ, in grid steps (>= 1/2). */
@@ -120,8 +120,7 @@ export function distributedRho(params: { scale: number; sensitivity: number; cli
 export function epsilonFromRho(rho: number, delta: number): number {
   if (typeof rho !== 'number') throw new TypeError(`epsilonFromRho: rho must be a number >= 0, got ${describeValue(rho)}`);
   if (!(rho >= 0)) throw new RangeError(`epsilonFromRho: rho must be a number >= 0, got ${describeValue(rho)}`);
-  if (typeof delta !== 'number') throw new TypeError(`epsilonFromRho: delta must be a number in (0, 1), got ${describeValue(delta)}`);
-  if (!(delta > 0 && delta < 1)) throw new RangeError(`epsilonFromRho: delta must be a number in (0, 1), got ${describeValue(delta)}`);
+  readDelta(delta, 'epsilonFromRho: delta');
   if (rho === 0) return 0;
   return epsilonAndOrderFromRdp(DEFAULT_RDP_ORDERS, DEFAULT_RDP_ORDERS.map((a) => a * rho), delta).epsilon;
 }
@@ -140,9 +139,7 @@ export function dpEpsilonDistributed(params: DistributedEpsilonParams): number {
   const n = readClients(o.clients, `${caller}: clients`);
   const d = readInteger(o.dimension, `${caller}: dimension`, 1);
   const rounds = readInteger(o.rounds, `${caller}: rounds`, 0);
-  const delta = o.delta;
-  if (typeof delta !== 'number') throw new TypeError(`${caller}: delta must be a number in (0, 1), got ${describeValue(delta)}`);
-  if (!(delta > 0 && delta < 1)) throw new RangeError(`${caller}: delta must be a number in (0, 1), got ${describeValue(delta)}`);
+  const delta = readDelta(o.delta, `${caller}: delta`);
   const q = o.samplingRate === undefined ? 1 : o.samplingRate;
   if (typeof q !== 'number') throw new TypeError(`${caller}: samplingRate must be a number in [0, 1], got ${describeValue(q)}`);
   if (!(q >= 0 && q <= 1)) throw new RangeError(`${caller}: samplingRate must be a number in [0, 1], got ${describeValue(q)}`);
