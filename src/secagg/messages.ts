@@ -177,6 +177,21 @@ class BodyReader {
     return id;
   }
 
+  /**
+   * A list: its count, then per entry a strictly ascending id (`owner`) and fixed-size byte fields
+   * (`fields`: bytes and name of each), made into T by `make`.
+   */
+  entries<T>(what: string, owner: string, fields: ReadonlyArray<readonly [number, string]>, make: (id: number, values: Uint8Array[]) => T): T[] {
+    const m = this.count(4 + fields.reduce((t, [n]) => t + n, 0), `${what}s`);
+    const out: T[] = [];
+    let prev = -1;
+    for (let i = 0; i < m; i++) {
+      const id = (prev = this.id(prev, owner));
+      out.push(make(id, fields.map(([n, name]) => this.bytes(n, name))));
+    }
+    return out;
+  }
+
   end(): void {
     if (this.at !== this.b.length)
       throw new SecAggError(`${this.who}: ${KIND_NAMES[this.kind]} body has ${this.b.length - this.at} trailing bytes after byte ${this.at}`);
@@ -237,35 +252,42 @@ export function readAdvertiseKeys(who: string, body: Uint8Array): PublicKeys {
   return keys;
 }
 
+/** The bytes of a list of `count` entries, each an id and `fieldBytes` bytes of fields, with its count. */
+const listBytes = (count: number, fieldBytes: number): number => 4 + (4 + fieldBytes) * count;
+
+/**
+ * Writes a list at f[at]: its count, then per entry its id and its byte fields, each `fieldBytes`
+ * long and written at its fixed offset (BodyReader.entries reads it back); returns the offset after.
+ */
+function putEntries<T extends { id: number }>(f: Uint8Array, at: number, list: readonly T[], fieldBytes: readonly number[], fields: (e: T) => readonly Uint8Array[]): number {
+  putU32(f, at, list.length);
+  at += 4;
+  for (const e of list) {
+    putU32(f, at, e.id);
+    at += 4;
+    const values = fields(e);
+    for (let k = 0; k < fieldBytes.length; k++) {
+      f.set(values[k], at);
+      at += fieldBytes[k];
+    }
+  }
+  return at;
+}
+
 /** ShareKeysRequest (server -> client): the receiver's neighbours and their public keys, ids ascending. */
 export interface PeerKeys extends PublicKeys {
   id: number;
 }
 
 export function writeShareKeysRequest(round: number, receiver: number, peers: readonly PeerKeys[]): Uint8Array {
-  const entry = 4 + 2 * KEY_BYTES;
-  const f = newFrame(Kind.ShareKeysRequest, round, SERVER_ID, receiver, 4 + entry * peers.length);
-  let at = HEADER_BYTES;
-  putU32(f, at, peers.length);
-  at += 4;
-  for (const p of peers) {
-    putU32(f, at, p.id);
-    f.set(p.c, at + 4);
-    f.set(p.s, at + 4 + KEY_BYTES);
-    at += entry;
-  }
+  const f = newFrame(Kind.ShareKeysRequest, round, SERVER_ID, receiver, listBytes(peers.length, 2 * KEY_BYTES));
+  putEntries(f, HEADER_BYTES, peers, [KEY_BYTES, KEY_BYTES], (p) => [p.c, p.s]);
   return seal(f);
 }
 
 export function readShareKeysRequest(who: string, body: Uint8Array): PeerKeys[] {
   const r = new BodyReader(who, Kind.ShareKeysRequest, body);
-  const m = r.count(4 + 2 * KEY_BYTES, 'neighbours');
-  const out: PeerKeys[] = [];
-  let prev = -1;
-  for (let i = 0; i < m; i++) {
-    const id = (prev = r.id(prev, 'neighbour'));
-    out.push({ id, c: r.bytes(KEY_BYTES, 'encryption public key'), s: r.bytes(KEY_BYTES, 'masking public key') });
-  }
+  const out = r.entries('neighbour', 'neighbour', [[KEY_BYTES, 'encryption public key'], [KEY_BYTES, 'masking public key']], (id, [c, s]) => ({ id, c, s }));
   r.end();
   return out;
 }
@@ -277,28 +299,14 @@ export interface Sealed {
 }
 
 function writeSealedList(kind: Kind, round: number, sender: number, receiver: number, list: readonly Sealed[]): Uint8Array {
-  const entry = 4 + CIPHERTEXT_BYTES;
-  const f = newFrame(kind, round, sender, receiver, 4 + entry * list.length);
-  let at = HEADER_BYTES;
-  putU32(f, at, list.length);
-  at += 4;
-  for (const e of list) {
-    putU32(f, at, e.id);
-    f.set(e.ciphertext, at + 4);
-    at += entry;
-  }
+  const f = newFrame(kind, round, sender, receiver, listBytes(list.length, CIPHERTEXT_BYTES));
+  putEntries(f, HEADER_BYTES, list, [CIPHERTEXT_BYTES], (e) => [e.ciphertext]);
   return seal(f);
 }
 
 function readSealedList(who: string, kind: Kind, body: Uint8Array, what: string): Sealed[] {
   const r = new BodyReader(who, kind, body);
-  const m = r.count(4 + CIPHERTEXT_BYTES, `${what}s`);
-  const out: Sealed[] = [];
-  let prev = -1;
-  for (let i = 0; i < m; i++) {
-    const id = (prev = r.id(prev, what));
-    out.push({ id, ciphertext: r.bytes(CIPHERTEXT_BYTES, 'ciphertext') });
-  }
+  const out = r.entries(what, what, [[CIPHERTEXT_BYTES, 'ciphertext']], (id, [ciphertext]) => ({ id, ciphertext }));
   r.end();
   return out;
 }
@@ -330,31 +338,17 @@ export interface UnmaskRequest {
 }
 
 export function writeUnmaskRequest(round: number, receiver: number, req: UnmaskRequest): Uint8Array {
-  const f = newFrame(Kind.UnmaskRequest, round, SERVER_ID, receiver, 8 + 4 * (req.survived.length + req.dropped.length));
+  const f = newFrame(Kind.UnmaskRequest, round, SERVER_ID, receiver, listBytes(req.survived.length, 0) + listBytes(req.dropped.length, 0));
   let at = HEADER_BYTES;
-  for (const list of [req.survived, req.dropped]) {
-    putU32(f, at, list.length);
-    at += 4;
-    for (const id of list) {
-      putU32(f, at, id);
-      at += 4;
-    }
-  }
+  for (const list of [req.survived, req.dropped]) at = putEntries(f, at, list.map((id) => ({ id })), [], () => []);
   return seal(f);
 }
 
 export function readUnmaskRequest(who: string, body: Uint8Array): UnmaskRequest {
   const r = new BodyReader(who, Kind.UnmaskRequest, body);
-  const lists: number[][] = [];
-  for (const what of ['survivor', 'dropped client']) {
-    const m = r.count(4, `${what}s`);
-    const ids: number[] = [];
-    let prev = -1;
-    for (let i = 0; i < m; i++) ids.push((prev = r.id(prev, what)));
-    lists.push(ids);
-  }
+  const [survived, dropped] = ['survivor', 'dropped client'].map((what) => r.entries(what, what, [], (id) => id));
   r.end();
-  return { survived: lists[0], dropped: lists[1] };
+  return { survived, dropped };
 }
 
 /** A revealed share with the id of the client whose secret it is a share of. */
@@ -370,36 +364,18 @@ export interface Unmask {
 }
 
 export function writeUnmask(round: number, sender: number, u: Unmask): Uint8Array {
-  const entry = 4 + SHARE_BYTES;
-  const f = newFrame(Kind.Unmask, round, sender, SERVER_ID, 8 + entry * (u.selfMaskShares.length + u.keyShares.length));
+  const f = newFrame(Kind.Unmask, round, sender, SERVER_ID, listBytes(u.selfMaskShares.length, SHARE_BYTES) + listBytes(u.keyShares.length, SHARE_BYTES));
   let at = HEADER_BYTES;
-  for (const list of [u.selfMaskShares, u.keyShares]) {
-    putU32(f, at, list.length);
-    at += 4;
-    for (const e of list) {
-      putU32(f, at, e.id);
-      f.set(e.share, at + 4);
-      at += entry;
-    }
-  }
+  for (const list of [u.selfMaskShares, u.keyShares]) at = putEntries(f, at, list, [SHARE_BYTES], (e) => [e.share]);
   return seal(f);
 }
 
 export function readUnmask(who: string, body: Uint8Array): Unmask {
   const r = new BodyReader(who, Kind.Unmask, body);
-  const lists: RevealedShare[][] = [];
-  for (const what of ['self-mask share', 'key share']) {
-    const m = r.count(4 + SHARE_BYTES, `${what}s`);
-    const list: RevealedShare[] = [];
-    let prev = -1;
-    for (let i = 0; i < m; i++) {
-      const id = (prev = r.id(prev, `${what} owner`));
-      list.push({ id, share: r.bytes(SHARE_BYTES, what) });
-    }
-    lists.push(list);
-  }
+  const [selfMaskShares, keyShares] = ['self-mask share', 'key share'].map((what) =>
+    r.entries(what, `${what} owner`, [[SHARE_BYTES, what]], (id, [share]): RevealedShare => ({ id, share })));
   r.end();
-  return { selfMaskShares: lists[0], keyShares: lists[1] };
+  return { selfMaskShares, keyShares };
 }
 
 /** The associated data of a share ciphertext: magic, version, kind ShareKeys (4), round, sender, receiver (18 bytes). */
