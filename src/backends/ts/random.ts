@@ -348,18 +348,15 @@ function bernoulliExpFrac(s: BitStream, a: number, b: number): boolean {
 }
 
 /**
- * Bernoulli(exp(-1)) by table: E1[w] for the next E1_BITS bits w holds the bits consumed (low 5
- * bits; 0: more than E1_BITS, run the loop) and the result (bit 7), made by running the reference
- * loop on w.
+ * The bits of a window w, lowest first, as a bit source for the reference loops: past `limit`
+ * bits it reads 0 and says it is exhausted (the tables below mark such windows as too short).
  */
-const E1_BITS = 12;
-const E1 = new Uint8Array(1 << E1_BITS);
-for (let w = 0; w < 1 << E1_BITS; w++) {
-  const src = {
+function windowBits(w: number, limit: number): { at: number; over: boolean; bit(): number; readonly exhausted: boolean } {
+  return {
     at: 0,
     over: false,
     bit(): number {
-      if (this.at >= E1_BITS) {
+      if (this.at >= limit) {
         this.over = true;
         return 0;
       }
@@ -369,6 +366,17 @@ for (let w = 0; w < 1 << E1_BITS; w++) {
       return this.over;
     },
   };
+}
+
+/**
+ * Bernoulli(exp(-1)) by table: E1[w] for the next E1_BITS bits w holds the bits consumed (low 5
+ * bits; 0: more than E1_BITS, run the loop) and the result (bit 7), made by running the reference
+ * loop on w.
+ */
+const E1_BITS = 12;
+const E1 = new Uint8Array(1 << E1_BITS);
+for (let w = 0; w < 1 << E1_BITS; w++) {
+  const src = windowBits(w, E1_BITS);
   const r = bernoulliExpFracRef(src, 1, 1);
   E1[w] = src.over ? 0 : src.at | (r ? 0x80 : 0);
 }
@@ -381,20 +389,7 @@ for (let w = 0; w < 1 << E1_BITS; w++) {
 const GEO_BITS = 12;
 const GEO = new Uint16Array(1 << GEO_BITS);
 for (let w = 0; w < 1 << GEO_BITS; w++) {
-  const src = {
-    at: 0,
-    over: false,
-    bit(): number {
-      if (this.at >= GEO_BITS) {
-        this.over = true;
-        return 0;
-      }
-      return (w >> this.at++) & 1;
-    },
-    get exhausted(): boolean {
-      return this.over;
-    },
-  };
+  const src = windowBits(w, GEO_BITS);
   let v = 0;
   while (bernoulliExpFracRef(src, 1, 1) && !src.over) v++;
   GEO[w] = src.over ? 0 : src.at | (v << 5);
