@@ -3,7 +3,7 @@
  * `--no-limits` also runs the slow contenders on the workloads they skip by default.
  * `--out-vs-fresh` runs the caller-owned `out` vs fresh rows (bench/out_section.ts, in a process
  * of its own) with --filter / --only too (a full run always has them).
- * `--noise` runs the noise section (bench/noise_section.ts: 10^7 exact discrete-Gaussian draws on
+ * `--noise` runs the noise section (bench/noise_section.ts: 10^7 discrete-Gaussian draws on
  * native, wasm and TypeScript against numpy's normal) with --filter / --only too (a full run always
  * has it; `node out/bench/noise_section.js` runs it alone).
  * `--secagg-kernels` runs the secure-aggregation kernel section (bench/secagg_kernels_section.ts:

@@ -3,17 +3,19 @@
  * "Noise sampler").
  *
  * For a standard deviation `sigma`, the grid is g = noiseGrid(sigma) = sigma / 2^20. Each value x
- * is snapped to the grid integer k = round(x / g) (nearest, ties toward +∞), an exact draw z of
- * the discrete Gaussian N_Z(0, (2^20)²) (Canonne–Kamath–Steinke 2020; conditioned on |z| < 2^26,
- * 64 standard deviations) is added, and the value becomes (k + z)·g, rounded once to the array's
- * type. The output is a function of the integer k + z only, so nothing of x below the grid reaches
- * it (post-processing), and the noise is an integer draw, not a float transform.
+ * is snapped to the grid integer k = round(x / g) (nearest, ties toward +∞), a draw z of the
+ * discrete Gaussian N_Z(0, (2^20)²) is added (the strip sampler: |z| < 20 standard deviations,
+ * each point within a factor 1 ± 2^-50 of its exact probability), and the value becomes
+ * (k + z)·g, rounded once to the array's type. The output is a function of the integer k + z
+ * only, so nothing of x below the grid reaches it (post-processing), and the noise is an integer
+ * draw, not a float transform.
  *
  * Standard deviation of the noise: g·sd(N_Z(0, t²)) with t = 2^20. The discrete Gaussian's
  * variance differs from t² by a relative amount below 4π²t²·e^{-2π²t²} (far below 2^-1000 at
- * t = 2^20), the truncation at 64t by less than 2^-2900, and g·t = sigma exactly (a power-of-two
- * scaling), so the noise's standard deviation is sigma to float64 precision — well within the
- * issue's 0.1% (test/privacy/noise.test.ts computes it).
+ * t = 2^20), the sampler's by less than 2^-49 (its factor 1 ± 2^-50 and the truncation at 20t,
+ * which removes less than 2^-288), and g·t = sigma exactly (a power-of-two scaling), so the
+ * noise's standard deviation is sigma to within 2^-49 — far within the issue's 0.1%
+ * (test/privacy/noise.test.ts computes it).
  *
  * Sensitivity: snapping moves a vector of d values by at most g·√d / 2 in L2, so a clipped update
  * of norm <= clipNorm becomes one of norm <= clipNorm + g·√d/2 = snappedSensitivity(clipNorm,
@@ -71,7 +73,7 @@ export function snappedSensitivity(clipNorm: number, sigma: number, dimension: n
 }
 
 /**
- * In place: values[i] = (round(values[i] / g) + z_i)·g with g = noiseGrid(sigma) and z_i exact
+ * In place: values[i] = (round(values[i] / g) + z_i)·g with g = noiseGrid(sigma) and z_i
  * discrete-Gaussian draws of standard deviation 2^20 grid steps (noise of standard deviation
  * sigma) from `random`. sigma = 0 leaves the values as they are. Every value is checked before
  * anything is drawn or written: a non-finite value, or one beyond 2^52 grid steps, is a RangeError

@@ -111,8 +111,9 @@ export class SecureRandom {
   }
 
   /**
-   * Fills `out` with independent exact draws of the discrete Gaussian N_Z(0, scale²) (conditioned
-   * on |z| < 2^26; docs/PRIVACY.md, "Noise sampler"); `scale` is an integer in [1, 2^20].
+   * Fills `out` with independent draws of the discrete Gaussian N_Z(0, scale²) on |z| < 20·scale,
+   * each point's probability within a factor 1 ± 2^-50 of the exact one (docs/PRIVACY.md, "Noise
+   * sampler"); `scale` is an integer in [1, 2^20].
    */
   discreteGaussian(scale: number, out: Int32Array): void {
     if (!(Number.isInteger(scale) && scale >= 1 && scale <= 2 ** 20))

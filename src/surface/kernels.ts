@@ -200,8 +200,9 @@ export interface Kernels extends KernelCapabilities {
    */
   chacha20Blocks(key: Uint32Array, nonce: Uint32Array, counter: number, out: Uint32Array): void;
   /**
-   * out[i] = exact draws of the discrete Gaussian N_Z(0, scale²) conditioned on |z| < 2^26
-   * (Canonne–Kamath–Steinke 2020; scale an integer in [1, 2^20]) from the ChaCha20 keystream of
+   * out[i] = draws of the discrete Gaussian N_Z(0, scale²) on |z| < B (B >= 20·scale), each
+   * point's probability within a factor 1 ± 2^-50 of the exact one (the strip sampler,
+   * docs/PRIVACY.md "Noise sampler"; scale an integer in [1, 2^20]) from the ChaCha20 keystream of
    * key/nonce starting at block `counter`. Returns the blocks consumed (bits left in the last one
    * are dropped), or -1 when the stream would pass block 2^32 - 1 (out is then partly written).
    */

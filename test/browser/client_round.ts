@@ -54,7 +54,7 @@ export function runClient(tf: typeof TF, dgp: Dgp, steps = 4, tag = ''): ClientR
   const x = tf.tensor(fill(16 * 8, 2), [16, 8]);
   const labels = tf.oneHot(tf.tensor1d(Array.from({ length: 16 }, (_, i) => (i * 7) % 3), 'int32'), 3);
   const ef = new dgp.ErrorFeedback({ topRatio: 0.05, bottomRatio: 0.5 }, { mode: 'bottom' });
-  // The same client with local differential privacy: clipping, exact discrete-Gaussian noise from
+  // The same client with local differential privacy: clipping, discrete-Gaussian noise from
   // the ChaCha20 generator (a fixed seed, so both sides draw the same noise), then the selection.
   const noisy = new dgp.ErrorFeedback(
     { topRatio: 0.05, bottomRatio: 0.5 },

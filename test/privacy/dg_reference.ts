@@ -1,11 +1,12 @@
 /**
- * The discrete-Gaussian sampler as it was before its fast paths (commit 0929a64 of
- * src/backends/ts/random.ts, kept verbatim but for the argument checks): one ChaCha20 block per
- * refill and every Bernoulli decided one keystream bit at a time. It defines the draws and the
- * blocks consumed that committed results replay; noise_speed_equivalence.test.ts holds every
- * backend's sampler to it.
+ * The strip sampler written the slow, plain way (docs/PRIVACY.md, "Noise sampler"): one ChaCha20
+ * block per refill, every field read in order by bits(), the alias choice by a branch, and the
+ * acceptance decided by the exact BigInt bound (no pre-test in doubles). It defines the draws and
+ * the blocks consumed; noise_speed_equivalence.test.ts holds every backend's sampler to it, and
+ * strip_table.test.ts proves the table it reads.
  */
-import { block, DG_LIMIT } from '../../src/backends/ts/random';
+import { block } from '../../src/backends/ts/random';
+import { acceptBound, buildGaussianTable, GaussianTable } from '../../src/backends/ts/gaussian_table';
 
 /** The keystream as bits (see the file comment for the order). */
 class BitStream {
@@ -49,8 +50,12 @@ class BitStream {
     return b;
   }
 
-  /** k uniform bits, 1 <= k <= 30. */
+  /** k uniform bits, 1 <= k <= 32 (the first bit lowest). */
   bits(k: number): number {
+    if (k > 16) {
+      const low = this.bits(16);
+      return low + this.bits(k - 16) * 65536;
+    }
     if (this.avail >= k) {
       const v = this.buf & ((1 << k) - 1);
       this.buf >>>= k;
@@ -66,7 +71,7 @@ class BitStream {
   }
 }
 
-/** Uniform integer in [0, n), 1 <= n <= 2^30, by rejection on the bit length of n - 1. */
+/** Uniform integer in [0, n), 1 <= n <= 2^13, by rejection on the bit length of n - 1. */
 function uniformBelow(s: BitStream, n: number): number {
   if (n === 1) return 0;
   const k = 32 - Math.clz32(n - 1);
@@ -77,92 +82,45 @@ function uniformBelow(s: BitStream, n: number): number {
 }
 
 /**
- * Bernoulli(a / c) for integers 0 <= a <= c <= 2^52: compares a uniform binary fraction with the
- * binary expansion of a / c, one bit at a time (2 bits expected).
+ * One draw: a bucket from the alias table (12 bits of column, 20 of threshold; bucket k
+ * rejects), the strip's halvings (each bit must be 0), the offset in the strip, 16 bits u, a
+ * sign; u below the fast bound accepts, else 46 more bits make a 62-bit u for the exact bound.
  */
-function bernoulliFrac(s: BitStream, a: number, c: number): boolean {
-  if (a === 0) return false;
-  if (a >= c) return true;
+function gaussianDraw(s: BitStream, tb: GaussianTable): number {
   for (;;) {
-    a *= 2;
-    let digit = 0;
-    if (a >= c) {
-      a -= c;
-      digit = 1;
-    }
-    const r = s.bit();
-    if (r !== digit) return r < digit;
-    if (a === 0 || s.exhausted) return false;
-  }
-}
-
-const TWO52 = 2 ** 52;
-
-/** Bernoulli(exp(-a / b)) for integers 0 <= a <= b <= 2^52 (CKS Algorithm 1, γ in [0, 1]). */
-function bernoulliExpFrac(s: BitStream, a: number, b: number): boolean {
-  let k = 1;
-  for (;;) {
-    // Bernoulli(γ / k) = Bernoulli(a / (k b)); split into Bernoulli(γ)·Bernoulli(1/k) once k·b passes 2^52
-    const hit = k * b <= TWO52 ? bernoulliFrac(s, a, k * b) : bernoulliFrac(s, a, b) && bernoulliFrac(s, 1, k);
-    if (!hit || s.exhausted) break;
-    k++;
-  }
-  return (k & 1) === 1;
-}
-
-/** Bernoulli(exp(-a / b)) for integers a >= 0, 1 <= b <= 2^52, a < 2^53 (CKS Algorithm 1). */
-function bernoulliExp(s: BitStream, a: number, b: number): boolean {
-  let q = Math.floor(a / b);
-  // the float quotient may round across an integer: correct q so that 0 <= a - q·b < b (exact)
-  if (q * b > a) q--;
-  else if (a - q * b >= b) q++;
-  const r = a - q * b;
-  for (let i = 0; i < q; i++) if (!bernoulliExpFrac(s, 1, 1) || s.exhausted) return false;
-  return bernoulliExpFrac(s, r, b);
-}
-
-/**
- * One draw of N_Z(0, t²) conditioned on |z| < DG_LIMIT (CKS Algorithm 3 with σ = t: discrete
- * Laplace proposal of scale t (Algorithm 2), accepted with probability exp(-(|y| - t)² / (2t²))).
- */
-function gaussianDraw(s: BitStream, t: number): number {
-  const b = 2 * t * t;
-  for (;;) {
-    // discrete Laplace of scale t: U uniform in [0, t) accepted with probability exp(-U/t),
-    // V geometric with success exp(-1), sign B; (B = 1, U = V = 0) rejected
-    const u = uniformBelow(s, t);
-    if (!bernoulliExpFrac(s, u, t)) {
-      if (s.exhausted) return 0;
-      continue;
-    }
-    let x = u;
-    let far = false;
-    while (bernoulliExpFrac(s, 1, 1) && !s.exhausted) {
-      x += t;
-      if (x >= DG_LIMIT) {
-        far = true; // |y| would reach DG_LIMIT: reject the proposal (conditioning on |z| < DG_LIMIT)
-        break;
+    const col = s.bits(12);
+    const v = s.bits(20);
+    const i = v < tb.threshold[col] ? col : tb.alias[col];
+    if (i < tb.k) {
+      let kept = true;
+      for (let e = 0; e < tb.halvings[i] && kept; e++) kept = s.bit() === 0;
+      if (kept) {
+        const x = i * tb.w + uniformBelow(s, tb.w);
+        const u = s.bits(16);
+        const sign = s.bit();
+        let accept = u < tb.fast[i];
+        if (!accept) {
+          const mid = s.bits(23);
+          const low = s.bits(23);
+          accept = (BigInt(u) << 46n) + (BigInt(mid) << 23n) + BigInt(low) < acceptBound(tb, i, x);
+        }
+        if (accept && !(sign === 1 && x === 0)) return sign === 1 ? -x : x;
       }
     }
     if (s.exhausted) return 0;
-    if (far) continue;
-    const sign = s.bit();
-    if (sign === 1 && x === 0) continue;
-    const d = x >= t ? x - t : t - x;
-    if (bernoulliExp(s, d * d, b)) return sign === 1 ? -x : x;
-    if (s.exhausted) return 0;
   }
 }
 
 /**
- * out[i] = independent draws of N_Z(0, scale²) conditioned on |z| < DG_LIMIT, from the ChaCha20
- * keystream (key, nonce) starting at block `counter`. Returns the blocks consumed, or -1 when the
- * stream would pass block 2^32 - 1.
+ * out[i] = independent draws of N_Z(0, scale²) on |z| < B, from the ChaCha20 keystream (key,
+ * nonce) starting at block `counter`. Returns the blocks consumed, or -1 when the stream would
+ * pass block 2^32 - 1.
  */
 export function discreteGaussianReference(key: Uint32Array, nonce: Uint32Array, counter: number, scale: number, out: Int32Array): number {
+  const table = buildGaussianTable(scale);
   const s = new BitStream(key, nonce, counter);
   for (let i = 0; i < out.length; i++) {
-    out[i] = gaussianDraw(s, scale);
+    out[i] = gaussianDraw(s, table);
     if (s.exhausted) return -1;
   }
   return s.used;

@@ -1,25 +1,27 @@
 /**
  * The TypeScript twins of the randomness kernels (native/privacy/random.cc; docs/PRIVACY.md,
- * "Randomness" and "Noise sampler"). Integer arithmetic only: every value stays an integer below
- * 2^53 (or a uint32 for ChaCha20), so the C++ and wasm builds give the same bits with no libm.
+ * "Randomness" and "Noise sampler"). Integer arithmetic decides every draw (numbers below 2^53,
+ * uint32 for ChaCha20, BigInt for the sampler's certified bounds; a pre-test in doubles only ever
+ * agrees with it), so the C++ and wasm builds give the same bits with no libm.
  *
  * chacha20Blocks: RFC 8439 §2.3 block function, out.length / 16 consecutive blocks for counters
  * counter, counter + 1, ...; the 32-bit block counter never wraps (a request that would pass
  * 2^32 - 1 is refused with a RangeError before anything is written).
  *
- * discreteGaussian: exact samples of the discrete Gaussian N_Z(0, scale²) (Canonne, Kamath and
- * Steinke 2020, Algorithms 1-3, with σ = t = scale), conditioned on |z| < 2^26 (see
- * DG_LIMIT), drawn from the keystream key/nonce starting at block `counter`; returns the blocks
+ * discreteGaussian: draws of the discrete Gaussian N_Z(0, scale²) on |z| < B (B >= 20·scale),
+ * every point's probability within a factor 1 ± 2^-50 of the exact one, by the strip sampler
+ * (gaussian_table.ts), from the keystream key/nonce starting at block `counter`; returns the blocks
  * consumed (the bits left in the last block are dropped), or -1 when the stream would pass block
  * 2^32 - 1 (out is then partly written; the caller draws again under a fresh nonce).
  *
  * How the keystream is read (the C++ reads it the same way): words in keystream order; a 32-bit
- * buffer gives its bits from the least significant up; `bits(k)` (k <= 30) takes the buffer's
+ * buffer gives its bits from the least significant up; `bits(k)` (k <= 32) takes the buffer's
  * remaining bits as the low part and the next word's low bits above them.
  */
 
-/** The sampler's proposals are restricted to |z| < DG_LIMIT (keeps every product below 2^53). */
-export const DG_LIMIT = 2 ** 26;
+import { acceptBound, buildGaussianTable, COLUMN_BITS, GaussianTable } from './gaussian_table';
+
+const COLUMNS = 1 << COLUMN_BITS;
 /** The largest scale (σ in grid units) the sampler accepts. */
 export const DG_MAX_SCALE = 2 ** 20;
 
@@ -196,276 +198,85 @@ class BitStream {
   }
 }
 
-/** Uniform integer in [0, n), 1 <= n <= 2^30, by rejection on the bit length of n - 1. */
-function uniformBelow(s: BitStream, n: number): number {
-  if (n === 1) return 0;
-  const k = 32 - Math.clz32(n - 1);
-  for (;;) {
-    const v = s.bits(k);
-    if (v < n || s.exhausted) return v;
-  }
-}
+const TWO46 = 2 ** 46;
+const TWO23 = 2 ** 23;
+const TWO62 = 2 ** 62;
 
-/** A bit source for the reference loops: bit() and exhausted. */
-interface Bits {
-  bit(): number;
-  readonly exhausted: boolean;
+/** The last tables built, by scale (building one takes tens of milliseconds of BigInt work). */
+const tables = new Map<number, GaussianTable>();
+function tableFor(t: number): GaussianTable {
+  let table = tables.get(t);
+  if (table === undefined) {
+    if (tables.size >= 4) tables.delete(tables.keys().next().value as number);
+    table = buildGaussianTable(t);
+    tables.set(t, table);
+  }
+  return table;
 }
 
 /**
- * The reference: Bernoulli(a / c) for integers 0 <= a <= c <= 2^52, comparing a uniform binary
- * fraction with the binary expansion of a / c one bit at a time (2 bits expected). This loop
- * defines the bits consumed; the fast paths below give the same result from the same bits.
+ * Whether the 62-bit u = hi·2^46 + mid·2^23 + low is below acceptBound(table, i, x): the C++'s
+ * accepts() step for step (a pre-test in doubles with a 2^-40 margin, then the exact bound in
+ * BigInt for the near-ties; the answer is the exact bound's either way).
  */
-function bernoulliFracRef(s: Bits, a: number, c: number): boolean {
-  if (a === 0) return false;
-  if (a >= c) return true;
-  for (;;) {
-    a *= 2;
-    let digit = 0;
-    if (a >= c) {
-      a -= c;
-      digit = 1;
-    }
-    const r = s.bit();
-    if (r !== digit) return r < digit;
-    if (a === 0 || s.exhausted) return false;
-  }
-}
-
-const TWO52 = 2 ** 52;
-const TWO32 = 2 ** 32;
-
-/** The reference: Bernoulli(exp(-a / b)) for integers 0 <= a <= b <= 2^52 (CKS Algorithm 1, γ in [0, 1]). */
-function bernoulliExpFracRef(s: Bits, a: number, b: number): boolean {
-  let k = 1;
-  for (;;) {
-    // Bernoulli(γ / k) = Bernoulli(a / (k b)); split into Bernoulli(γ)·Bernoulli(1/k) once k·b passes 2^52
-    const hit = k * b <= TWO52 ? bernoulliFracRef(s, a, k * b) : bernoulliFracRef(s, a, b) && bernoulliFracRef(s, 1, k);
-    if (!hit || s.exhausted) break;
-    k++;
-  }
-  return (k & 1) === 1;
-}
-
-/** Reverses the 8 bits of v (table). */
-const REV8 = new Uint8Array(256);
-for (let v = 0; v < 256; v++) {
-  let x = 0;
-  for (let i = 0; i < 8; i++) x |= ((v >> i) & 1) << (7 - i);
-  REV8[v] = x;
-}
-
-/** POW2[i] = 2^i and INV_POW2[i] = 2^-i, exact, for 0 <= i <= 64 (no Math.pow in the hot path). */
-const POW2 = new Float64Array(65);
-const INV_POW2 = new Float64Array(65);
-for (let i = 0; i <= 64; i++) {
-  POW2[i] = 2 ** i;
-  INV_POW2[i] = 2 ** -i;
-}
-
-/** log2(c) when the integer c (1 <= c <= 2^53) is a power of two, else -1. */
-function pow2Exponent(c: number): number {
-  if (c <= 0xffffffff) {
-    const x = c >>> 0;
-    return (x & (x - 1)) === 0 ? 31 - Math.clz32(x) : -1;
-  }
-  const h = c / TWO32;
-  if (h !== Math.floor(h)) return -1;
-  const x = h >>> 0;
-  return (x & (x - 1)) === 0 ? 63 - Math.clz32(x) : -1;
-}
-
-/** Trailing zeros of the integer 1 <= a < 2^53. */
-function ctz53(a: number): number {
-  const l = a >>> 0;
-  if (l !== 0) return 31 - Math.clz32(l & -l);
-  const h = Math.floor(a / TWO32) >>> 0;
-  return 63 - Math.clz32(h & -h);
+function acceptSlow(table: GaussianTable, i: number, x: number, hi: number, mid: number, low: number): boolean {
+  const b = i * table.w;
+  const y = (x * x - b * b) / table.twoT2;
+  let e = 1;
+  for (let k = 14; k >= 1; k--) e = 1 - (e * y) / k;
+  const a = e * table.rhoApprox[i] * TWO62;
+  const u = hi * TWO46 + mid * TWO23 + low;
+  if (u < a * (1 - 2 ** -40)) return true;
+  if (u > a * (1 + 2 ** -40)) return false;
+  return ((BigInt(hi) << 46n) | (BigInt(mid) << 23n) | BigInt(low)) < acceptBound(table, i, x);
 }
 
 /**
- * Bernoulli(a / c), the same decision from the same bits as bernoulliFracRef, several digits at a
- * time against a peeked window: the first digit that differs from its stream bit, or after which
- * the expansion ends, decides, and exactly the bits up to it are consumed. For c = 2^L the digits
- * are the bits of a from bit L - 1 down (ending after digit L - 1 - ctz(a)), 8 at a time against
- * the reversed window; otherwise 4 digits at a time by doubling.
+ * One draw of N_Z(0, t²) by the strip sampler (docs/PRIVACY.md, "Noise sampler"). Each proposal
+ * reads: 32 bits, the low 12 a column of the alias table and the high 20 its threshold (bucket k
+ * rejects); the strip's halvings, a bit at a time (all 0 keeps it); then wbits + 17 bits: the low
+ * wbits the offset in the strip (rejected and read again, wbits bits later, when >= w), 16 bits u
+ * and a sign bit. u < the strip's fast bound accepts; otherwise 23 + 23 more bits complete a
+ * 62-bit u against the acceptance bound. -0 is rejected. The C++ reads the same bits in order.
  */
-function bernoulliFrac(s: BitStream, a: number, c: number): boolean {
-  if (a === 0) return false;
-  if (a >= c) return true;
-  let len = pow2Exponent(c);
-  if (len >= 0) {
-    for (;;) {
-      if (s.nearEnd) return bernoulliFracRef(s, a, c);
-      const r = s.peek();
-      const top = len >= 8 ? Math.floor(a * INV_POW2[len - 8]) : a * POW2[8 - len]; // digit 0 at bit 7
-      const x = (REV8[r & 0xff] ^ top) & 0xff;
-      const f = x !== 0 ? Math.clz32(x) - 24 : 8;
-      const zi = len - 1 - ctz53(a);
-      const stop = f < zi ? f : zi;
-      if (stop < 8) {
-        s.skip(stop + 1);
-        return f === stop && ((top >> (7 - f)) & 1) === 1;
-      }
-      s.skip(8);
-      len -= 8;
-      a -= Math.floor(a * INV_POW2[len]) * POW2[len];
-    }
-  }
+function gaussianDraw(s: BitStream, tb: GaussianTable): number {
+  const wmask = (1 << tb.wbits) - 1;
+  const span = tb.wbits + 17; // <= 30: w <= 2^13
+  const spanMask = (1 << span) - 1;
   for (;;) {
-    if (s.nearEnd) return bernoulliFracRef(s, a, c);
     const r = s.peek();
-    let d = 0;
-    let z = 0;
-    for (let i = 0; i < 4; i++) {
-      a *= 2;
-      if (a >= c) {
-        a -= c;
-        d |= 1 << i;
-      }
-      if (a === 0) z |= 1 << i;
-    }
-    const stop = ((r ^ d) | z) & 15;
-    if (stop !== 0) {
-      const i = 31 - Math.clz32(stop & -stop);
-      s.skip(i + 1);
-      return ((~r & d) >> i & 1) === 1;
-    }
-    s.skip(4);
-  }
-}
-
-/** Bernoulli(exp(-a / b)) for integers 0 <= a <= b <= 2^52 (CKS Algorithm 1, γ in [0, 1]). */
-function bernoulliExpFrac(s: BitStream, a: number, b: number): boolean {
-  let k = 1;
-  for (;;) {
-    const hit = k * b <= TWO52 ? bernoulliFrac(s, a, k * b) : bernoulliFrac(s, a, b) && bernoulliFrac(s, 1, k);
-    if (!hit || s.exhausted) break;
-    k++;
-  }
-  return (k & 1) === 1;
-}
-
-/**
- * The bits of a window w, lowest first, as a bit source for the reference loops: past `limit`
- * bits it reads 0 and says it is exhausted (the tables below mark such windows as too short).
- */
-function windowBits(w: number, limit: number): { at: number; over: boolean; bit(): number; readonly exhausted: boolean } {
-  return {
-    at: 0,
-    over: false,
-    bit(): number {
-      if (this.at >= limit) {
-        this.over = true;
-        return 0;
-      }
-      return (w >> this.at++) & 1;
-    },
-    get exhausted(): boolean {
-      return this.over;
-    },
-  };
-}
-
-/**
- * Bernoulli(exp(-1)) by table: E1[w] for the next E1_BITS bits w holds the bits consumed (low 5
- * bits; 0: more than E1_BITS, run the loop) and the result (bit 7), made by running the reference
- * loop on w.
- */
-const E1_BITS = 12;
-const E1 = new Uint8Array(1 << E1_BITS);
-for (let w = 0; w < 1 << E1_BITS; w++) {
-  const src = windowBits(w, E1_BITS);
-  const r = bernoulliExpFracRef(src, 1, 1);
-  E1[w] = src.over ? 0 : src.at | (r ? 0x80 : 0);
-}
-
-/**
- * The geometric count of the discrete Laplace (successes of Bernoulli(exp(-1)) before the first
- * failure) by table: GEO[w] for the next GEO_BITS bits w holds the bits the whole loop consumes
- * (low 5 bits; 0: more than GEO_BITS) and the count (above), made by running the reference loop on w.
- */
-const GEO_BITS = 12;
-const GEO = new Uint16Array(1 << GEO_BITS);
-for (let w = 0; w < 1 << GEO_BITS; w++) {
-  const src = windowBits(w, GEO_BITS);
-  let v = 0;
-  while (bernoulliExpFracRef(src, 1, 1) && !src.over) v++;
-  GEO[w] = src.over ? 0 : src.at | (v << 5);
-}
-
-/** bernoulliExpFrac(s, 1, 1). */
-function bernoulliExp1(s: BitStream): boolean {
-  if (!s.nearEnd) {
-    const e = E1[s.peek() & ((1 << E1_BITS) - 1)];
-    if (e !== 0) {
-      s.skip(e & 31);
-      return e >= 0x80;
-    }
-  }
-  return bernoulliExpFrac(s, 1, 1);
-}
-
-/** Bernoulli(exp(-a / b)) for integers a >= 0, 1 <= b <= 2^52, a < 2^53 (CKS Algorithm 1). */
-function bernoulliExp(s: BitStream, a: number, b: number): boolean {
-  let q = 0;
-  let r = a;
-  if (a >= b) {
-    q = Math.floor(a / b);
-    // the float quotient may round across an integer: correct q so that 0 <= a - q·b < b (exact)
-    if (q * b > a) q--;
-    else if (a - q * b >= b) q++;
-    r = a - q * b;
-  }
-  for (let i = 0; i < q; i++) if (!bernoulliExp1(s) || s.exhausted) return false;
-  return bernoulliExpFrac(s, r, b);
-}
-
-/**
- * One draw of N_Z(0, t²) conditioned on |z| < DG_LIMIT (CKS Algorithm 3 with σ = t: discrete
- * Laplace proposal of scale t (Algorithm 2), accepted with probability exp(-(|y| - t)² / (2t²))).
- */
-function gaussianDraw(s: BitStream, t: number): number {
-  const b = 2 * t * t;
-  for (;;) {
-    // discrete Laplace of scale t: U uniform in [0, t) accepted with probability exp(-U/t),
-    // V geometric with success exp(-1), sign B; (B = 1, U = V = 0) rejected
-    const u = uniformBelow(s, t);
-    if (!bernoulliExpFrac(s, u, t)) {
-      if (s.exhausted) return 0;
-      continue;
-    }
-    let x = u;
-    let far = false;
-    let g = 0;
-    if (!s.nearEnd) {
-      g = GEO[s.peek() & ((1 << GEO_BITS) - 1)];
-      if (g !== 0 && x + (g >> 5) * t < DG_LIMIT) {
-        s.skip(g & 31);
-        x += (g >> 5) * t;
-      } else g = 0;
-    }
-    if (g === 0)
-      while (bernoulliExp1(s) && !s.exhausted) {
-        x += t;
-        if (x >= DG_LIMIT) {
-          far = true; // |y| would reach DG_LIMIT: reject the proposal (conditioning on |z| < DG_LIMIT)
-          break;
+    s.skip(32);
+    const col = r & (COLUMNS - 1);
+    const i = r >>> COLUMN_BITS < tb.threshold[col] ? col : tb.alias[col];
+    if (i < tb.k) {
+      let kept = true;
+      for (let e = tb.halvings[i]; e > 0 && kept; e--) kept = s.bit() === 0;
+      if (kept) {
+        let y = s.peek() & spanMask;
+        while ((y & wmask) >= tb.w && !s.exhausted) {
+          s.skip(tb.wbits);
+          y = s.peek() & spanMask;
         }
+        s.skip(span);
+        const offset = y & wmask;
+        const u = (y >>> tb.wbits) & 0xffff;
+        const sign = y >>> (tb.wbits + 16);
+        const x = i * tb.w + offset;
+        let accept = u < tb.fast[i];
+        if (!accept) {
+          const mid = s.bits(23);
+          const low = s.bits(23);
+          accept = acceptSlow(tb, i, x, u, mid, low);
+        }
+        if (accept && (sign === 0 || x !== 0)) return sign === 1 ? -x : x;
       }
-    if (s.exhausted) return 0;
-    if (far) continue;
-    const sign = s.bit();
-    if (sign === 1 && x === 0) continue;
-    const d = x >= t ? x - t : t - x;
-    if (bernoulliExp(s, d * d, b)) return sign === 1 ? -x : x;
+    }
     if (s.exhausted) return 0;
   }
 }
 
 /**
- * out[i] = independent draws of N_Z(0, scale²) conditioned on |z| < DG_LIMIT, from the ChaCha20
+ * out[i] = independent draws of N_Z(0, scale²) on |z| < B (the file comment), from the ChaCha20
  * keystream (key, nonce) starting at block `counter`. Returns the blocks consumed, or -1 when the
  * stream would pass block 2^32 - 1.
  */
@@ -474,9 +285,10 @@ export function discreteGaussian(key: Uint32Array, nonce: Uint32Array, counter: 
   if (!(counter <= 0xffffffff)) throw new RangeError('discreteGaussian: argument 3 is out of bounds (counter must fit 32 bits)');
   if (!(Number.isInteger(scale) && scale >= 1 && scale <= DG_MAX_SCALE))
     throw new RangeError('discreteGaussian: argument 4 is out of bounds (scale must be an integer in [1, 2^20])');
+  const table = tableFor(scale);
   const s = new BitStream(key, nonce, counter);
   for (let i = 0; i < out.length; i++) {
-    out[i] = gaussianDraw(s, scale);
+    out[i] = gaussianDraw(s, table);
     if (s.exhausted) return -1;
   }
   return s.used;
