@@ -213,7 +213,7 @@ export function runDpFedAvg(selection: string, epsilon: number | null, seed: num
 const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
 const sd = (v: number[]) => (v.length < 2 ? 0 : Math.sqrt(v.reduce((a, b) => a + (b - mean(v)) ** 2, 0) / (v.length - 1)));
 
-export function dpReport(cfg: DpFedConfig, runs: DpFedRun[], command: string): string {
+export function dpReport(cfg: DpFedConfig, runs: DpFedRun[], command: string, rowsFile = 'dp-fedavg.json'): string {
   const key = (r: DpFedRun) => `${r.selection}|${r.epsilon}`;
   const groups = new Map<string, DpFedRun[]>();
   for (const r of runs) groups.set(key(r), [...(groups.get(key(r)) ?? []), r]);
@@ -221,7 +221,7 @@ export function dpReport(cfg: DpFedConfig, runs: DpFedRun[], command: string): s
   const denseBase = base(DP_SELECTIONS.dense.label);
   const lines = [
     '# DP-FedAvg on MNIST (central noise, the product\'s Aggregator privacy option)', '',
-    `Command: \`${command}\`. Rows: \`dp-fedavg.json\`.`, '',
+    `Command: \`${command}\`. Rows: \`${rowsFile}\`.`, '',
     `${cfg.clients} clients (the 8,000 training digits split evenly, ${Math.floor(8000 / cfg.clients)} each), Poisson sampling q = ${cfg.samplingRate} per round (${cfg.samplingRate * cfg.clients} expected clients), ${cfg.rounds} rounds, each sampled client's gradient on its whole shard through its own ErrorFeedback (memory kept between the rounds it is sampled in) with privacy { noise: 'central', clipNorm: ${cfg.clipNorm} }, server SGD with learning rate ${cfg.lr} on the Aggregator's result (privacy { clipNorm: ${cfg.clipNorm}, noiseMultiplier, expectedClients: ${cfg.samplingRate * cfg.clients} }). noiseMultiplier = dpNoiseMultiplier({ epsilon, delta: ${DP_DELTA}, samplingRate: ${cfg.samplingRate}, rounds: ${cfg.rounds} }): ε is for the whole run, client-level (add/remove one client). The non-private rows use the same sampling and selection without clipping or noise. Test accuracy on the 2,000 test digits after the last round, mean ± sd over seeds. Bytes: one client's message (encodeUpdate; dense counted as 4 B/parameter), and all sampled clients per round.`, '',
     '**What central mode does not protect:** the server receives every sampled client\'s clipped update (its values and, when pruned, its positions) before any noise is added. ε bounds only what the released aggregates (the model) reveal to anyone else; against the server itself the updates are as exposed as in the attack tables (clipping only rescales them). Participation, message sizes and timing are visible to the server.', '',
     '| selection | ε (δ = 1e-5) | noiseMultiplier | ε spent | seeds | test acc (mean ± sd) | Δ vs non-private (same selection) | Δ vs dense non-private | bytes/client message | bytes/round | dense bytes ÷ these | rejected |',
@@ -245,7 +245,7 @@ export function dpReport(cfg: DpFedConfig, runs: DpFedRun[], command: string): s
 }
 
 /** The distributed-noise file's report: its rows beside the central rows at the same z (this file's and `central`'s). */
-export function dpDistributedReport(cfg: DpFedConfig, runs: DpFedRun[], central: DpFedRun[], command: string, centralSource: string): string {
+export function dpDistributedReport(cfg: DpFedConfig, runs: DpFedRun[], central: DpFedRun[], command: string, centralSource: string, rowsFile = 'dp-fedavg-distributed.json'): string {
   const all = [...runs, ...central.filter((c) => !runs.some((r) => r.selection === c.selection && r.epsilon === c.epsilon && (r.noise ?? 'central') === (c.noise ?? 'central') && r.seed === c.seed))];
   const mode = (r: DpFedRun) => (r.epsilon === null ? 'non-private' : r.noise ?? 'central');
   const key = (r: DpFedRun) => `${r.selection}|${r.epsilon}|${mode(r)}`;
@@ -257,7 +257,7 @@ export function dpDistributedReport(cfg: DpFedConfig, runs: DpFedRun[], central:
   const M = cfg.minClients;
   const lines = [
     '# DP-FedAvg on MNIST: distributed noise (simulated) beside central noise', '',
-    `Commands: \`${command}\`. Rows: \`dp-fedavg-distributed.json\`; central rows not in that file come from \`${centralSource}\` (same clients, sampling, rounds, learning rate, clipNorm and seeds; the code path of a central run is unchanged, so they replay).`, '',
+    `Commands: \`${command}\`. Rows: \`${rowsFile}\`; central rows not in that file come from \`${centralSource}\` (same clients, sampling, rounds, learning rate, clipNorm and seeds; the code path of a central run is unchanged, so they replay).`, '',
     `${cfg.clients} clients (16 digits each), Poisson sampling q = ${cfg.samplingRate} (${cfg.samplingRate * cfg.clients} expected), ${cfg.rounds} rounds, server SGD with learning rate ${cfg.lr}, clipNorm ${cfg.clipNorm} over all layers (ErrorFeedback privacy { noise: 'central', clipNorm }: the client clips), z = dpNoiseMultiplier({ epsilon, delta: ${DP_DELTA}, samplingRate: ${cfg.samplingRate}, rounds: ${cfg.rounds} }).`, '',
     `- **central**: the Aggregator (privacy { clipNorm, noiseMultiplier: z, expectedClients }) adds noise of standard deviation z·clipNorm to every coordinate of the sum once.`,
     `- **distributed** (minClients M = ${M}): each sampled client would add its share, standard deviation z·clipNorm/√M, so that the sum over any M of them carries z·clipNorm; a round with n ≥ M clients carries z·clipNorm·√(n/M), more than central. Simulated by the product's central noise with multiplier z·√(n/M) on the sum (the sum of n independent shares has exactly that Gaussian distribution; the distributed mechanism's integer shares differ only by its fine quantization). A round with fewer than M sampled clients does not complete (no step; counted).`,
@@ -318,8 +318,8 @@ function main() {
   }
   const write = () => {
     const report = withDistributed
-      ? dpDistributedReport(cfg, runs, central, commands.join('`; `'), path.relative(path.join(__dirname, '..', '..'), centralFile))
-      : dpReport(cfg, runs, commands.join('`; `'));
+      ? dpDistributedReport(cfg, runs, central, commands.join('`; `'), path.relative(path.join(__dirname, '..', '..'), centralFile), `${name}.json`)
+      : dpReport(cfg, runs, commands.join('`; `'), `${name}.json`);
     fs.writeFileSync(path.join(dir, `${name}.md`), report);
   };
   // --report: only rewrite <name>.md from <name>.json (e.g. after the report's format changed)
