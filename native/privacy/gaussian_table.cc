@@ -110,8 +110,9 @@ void build_gaussian_table(GaussianTable& table, uint32_t t) {
   table.k = uint32_t(k);
   table.two_t2 = two_t2;
   // G scales f(b_i) to alias units: the strips' sum of f is at most 1 + (t/w)·√(π/2) and
-  // D/w >= that (√(π/2) < 1.2533142), so the strips take at most 2^32 - 2^25 units plus their
-  // round-ups (< 2^12 each) and the far strips' scaling (< 2^13 each): under 2^32.
+  // D/w >= that (√(π/2) < 1.2533142), so the strips take at most 2^32 - 2^25 units, plus under
+  // one unit each for rounding up and under 2^13 each for a far strip's scaling (2,561 strips at
+  // most): under 2^32.
   const uint64_t d = w + (uint64_t(t) * 12533142 + 9999999) / 10000000;
   const uint64_t g = ((uint64_t(1) << 32) - (uint64_t(1) << 25)) * w / d;
   const PowersOfE1 powers;
@@ -119,19 +120,19 @@ void build_gaussian_table(GaussianTable& table, uint32_t t) {
   uint64_t total = 0;
   for (uint64_t i = 0; i < k; i++) {
     const uint64_t b = i * w;
-    // W_i = ceil(f_hi·G·2^e_i) in [2^12, 2^13]: e_i = 0 where f·G is large enough, else the halvings
-    // that bring a far strip up to 2^12 units (kept with probability 2^-e_i).
+    // W_i = ceil(f_hi·G·2^e_i) >= 2^12: e_i = 0 where f·G is large enough, else the halvings that
+    // bring a far strip up to [2^12, 2^13] units (it is then kept with probability 2^-e_i).
     const Mant hi = gaussian_at(powers, b, two_t2, true);
     const u128 p = u128(hi.m) * g;
     const int len = bit_length(p);
     const int e = 13 + hi.s - len > 0 ? 13 + hi.s - len : 0;
-    const int sh = hi.s - e;  // > 0: W_i <= 2^32
+    const int sh = hi.s - e;  // >= len - 13 > 0
     const uint64_t wi = uint64_t((p + ((u128(1) << sh) - 1)) >> sh);
     // ρ_i = f(b_i)·G·2^e_i/W_i <= 1, from below: f_lo·G·2^(e_i + 62)/W_i <= 2^62·W_i/W_i.
     const Mant lo = gaussian_at(powers, b, two_t2, false);
     const u128 pl = u128(lo.m) * g;
     const int shl = e + kFixBits - lo.s;
-    const u128 num = shl >= 0 ? pl << shl : pl >> -shl;  // <= 2^62·W_i <= 2^75
+    const u128 num = shl >= 0 ? pl << shl : pl >> -shl;  // <= 2^62·W_i < 2^94
     const uint64_t rho = uint64_t(num / wi);
     // L_i from the strip's last point: S_x - 64 >= S_last - 192 (both within 64 of the truth).
     const uint64_t last = b + w - 1;

@@ -26,7 +26,7 @@ struct GaussianTable {
   uint64_t two_t2 = 0;             // 2·t²
   uint32_t threshold[kColumns];    // column c: bucket c when the 20-bit v < threshold[c], else alias[c]
   uint16_t alias[kColumns];
-  uint16_t halvings[kMaxStrips];    // e_i: strip i is kept only when e_i further bits are all 0
+  uint16_t halvings[kMaxStrips];   // e_i: strip i is kept only when e_i further bits are all 0
   uint16_t fast[kMaxStrips];       // L_i: a 16-bit u < L_i accepts at once (L_i·2^46 <= a_lo(x) on the strip)
   uint64_t rho[kMaxStrips];        // lower bound of ρ_i = f(b_i)·G·2^e_i / W_i, units of 2^-62
 };
